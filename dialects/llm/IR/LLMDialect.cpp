@@ -1,0 +1,76 @@
+//===- LLMDialect.cpp - llm dialect ---------------------------------------===//
+//
+// Part of QuantForge.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/llm/IR/LLMDialect.h"
+#include "dialects/llm/IR/LLMOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace mlir;
+using namespace quantforge::llm;
+
+#include "dialects/llm/IR/LLMDialect.cpp.inc"
+
+void LLMDialect::initialize() {
+  registerTypes();
+  registerAttributes();
+  addOperations<
+#define GET_OP_LIST
+#include "dialects/llm/IR/LLMOps.cpp.inc"
+      >();
+}
+
+/// An entry point computes logits for a run of tokens starting at a position
+/// and returns the cache with those tokens appended:
+///   (tokens: tensor<S x i32|i64>, start_pos: index, cache: !llm.kv_cache)
+///     -> (logits: tensor<S x vocab x float>, cache)
+/// The runtime's token loop relies on exactly this shape.
+static LogicalResult verifyEntryPoint(func::FuncOp func, EntryPointKind kind) {
+  FunctionType type = func.getFunctionType();
+  StringRef kindName = stringifyEntryPointKind(kind);
+  auto fail = [&]() {
+    return func.emitOpError()
+           << "is a " << kindName << " entry point and must have type "
+           << "(tensor<Sxi32>, index, !llm.kv_cache<...>) -> "
+              "(tensor<SxVxf32>, !llm.kv_cache<...>)";
+  };
+  if (type.getNumInputs() != 3 || type.getNumResults() != 2)
+    return fail();
+  auto tokens = dyn_cast<RankedTensorType>(type.getInput(0));
+  auto cache = dyn_cast<KVCacheType>(type.getInput(2));
+  auto logits = dyn_cast<RankedTensorType>(type.getResult(0));
+  if (!tokens || tokens.getRank() != 1 ||
+      !tokens.getElementType().isSignlessInteger() ||
+      !type.getInput(1).isIndex() || !cache || !logits ||
+      logits.getRank() != 2 || !isa<FloatType>(logits.getElementType()) ||
+      type.getResult(1) != cache)
+    return fail();
+  if (kind == EntryPointKind::decode && tokens.getDimSize(0) != 1)
+    return func.emitOpError()
+           << "is a decode entry point and must take exactly one token, got "
+           << tokens;
+  if (failed(verifyCompatibleShape(tokens.getShape().take_front(),
+                                   logits.getShape().take_front())))
+    return func.emitOpError() << "returns logits for " << logits.getDimSize(0)
+                              << " tokens but takes " << tokens.getDimSize(0);
+  return success();
+}
+
+LogicalResult LLMDialect::verifyOperationAttribute(Operation *op,
+                                                   NamedAttribute attr) {
+  if (attr.getName() != getEntryPointAttrName())
+    return op->emitError() << "unknown llm dialect attribute '"
+                           << attr.getName().getValue() << "'";
+  auto kind = dyn_cast<EntryPointKindAttr>(attr.getValue());
+  if (!kind)
+    return op->emitError() << "'" << getEntryPointAttrName()
+                           << "' must be #llm.entry_point<prefill|decode>";
+  auto func = dyn_cast<func::FuncOp>(op);
+  if (!func)
+    return op->emitError() << "'" << getEntryPointAttrName()
+                           << "' is only valid on func.func";
+  return verifyEntryPoint(func, kind.getValue());
+}

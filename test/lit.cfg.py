@@ -1,0 +1,33 @@
+# -*- Python -*-
+# lit configuration of the QuantForge test suite.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "QuantForge"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.quantforge_obj_root, "test")
+# Inputs, generators and unit-test sources are not lit tests.
+config.excludes = ["Inputs", "unit", "CMakeLists.txt", "lit.cfg.py"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%python", config.python_executable))
+# The shared data beside the checkout (models, text, reference numbers).
+shared_dir = os.path.join(os.path.dirname(config.quantforge_src_root), "shared")
+config.substitutions.append(("%shared", shared_dir))
+if os.path.isdir(shared_dir):
+    config.available_features.add("shared-data")
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+# FileCheck, not and count live in the LLVM tools directory.
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+tool_dirs = [config.quantforge_tools_dir, config.llvm_tools_dir]
+tools = ["quant-opt"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)

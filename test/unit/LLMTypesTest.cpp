@@ -1,0 +1,95 @@
+//===- LLMTypesTest.cpp - llm dialect type unit tests ---------------------===//
+//
+// Part of QuantForge.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/llm/IR/LLMOps.h"
+
+#include "mlir/AsmParser/AsmParser.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+
+#include <gtest/gtest.h>
+
+using namespace mlir;
+using namespace quantforge::llm;
+
+namespace {
+
+class LLMTypesTest : public ::testing::Test {
+protected:
+  LLMTypesTest() { context.loadDialect<LLMDialect>(); }
+
+  /// Parses `text` as a type, collecting diagnostics instead of printing.
+  Type parse(StringRef text) {
+    ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
+      lastError = diag.str();
+      return success();
+    });
+    return parseType(text, &context);
+  }
+
+  MLIRContext context;
+  std::string lastError;
+};
+
+TEST_F(LLMTypesTest, QWeightByteCountsFollowTheCanonicalPacking) {
+  auto type = dyn_cast_or_null<QWeightType>(
+      parse("!llm.qweight<4096x11008xi4, group_size = 128, asym, scale = f16>"));
+  ASSERT_TRUE(type) << lastError;
+  EXPECT_EQ(type.getNumGroups(), 86);
+  // 4 bits per value: half a byte for each of 4096 * 11008 values.
+  EXPECT_EQ(type.getPackedWeightBytes(), 4096LL * 11008 / 2);
+  // f16 scales plus 4-bit zero points, 86 groups per row (43 bytes of zeros).
+  EXPECT_EQ(type.getMetadataBytes(), 4096LL * 86 * 2 + 4096LL * 43);
+}
+
+TEST_F(LLMTypesTest, OddBitWidthsRoundRowsUpToWholeBytes) {
+  auto type = dyn_cast_or_null<QWeightType>(
+      parse("!llm.qweight<3x10xi3, per_channel, sym, scale = f32>"));
+  ASSERT_TRUE(type) << lastError;
+  EXPECT_EQ(type.getGroupSize(), 10);
+  EXPECT_EQ(type.getNumGroups(), 1);
+  EXPECT_EQ(type.getPackedWeightBytes(), 3 * 4); // ceil(30 bits / 8) = 4
+  EXPECT_EQ(type.getMetadataBytes(), 3 * 4);     // one f32 scale per row
+}
+
+TEST_F(LLMTypesTest, QWeightPrintsWhatItParses) {
+  const char *text = "!llm.qweight<64x256xi4, act_order, packing = gptq_v2, "
+                     "scale = bf16, asym, group_size = 32>";
+  Type type = parse(text);
+  ASSERT_TRUE(type) << lastError;
+  std::string printed;
+  llvm::raw_string_ostream os(printed);
+  type.print(os);
+  // Options come out in one fixed order whatever order they went in.
+  EXPECT_EQ(printed, "!llm.qweight<64x256xi4, group_size = 32, asym, "
+                     "scale = bf16, packing = gptq_v2, act_order>");
+  EXPECT_EQ(parse(printed), type);
+}
+
+TEST_F(LLMTypesTest, GroupSizeMustDivideColumns) {
+  EXPECT_FALSE(parse("!llm.qweight<8x100xi4, group_size = 32, sym, scale = f16>"));
+  EXPECT_NE(lastError.find("does not divide"), std::string::npos) << lastError;
+}
+
+TEST_F(LLMTypesTest, GGUFPackingFixesBitsAndGroups) {
+  EXPECT_TRUE(parse("!llm.qweight<8x64xi4, group_size = 32, sym, scale = f16, "
+                    "packing = gguf_q4_0>"));
+  EXPECT_FALSE(parse("!llm.qweight<8x64xi4, group_size = 64, sym, scale = f16, "
+                     "packing = gguf_q4_0>"));
+  EXPECT_NE(lastError.find("groups of 32"), std::string::npos) << lastError;
+}
+
+TEST_F(LLMTypesTest, KVCacheBytesPerToken) {
+  auto f16 = dyn_cast_or_null<KVCacheType>(parse("!llm.kv_cache<32x8x4096x128xf16>"));
+  ASSERT_TRUE(f16) << lastError;
+  // Llama-3-8B: 32 layers * 8 KV heads * 128 dims * (K and V) * 2 bytes.
+  EXPECT_EQ(f16.getBytesPerToken(), 32 * 8 * 128 * 2 * 2);
+  auto i8 = dyn_cast_or_null<KVCacheType>(parse("!llm.kv_cache<32x8x4096x128xi8>"));
+  ASSERT_TRUE(i8) << lastError;
+  EXPECT_EQ(2 * i8.getBytesPerToken(), f16.getBytesPerToken());
+}
+
+} // namespace
