@@ -13,10 +13,11 @@ config.suffixes = [".mlir"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.quantforge_obj_root, "test")
 # Inputs, generators and unit-test sources are not lit tests.
-config.excludes = ["Inputs", "unit", "CMakeLists.txt", "lit.cfg.py"]
+config.excludes = ["Inputs", "unit", "fuzz", "fixtures", "CMakeLists.txt", "lit.cfg.py"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%qf_src", config.quantforge_src_root))
 # The shared data beside the checkout (models, text, reference numbers).
 shared_dir = os.path.join(os.path.dirname(config.quantforge_src_root), "shared")
 config.substitutions.append(("%shared", shared_dir))
