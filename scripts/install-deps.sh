@@ -11,4 +11,4 @@ $SUDO apt-get install -y -q --no-install-recommends \
   libvulkan-dev mesa-vulkan-drivers glslc spirv-tools vulkan-tools \
   flatbuffers-compiler libflatbuffers-dev rocm-device-libs \
   libsentencepiece-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  libcli11-dev libfmt-dev libzstd-dev
+  libcli11-dev libfmt-dev libzstd-dev libxxhash-dev python3-xxhash
