@@ -13,7 +13,7 @@ config.suffixes = [".mlir"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.quantforge_obj_root, "test")
 # Inputs, generators and unit-test sources are not lit tests.
-config.excludes = ["Inputs", "unit", "fuzz", "fixtures", "CMakeLists.txt", "lit.cfg.py"]
+config.excludes = ["Inputs", "unit", "fuzz", "fixtures", "lib", "CMakeLists.txt", "lit.cfg.py"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
@@ -30,5 +30,5 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.quantforge_tools_dir, config.llvm_tools_dir]
-tools = ["quant-opt"]
+tools = ["quant-opt", "quant-import", "qf-dequantize-weights"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -13,31 +13,32 @@
 #define QUANTFORGE_TOOLS_INITALL_H
 
 #include "dialects/llm/IR/LLMDialect.h"
+#include "passes/Conversion/Passes.h"
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Transforms/Passes.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/Quant/IR/Quant.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Transforms/Passes.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 
 namespace quantforge {
 
-/// Our dialects and the upstream ones a QuantForge module may contain.
+/// Our dialects and every upstream dialect, with the external interface
+/// models (bufferization, inlining, conversion to LLVM) that the lowering
+/// pipelines rely on. A module may mix llm with any upstream dialect.
 inline void registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<llm::LLMDialect, mlir::arith::ArithDialect,
-                  mlir::func::FuncDialect, mlir::math::MathDialect,
-                  mlir::quant::QuantDialect, mlir::tensor::TensorDialect>();
+  registry.insert<llm::LLMDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
 }
 
-/// Our passes and pipelines, plus the upstream generic transformations
-/// (canonicalize, cse, inline, ...) that pipelines are built from.
+/// Our passes and pipelines, plus every upstream pass, so that any stage of
+/// a lowering can be reproduced and bisected with quant-opt alone.
 inline void registerAllPasses() {
-  mlir::registerTransformsPasses();
+  mlir::registerAllPasses();
   registerTransformsPasses();
+  registerConversionPasses();
   registerPipelines();
 }
 

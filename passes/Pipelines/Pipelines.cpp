@@ -6,7 +6,23 @@
 
 #include "passes/Pipelines/Pipelines.h"
 
+#include "passes/Conversion/Passes.h"
 #include "passes/Transforms/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -20,10 +36,71 @@ void quantforge::buildLLMOptimizePipeline(
   pm.addPass(createCSEPass());
 }
 
+void quantforge::buildLLMBindPipeline(OpPassManager &pm) {
+  pm.addPass(createInlinerPass());
+  pm.addPass(createSymbolDCEPass());
+  pm.addPass(createLLMBindParameters());
+}
+
+void quantforge::buildLLMToLinalgPipeline(
+    OpPassManager &pm, const LLMToLLVMPipelineOptions &options) {
+  pm.addPass(createConvertLLMToLinalg());
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  if (options.fuseElementwise)
+    pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCSEPass());
+
+  // Function boundaries bufferize too, with plain row-major layouts: the
+  // runtime passes contiguous buffers.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createLLMCopiesToLinalg());
+  // The cache comes back as the argument it was passed in: drop that result
+  // (no copy), and return the logits through a caller-provided buffer.
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.modifyPublicFunctions = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createCanonicalizerPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+}
+
+void quantforge::buildLLMToLLVMPipeline(
+    OpPassManager &pm, const LLMToLLVMPipelineOptions &options) {
+  buildLLMBindPipeline(pm);
+  buildLLMCPULoweringPipeline(pm, options);
+}
+
+void quantforge::buildLLMCPULoweringPipeline(
+    OpPassManager &pm, const LLMToLLVMPipelineOptions &options) {
+  buildLLMToLinalgPipeline(pm, options);
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createLLMEmitABIWrappers());
+}
+
 void quantforge::registerPipelines() {
   PassPipelineRegistration<LLMOptimizePipelineOptions>(
       "llm-optimize",
       "Clean up an llm module before quantization: fuse activations, "
       "canonicalize, CSE (weights referenced twice collapse to one)",
       buildLLMOptimizePipeline);
+  PassPipelineRegistration<LLMToLLVMPipelineOptions>(
+      "llm-lower-to-llvm",
+      "Lower an llm module to the LLVM dialect for the host CPU, with the "
+      "runtime's packed entry points (docs/artifact-and-abi.md)",
+      buildLLMToLLVMPipeline);
 }

@@ -31,6 +31,35 @@ struct LLMOptimizePipelineOptions
 void buildLLMOptimizePipeline(mlir::OpPassManager &pm,
                               const LLMOptimizePipelineOptions &options);
 
+/// Lowering of an llm module to the LLVM dialect for the host CPU.
+struct LLMToLLVMPipelineOptions
+    : public mlir::PassPipelineOptions<LLMToLLVMPipelineOptions> {
+  Option<bool> fuseElementwise{
+      *this, "fuse-elementwise",
+      llvm::cl::desc("Fuse elementwise linalg ops into their producers and "
+                     "consumers before bufferization"),
+      llvm::cl::init(true)};
+};
+
+/// Appends the `llm-lower-to-llvm` pipeline: weights become entry-point
+/// arguments, llm ops become linalg, one-shot bufferization (the KV cache
+/// updated in place, logits written to an out-parameter), loops, LLVM, and
+/// the packed ABI wrappers. Phases can be run alone through
+/// buildLLMBindPipeline / buildLLMToLinalgPipeline for debugging.
+void buildLLMToLLVMPipeline(mlir::OpPassManager &pm,
+                            const LLMToLLVMPipelineOptions &options);
+
+/// Inline @forward into the entry points and bind weights to arguments.
+void buildLLMBindPipeline(mlir::OpPassManager &pm);
+
+/// From a bound module to the LLVM dialect for the host CPU.
+void buildLLMCPULoweringPipeline(mlir::OpPassManager &pm,
+                                 const LLMToLLVMPipelineOptions &options);
+
+/// llm on tensors to bufferized linalg on memrefs.
+void buildLLMToLinalgPipeline(mlir::OpPassManager &pm,
+                              const LLMToLLVMPipelineOptions &options);
+
 /// Registers every named pipeline with the global pass registry.
 void registerPipelines();
 

@@ -12,7 +12,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/llm/Import/Importers.h"
-#include "tools/InitAll.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
@@ -46,9 +45,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::ParseCommandLineOptions(argc, argv,
                               "QuantForge checkpoint importer\n");
-  DialectRegistry registry;
-  quantforge::registerAllDialects(registry);
-  MLIRContext context(registry);
+  // The importer loads the few dialects it emits.
+  MLIRContext context;
   // Importer errors name the file and tensor themselves; no location needed.
   ScopedDiagnosticHandler diagnostics(&context, [](Diagnostic &diag) {
     bool isError = diag.getSeverity() == DiagnosticSeverity::Error;

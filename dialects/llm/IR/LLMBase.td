@@ -33,11 +33,23 @@ def LLM_Dialect : Dialect {
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
   let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
   let extraClassDeclaration = [{
     /// Name of the discardable attribute that marks a func.func as a model
     /// entry point; its value is an EntryPointKindAttr.
     static constexpr ::llvm::StringLiteral getEntryPointAttrName() {
       return ::llvm::StringLiteral("llm.entry_point");
+    }
+    /// Once weights are bound to arguments (llm-bind-parameters), an entry
+    /// point's signature is the executable ABI's, not the llm-level contract;
+    /// it is marked with this attribute instead (an EntryPointKindAttr).
+    static constexpr ::llvm::StringLiteral getABIEntryPointAttrName() {
+      return ::llvm::StringLiteral("llm.abi_entry_point");
+    }
+    /// Argument attribute naming the archive tensor bound to an argument:
+    /// {archive = @symbol, key = "name"}.
+    static constexpr ::llvm::StringLiteral getParameterAttrName() {
+      return ::llvm::StringLiteral("llm.parameter");
     }
 
   private:

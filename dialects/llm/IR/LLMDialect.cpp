@@ -8,11 +8,24 @@
 #include "dialects/llm/IR/LLMOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Transforms/InliningUtils.h"
 
 using namespace mlir;
 using namespace quantforge::llm;
 
 #include "dialects/llm/IR/LLMDialect.cpp.inc"
+
+namespace {
+/// Every llm op is pure and region-free, so inlining one is always legal;
+/// lowering inlines @forward into the entry points.
+struct LLMInlinerInterface : DialectInlinerInterface {
+  using DialectInlinerInterface::DialectInlinerInterface;
+  bool isLegalToInline(Operation *, Region *, bool, IRMapping &) const final {
+    return true;
+  }
+};
+} // namespace
 
 void LLMDialect::initialize() {
   registerTypes();
@@ -21,6 +34,7 @@ void LLMDialect::initialize() {
 #define GET_OP_LIST
 #include "dialects/llm/IR/LLMOps.cpp.inc"
       >();
+  addInterfaces<LLMInlinerInterface>();
 }
 
 /// An entry point computes logits for a run of tokens starting at a position
@@ -61,16 +75,38 @@ static LogicalResult verifyEntryPoint(func::FuncOp func, EntryPointKind kind) {
 
 LogicalResult LLMDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
-  if (attr.getName() != getEntryPointAttrName())
-    return op->emitError() << "unknown llm dialect attribute '"
-                           << attr.getName().getValue() << "'";
+  StringRef name = attr.getName().getValue();
+  if (name != getEntryPointAttrName() && name != getABIEntryPointAttrName())
+    return op->emitError() << "unknown llm dialect attribute '" << name << "'";
   auto kind = dyn_cast<EntryPointKindAttr>(attr.getValue());
   if (!kind)
-    return op->emitError() << "'" << getEntryPointAttrName()
+    return op->emitError() << "'" << name
                            << "' must be #llm.entry_point<prefill|decode>";
+  // The ABI marker survives lowering to llvm.func; the llm-level contract
+  // is only checked on func.func.
+  if (name == getABIEntryPointAttrName()) {
+    if (!isa<FunctionOpInterface>(op))
+      return op->emitError() << "'" << name << "' is only valid on functions";
+    return success();
+  }
   auto func = dyn_cast<func::FuncOp>(op);
   if (!func)
-    return op->emitError() << "'" << getEntryPointAttrName()
-                           << "' is only valid on func.func";
+    return op->emitError() << "'" << name << "' is only valid on func.func";
   return verifyEntryPoint(func, kind.getValue());
+}
+
+LogicalResult LLMDialect::verifyRegionArgAttribute(Operation *op,
+                                                   unsigned regionIndex,
+                                                   unsigned argIndex,
+                                                   NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name != getParameterAttrName())
+    return op->emitError() << "unknown llm dialect argument attribute '"
+                           << name << "'";
+  auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+  if (!dict || !dict.getAs<FlatSymbolRefAttr>("archive") ||
+      !dict.getAs<StringAttr>("key") || dict.size() != 2)
+    return op->emitError() << "argument " << argIndex << ": '" << name
+                           << "' must be {archive = @symbol, key = \"...\"}";
+  return success();
 }

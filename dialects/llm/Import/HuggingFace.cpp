@@ -32,15 +32,17 @@ std::string shapeString(llvm::ArrayRef<int64_t> shape) {
 /// Weights of a Hugging Face directory, FP or AutoGPTQ/AutoAWQ-packed.
 class SafetensorsSource : public WeightSource {
 public:
-  SafetensorsSource(qf::io::SafetensorsCheckpoint checkpoint,
+  SafetensorsSource(std::string directory,
+                    qf::io::SafetensorsCheckpoint checkpoint,
                     const qf::ModelConfig &config)
-      : checkpoint(std::move(checkpoint)), config(config) {}
+      : directory(std::move(directory)), checkpoint(std::move(checkpoint)),
+        config(config) {}
 
   std::vector<ArchiveDecl> archives() const override {
     std::vector<ArchiveDecl> result;
     for (size_t i = 0; i < checkpoint.shards().size(); ++i)
       result.push_back({archiveSymbol(i), ArchiveFormat::safetensors,
-                        checkpoint.shards()[i].path()});
+                        checkpoint.shards()[i]->name()});
     return result;
   }
 
@@ -55,7 +57,7 @@ public:
       return resolvePlain(context, *file, *tensor, shape);
     if (std::optional<std::string> prefix = quantizedPrefix(name))
       return resolveQuantized(context, *prefix, shape);
-    return fail(context) << checkpoint.directory() << ": tensor '" << name
+    return fail(context) << directory << ": tensor '" << name
                          << "' is missing";
   }
 
@@ -85,7 +87,10 @@ private:
   }
 
   size_t shardIndex(const qf::io::SafetensorsFile &file) const {
-    return &file - checkpoint.shards().data();
+    const auto &shards = checkpoint.shards();
+    return llvm::find_if(shards, [&](const auto &shard) {
+             return shard.get() == &file;
+           }) - shards.begin();
   }
 
   FailureOr<WeightRef> resolvePlain(MLIRContext *context,
@@ -93,7 +98,7 @@ private:
                                     const qf::io::TensorInfo &tensor,
                                     llvm::ArrayRef<int64_t> shape) {
     if (llvm::ArrayRef<int64_t>(tensor.shape) != shape)
-      return fail(context) << file.path() << ": tensor '" << tensor.name
+      return fail(context) << file.name() << ": tensor '" << tensor.name
                            << "' has shape " << shapeString(tensor.shape)
                            << " but config.json implies " << shapeString(shape);
     Type element;
@@ -108,7 +113,7 @@ private:
       element = BFloat16Type::get(context);
       break;
     default:
-      return fail(context) << file.path() << ": tensor '" << tensor.name
+      return fail(context) << file.name() << ": tensor '" << tensor.name
                            << "' has dtype " << qf::io::dtypeName(tensor.dtype)
                            << "; weights must be F32, F16 or BF16";
     }
@@ -125,21 +130,21 @@ private:
     std::string name = prefix + part;
     auto [file, tensor] = find(name);
     if (!tensor)
-      return fail(context) << checkpoint.directory() << ": tensor '" << name
+      return fail(context) << directory << ": tensor '" << name
                            << "' is missing";
     if (shard && file != shard)
-      return fail(context) << file->path() << ": tensor '" << name
+      return fail(context) << file->name() << ": tensor '" << name
                            << "' is not in the same shard as '" << prefix
                            << ".qweight'";
     shard = file;
     if (tensor->dtype != dtype)
-      return fail(context) << file->path() << ": tensor '" << name
+      return fail(context) << file->name() << ": tensor '" << name
                            << "' has dtype " << qf::io::dtypeName(tensor->dtype)
                            << " but the "
                            << quantMethodName() << " packing needs "
                            << qf::io::dtypeName(dtype);
     if (llvm::ArrayRef<int64_t>(tensor->shape) != shape)
-      return fail(context) << file->path() << ": tensor '" << name
+      return fail(context) << file->name() << ": tensor '" << name
                            << "' has shape " << shapeString(tensor->shape)
                            << " but a " << config.quantization.bits << "-bit "
                            << quantMethodName() << " layer of shape "
@@ -160,12 +165,12 @@ private:
     const qf::QuantizationConfig &quant = config.quantization;
     currentShape.assign(shape.begin(), shape.end());
     if (shape.size() != 2)
-      return fail(context) << checkpoint.directory() << ": tensor '" << prefix
+      return fail(context) << directory << ": tensor '" << prefix
                            << ".qweight' is quantized but is not a matrix";
     int64_t rows = shape[0], cols = shape[1], bits = quant.bits;
     int64_t group = quant.groupSize == -1 ? cols : quant.groupSize;
     if (cols % group != 0 || (cols * bits) % 32 != 0 || (rows * bits) % 32 != 0)
-      return fail(context) << checkpoint.directory() << ": layer '" << prefix
+      return fail(context) << directory << ": layer '" << prefix
                            << "' of shape " << shapeString(shape)
                            << " cannot be packed in " << bits
                            << "-bit int32 words with groups of " << group;
@@ -201,13 +206,15 @@ private:
     }
     auto type = QWeightType::getChecked(
         [&] { return fail(context) << prefix << ": "; }, context, shape,
-        unsigned(bits), group, /*symmetric=*/false, Float16Type::get(context),
+        unsigned(bits), group, /*symmetric=*/false,
+        cast<FloatType>(Float16Type::get(context)),
         packing, gptq && quant.actOrder);
     if (!type)
       return failure();
     return WeightRef{archiveSymbol(shardIndex(*shard)), prefix, type};
   }
 
+  std::string directory;
   qf::io::SafetensorsCheckpoint checkpoint;
   const qf::ModelConfig &config;
   llvm::SmallVector<int64_t> currentShape;
@@ -223,9 +230,14 @@ std::string configPath(const std::string &directory) {
 
 OwningOpRef<ModuleOp>
 quantforge::llm::importHuggingFace(MLIRContext *context,
-                                   const std::string &directory,
+                                   const std::string &relativeDirectory,
                                    const ModelBuildOptions &options) {
   Location loc = UnknownLoc::get(context);
+  // Archives are referenced by absolute path so the module can be moved.
+  llvm::SmallString<256> absolute(relativeDirectory);
+  llvm::sys::fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  std::string directory = absolute.str().str();
   qf::Result<qf::ModelConfig> config = qf::ModelConfig::load(configPath(directory));
   if (!config.ok()) {
     emitError(loc) << config.message();
@@ -236,7 +248,7 @@ quantforge::llm::importHuggingFace(MLIRContext *context,
     emitError(loc) << checkpoint.message();
     return nullptr;
   }
-  SafetensorsSource source(checkpoint.take(), *config);
+  SafetensorsSource source(directory, checkpoint.take(), *config);
   return buildModelModule(context, *config, source, options);
 }
 
@@ -247,8 +259,8 @@ LogicalResult quantforge::llm::printHuggingFaceChecksums(
     return emitError(UnknownLoc::get(context)) << checkpoint.message();
   for (const std::string &name : checkpoint->tensorNames()) {
     auto [file, tensor] = checkpoint->find(name);
-    auto bytes = file->bytes(*tensor);
-    uint64_t hash = XXH64(bytes.data(), bytes.size(), /*seed=*/0);
+    qf::io::ByteSpan bytes = file->bytes(*tensor);
+    uint64_t hash = XXH64(bytes.data, bytes.size, /*seed=*/0);
     os << name << ' ' << qf::io::dtypeName(tensor->dtype) << ' '
        << shapeString(tensor->shape) << " xxh64:"
        << llvm::format_hex_no_prefix(hash, 16) << '\n';

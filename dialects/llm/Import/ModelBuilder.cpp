@@ -124,12 +124,14 @@ FailureOr<Value> ForwardBuilder::decoderLayer(int64_t layer, Value hidden) {
     return failure();
   FailureOr<Value> q = linear(*x, prefix + "self_attn.q_proj", qWidth,
                               c.hiddenSize, c.qkvBias);
-  FailureOr<Value> k = succeeded(q) ? linear(*x, prefix + "self_attn.k_proj",
-                                             kvWidth, c.hiddenSize, c.qkvBias)
-                                    : failure();
-  FailureOr<Value> v = succeeded(k) ? linear(*x, prefix + "self_attn.v_proj",
-                                             kvWidth, c.hiddenSize, c.qkvBias)
-                                    : failure();
+  if (failed(q))
+    return failure();
+  FailureOr<Value> k = linear(*x, prefix + "self_attn.k_proj", kvWidth,
+                              c.hiddenSize, c.qkvBias);
+  if (failed(k))
+    return failure();
+  FailureOr<Value> v = linear(*x, prefix + "self_attn.v_proj", kvWidth,
+                              c.hiddenSize, c.qkvBias);
   if (failed(v))
     return failure();
   FailureOr<Value> qr = rope(splitHeads(*q, c.numHeads));
@@ -158,10 +160,10 @@ FailureOr<Value> ForwardBuilder::decoderLayer(int64_t layer, Value hidden) {
     return failure();
   FailureOr<Value> gate = linear(*y, prefix + "mlp.gate_proj",
                                  c.intermediateSize, c.hiddenSize, c.mlpBias);
-  FailureOr<Value> up = succeeded(gate)
-                            ? linear(*y, prefix + "mlp.up_proj",
-                                     c.intermediateSize, c.hiddenSize, c.mlpBias)
-                            : failure();
+  if (failed(gate))
+    return failure();
+  FailureOr<Value> up = linear(*y, prefix + "mlp.up_proj", c.intermediateSize,
+                               c.hiddenSize, c.mlpBias);
   if (failed(up))
     return failure();
   Value act = SwiGLUOp::create(b, loc, *gate, *up);

@@ -1,0 +1,58 @@
+//===- TargetBackend.h - the interface every code generator implements -*- C++ -*-===//
+//
+// Part of QuantForge.
+//
+//===----------------------------------------------------------------------===//
+//
+// A target turns a bound llm module (weights are entry-point arguments, see
+// llm-bind-parameters) into executables the runtime's driver for that device
+// loads. CPU, CUDA, HIP and Vulkan each implement this once, in
+// codegen/<Target>/, and register themselves; quant-compile picks one by
+// name (--target).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTFORGE_CODEGEN_TARGET_TARGETBACKEND_H
+#define QUANTFORGE_CODEGEN_TARGET_TARGETBACKEND_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace quantforge::codegen {
+
+/// Compiled code in the form a runtime driver loads.
+struct Executable {
+  /// The artifact's target string, e.g. "cpu-x86_64".
+  std::string target;
+  /// The artifact's format string, e.g. "elf-shared-object".
+  std::string format;
+  std::vector<uint8_t> bytes;
+};
+
+class TargetBackend {
+public:
+  virtual ~TargetBackend() = default;
+  /// The --target name.
+  virtual llvm::StringRef name() const = 0;
+  /// Passes from a bound llm module (after llm-bind-parameters) to the
+  /// target's dialects, ready for serialize().
+  virtual void buildLoweringPipeline(mlir::OpPassManager &pm) const = 0;
+  /// Produces the executable; reports errors on the module.
+  virtual mlir::FailureOr<Executable> serialize(mlir::ModuleOp module) const = 0;
+};
+
+/// Registers a backend under its name (done once per process, by
+/// registerAllTargets()).
+void registerTargetBackend(std::unique_ptr<TargetBackend> backend);
+/// The backend called `name`, or null.
+const TargetBackend *lookupTargetBackend(llvm::StringRef name);
+/// Names of every registered backend, for --help and error messages.
+std::vector<std::string> registeredTargetNames();
+
+} // namespace quantforge::codegen
+
+#endif // QUANTFORGE_CODEGEN_TARGET_TARGETBACKEND_H

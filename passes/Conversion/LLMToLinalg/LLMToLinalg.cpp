@@ -1,0 +1,625 @@
+//===- LLMToLinalg.cpp - lower llm ops to linalg on tensors ---------------===//
+//
+// Part of QuantForge.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/Passes.h"
+
+#include "dialects/llm/IR/LLMOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/AffineExpr.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <cmath>
+
+namespace quantforge {
+#define GEN_PASS_DEF_CONVERTLLMTOLINALG
+#include "passes/Conversion/Passes.h.inc"
+} // namespace quantforge
+
+using namespace mlir;
+using namespace quantforge;
+using utils::IteratorType;
+
+namespace {
+
+constexpr IteratorType kParallel = IteratorType::parallel;
+constexpr IteratorType kReduction = IteratorType::reduction;
+
+/// Float arithmetic may be reassociated and contracted: lets LLVM vectorize
+/// the reductions of matmuls and norms. The error this adds stays within the
+/// tolerance of the float32 reference (perplexity within 0.1%).
+arith::FastMathFlagsAttr fastMath(OpBuilder &b) {
+  return arith::FastMathFlagsAttr::get(
+      b.getContext(), arith::FastMathFlags::reassoc | arith::FastMathFlags::contract);
+}
+
+void yieldValue(OpBuilder &b, Location loc, Value value) {
+  linalg::YieldOp::create(b, loc, ValueRange{value});
+}
+
+Value toF32(OpBuilder &b, Location loc, Value value) {
+  if (value.getType().isF32())
+    return value;
+  return arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+}
+
+Value fromF32(OpBuilder &b, Location loc, Value value, Type type) {
+  if (type.isF32())
+    return value;
+  return arith::TruncFOp::create(b, loc, type, value);
+}
+
+Value f32Constant(OpBuilder &b, Location loc, double value) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(value)));
+}
+
+/// The dynamic sizes of `type` taken from `source` (same rank).
+SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc, Value source,
+                                RankedTensorType type) {
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      sizes.push_back(tensor::DimOp::create(b, loc, source, i));
+  return sizes;
+}
+
+Value emptyLike(OpBuilder &b, Location loc, RankedTensorType type,
+                ValueRange sizes) {
+  return tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType(),
+                                 sizes);
+}
+
+Value filled(OpBuilder &b, Location loc, RankedTensorType type,
+             ValueRange sizes, Value value) {
+  Value empty = emptyLike(b, loc, type, sizes);
+  return linalg::FillOp::create(b, loc, value, empty).getResult(0);
+}
+
+SmallVector<AffineMap> maps(MLIRContext *ctx, unsigned dims,
+                            ArrayRef<ArrayRef<unsigned>> results) {
+  SmallVector<AffineMap> list;
+  for (ArrayRef<unsigned> positions : results) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned p : positions)
+      exprs.push_back(getAffineDimExpr(p, ctx));
+    list.push_back(AffineMap::get(dims, 0, exprs, ctx));
+  }
+  return list;
+}
+
+LogicalResult requireRank2(Operation *op, Type type,
+                           ConversionPatternRewriter &rewriter) {
+  if (cast<RankedTensorType>(type).getRank() == 2)
+    return success();
+  return rewriter.notifyMatchFailure(op, "only [tokens, features] inputs");
+}
+
+//===----------------------------------------------------------------------===//
+// Weights and simple layers
+//===----------------------------------------------------------------------===//
+
+LogicalResult rejectQuantized(Operation *op, Value weight) {
+  if (!isa<llm::QWeightType>(weight.getType()))
+    return success();
+  return op->emitOpError("with a quantized weight is not lowered yet");
+}
+
+struct LinearLowering : OpConversionPattern<llm::LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(rejectQuantized(op, op.getWeight())) ||
+        failed(requireRank2(op, op.getInput().getType(), rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    RankedTensorType resultType = op.getType();
+    Value input = adaptor.getInput();
+    SmallVector<Value> sizes = {tensor::DimOp::create(rewriter, loc, input, 0)};
+    if (!resultType.isDynamicDim(0))
+      sizes.clear();
+    Value zero = f32Constant(rewriter, loc, 0.0);
+    Value acc = filled(rewriter, loc, resultType, sizes, zero);
+    // y[s, n] = sum_k x[s, k] * w[n, k]; the weight widens in registers.
+    auto matmul = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType}, ValueRange{input, adaptor.getWeight()},
+        ValueRange{acc}, maps(ctx, 3, {{0, 2}, {1, 2}, {0, 1}}),
+        {kParallel, kParallel, kReduction}, "", "",
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value product = arith::MulFOp::create(b, l, toF32(b, l, args[0]),
+                                                toF32(b, l, args[1]),
+                                                fastMath(b));
+          Value sum = arith::AddFOp::create(b, l, args[2], product, fastMath(b));
+          yieldValue(b, l, sum);
+        });
+    Value result = matmul.getResult(0);
+    if (Value bias = adaptor.getBias()) {
+      Value out = emptyLike(rewriter, loc, resultType, sizes);
+      result = linalg::GenericOp::create(
+                   rewriter, loc, TypeRange{resultType}, ValueRange{result, bias},
+                   ValueRange{out}, maps(ctx, 2, {{0, 1}, {1}, {0, 1}}),
+                   {kParallel, kParallel}, "", "",
+                   [&](OpBuilder &b, Location l, ValueRange args) {
+                     Value sum = arith::AddFOp::create(b, l, args[0],
+                                                       toF32(b, l, args[1]));
+                     yieldValue(b, l, sum);
+                   })
+                   .getResult(0);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct EmbeddingLowering : OpConversionPattern<llm::EmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::EmbeddingOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(rejectQuantized(op, op.getTable())))
+      return failure();
+    Location loc = op.getLoc();
+    RankedTensorType resultType = op.getType();
+    Value table = adaptor.getTable();
+    int64_t vocab = cast<RankedTensorType>(table.getType()).getDimSize(0);
+    Value out = emptyLike(rewriter, loc, resultType,
+                          dynamicSizes(rewriter, loc, adaptor.getTokens(),
+                                       RankedTensorType::get(
+                                           {resultType.getDimSize(0)},
+                                           rewriter.getI32Type())));
+    Type elementType = resultType.getElementType();
+    auto gather = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{resultType}, ValueRange{adaptor.getTokens()},
+        ValueRange{out}, maps(op.getContext(), 2, {{0}, {0, 1}}),
+        {kParallel, kParallel}, "", "",
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value id = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value zero = arith::ConstantIndexOp::create(b, l, 0);
+          Value last = arith::ConstantIndexOp::create(b, l, vocab - 1);
+          id = arith::MaxSIOp::create(b, l, id, zero);
+          id = arith::MinSIOp::create(b, l, id, last);
+          Value column = linalg::IndexOp::create(b, l, 1);
+          Value element =
+              tensor::ExtractOp::create(b, l, table, ValueRange{id, column});
+          yieldValue(
+              b, l, fromF32(b, l, toF32(b, l, element), elementType));
+        });
+    rewriter.replaceOp(op, gather.getResult(0));
+    return success();
+  }
+};
+
+struct RMSNormLowering : OpConversionPattern<llm::RMSNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::RMSNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireRank2(op, op.getInput().getType(), rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    RankedTensorType type = op.getType();
+    Value input = adaptor.getInput();
+    SmallVector<Value> sizes = dynamicSizes(rewriter, loc, input, type);
+    auto rowType = RankedTensorType::get({type.getDimSize(0)}, rewriter.getF32Type());
+    Value sumSquares =
+        filled(rewriter, loc, rowType, sizes, f32Constant(rewriter, loc, 0.0));
+    sumSquares =
+        linalg::GenericOp::create(
+            rewriter, loc, TypeRange{rowType}, ValueRange{input},
+            ValueRange{sumSquares}, maps(ctx, 2, {{0, 1}, {0}}),
+            {kParallel, kReduction}, "", "",
+            [&](OpBuilder &b, Location l, ValueRange args) {
+              Value x = toF32(b, l, args[0]);
+              Value square = arith::MulFOp::create(b, l, x, x, fastMath(b));
+              yieldValue(
+                  b, l, arith::AddFOp::create(b, l, args[1], square, fastMath(b)));
+            })
+            .getResult(0);
+    double width = double(type.getDimSize(1));
+    double epsilon = op.getEpsilon().convertToDouble();
+    Value out = emptyLike(rewriter, loc, type, sizes);
+    auto normalize = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type},
+        ValueRange{input, sumSquares, adaptor.getWeight()}, ValueRange{out},
+        maps(ctx, 2, {{0, 1}, {0}, {1}, {0, 1}}), {kParallel, kParallel}, "", "",
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          // x * rsqrt(mean(x^2) + eps) * weight, in Hugging Face's order.
+          Value mean = arith::DivFOp::create(b, l, args[1], f32Constant(b, l, width));
+          Value shifted = arith::AddFOp::create(b, l, mean, f32Constant(b, l, epsilon));
+          Value scale = math::RsqrtOp::create(b, l, shifted);
+          Value normed = arith::MulFOp::create(b, l, toF32(b, l, args[0]), scale);
+          Value result = arith::MulFOp::create(b, l, normed, toF32(b, l, args[2]));
+          yieldValue(b, l, fromF32(b, l, result, type.getElementType()));
+        });
+    rewriter.replaceOp(op, normalize.getResult(0));
+    return success();
+  }
+};
+
+/// silu(x) = x / (1 + exp(-x)), computed in f32.
+Value silu(OpBuilder &b, Location l, Value x) {
+  Value negated = arith::NegFOp::create(b, l, x);
+  Value denominator = arith::AddFOp::create(b, l, f32Constant(b, l, 1.0),
+                                            math::ExpOp::create(b, l, negated));
+  return arith::DivFOp::create(b, l, x, denominator);
+}
+
+template <typename OpTy>
+struct ElementwiseLowering : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  using OpAdaptor = typename OpTy::Adaptor;
+  LogicalResult
+  matchAndRewrite(OpTy op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    ValueRange operands = adaptor.getOperands();
+    Value out = emptyLike(rewriter, loc, type,
+                          dynamicSizes(rewriter, loc, operands[0], type));
+    unsigned rank = type.getRank();
+    SmallVector<AffineMap> identity(operands.size() + 1,
+                                    rewriter.getMultiDimIdentityMap(rank));
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, operands, ValueRange{out}, identity,
+        SmallVector<IteratorType>(rank, kParallel), "", "",
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value result = silu(b, l, toF32(b, l, args[0]));
+          if constexpr (std::is_same_v<OpTy, llm::SwiGLUOp>)
+            result = arith::MulFOp::create(b, l, result, toF32(b, l, args[1]));
+          yieldValue(b, l, fromF32(b, l, result, type.getElementType()));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Rotary embedding
+//===----------------------------------------------------------------------===//
+
+/// theta^(-2i/d) for i < d/2, with the op's frequency scaling applied, as
+/// Hugging Face's rope initializers compute it.
+SmallVector<float> inverseFrequencies(llm::RotaryEmbeddingOp op, int64_t dim) {
+  double theta = op.getTheta().convertToDouble();
+  SmallVector<float> freqs;
+  for (int64_t i = 0; i < dim; i += 2)
+    freqs.push_back(1.0f / std::pow(float(theta), float(i) / float(dim)));
+  llm::RopeScalingAttr scaling = op.getScalingAttr();
+  if (!scaling)
+    return freqs;
+  double factor = scaling.getFactor().getValueAsDouble();
+  if (scaling.getKind() == llm::RopeScalingKind::linear) {
+    for (float &f : freqs)
+      f = float(f / factor);
+    return freqs;
+  }
+  double low = scaling.getLowFreqFactor().getValueAsDouble();
+  double high = scaling.getHighFreqFactor().getValueAsDouble();
+  double context = double(scaling.getOriginalMaxPosition().getInt());
+  double lowWavelength = context / low, highWavelength = context / high;
+  for (float &f : freqs) {
+    double wavelength = 2 * M_PI / f;
+    if (wavelength < highWavelength)
+      continue; // high frequencies stay
+    if (wavelength > lowWavelength) {
+      f = float(f / factor);
+      continue;
+    }
+    double smooth = (context / wavelength - low) / (high - low);
+    f = float((1 - smooth) * f / factor + smooth * f);
+  }
+  return freqs;
+}
+
+struct RopeLowering : OpConversionPattern<llm::RotaryEmbeddingOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::RotaryEmbeddingOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    int64_t dim = type.getDimSize(2);
+    if (ShapedType::isDynamic(dim))
+      return rewriter.notifyMatchFailure(op, "dynamic head_dim");
+    SmallVector<float> freqs = inverseFrequencies(op, dim);
+    auto freqType = RankedTensorType::get({dim / 2}, rewriter.getF32Type());
+    Value freqTable = arith::ConstantOp::create(
+        rewriter, loc, DenseElementsAttr::get(freqType, ArrayRef<float>(freqs)));
+    Value input = adaptor.getInput();
+    Value out = emptyLike(rewriter, loc, type, dynamicSizes(rewriter, loc, input, type));
+    bool interleaved = op.getInterleaved();
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{input, adaptor.getPositions()},
+        ValueRange{out}, maps(op.getContext(), 3, {{0, 1, 2}, {0}, {0, 1, 2}}),
+        {kParallel, kParallel, kParallel}, "", "",
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value s = linalg::IndexOp::create(b, l, 0);
+          Value h = linalg::IndexOp::create(b, l, 1);
+          Value d = linalg::IndexOp::create(b, l, 2);
+          Value one = arith::ConstantIndexOp::create(b, l, 1);
+          Value half = arith::ConstantIndexOp::create(b, l, dim / 2);
+          // Pair index i, partner feature, and whether d is the first of
+          // its pair (which rotates by -sin).
+          Value pair, partner, isFirst;
+          if (interleaved) {
+            pair = arith::DivUIOp::create(b, l, d, arith::ConstantIndexOp::create(b, l, 2));
+            Value odd = arith::AndIOp::create(b, l, d, one);
+            isFirst = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::eq, odd,
+                arith::ConstantIndexOp::create(b, l, 0));
+            partner = arith::XOrIOp::create(b, l, d, one);
+          } else {
+            pair = arith::RemUIOp::create(b, l, d, half);
+            isFirst = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ult, d, half);
+            partner = arith::SelectOp::create(
+                b, l, isFirst, arith::AddIOp::create(b, l, d, half),
+                arith::SubIOp::create(b, l, d, half));
+          }
+          Value freq = tensor::ExtractOp::create(b, l, freqTable, pair);
+          Value position = arith::SIToFPOp::create(b, l, b.getF32Type(), args[1]);
+          Value angle = arith::MulFOp::create(b, l, position, freq);
+          Value cos = math::CosOp::create(b, l, angle);
+          Value sin = math::SinOp::create(b, l, angle);
+          Value x = toF32(b, l, args[0]);
+          Value other = toF32(b, l, tensor::ExtractOp::create(
+                                        b, l, input, ValueRange{s, h, partner}));
+          Value rotated = arith::SelectOp::create(
+              b, l, isFirst, arith::NegFOp::create(b, l, other), other);
+          Value result = arith::AddFOp::create(
+              b, l, arith::MulFOp::create(b, l, x, cos),
+              arith::MulFOp::create(b, l, rotated, sin));
+          yieldValue(b, l, fromF32(b, l, result, type.getElementType()));
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+/// !llm.kv_cache<LxHxTxDxE> is tensor<Lx2xHxTxDxE>: keys, then values.
+RankedTensorType cacheTensorType(llm::KVCacheType type) {
+  return RankedTensorType::get({type.getLayers(), 2, type.getKvHeads(),
+                                type.getMaxSeq(), type.getHeadDim()},
+                               type.getElementType());
+}
+
+struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  /// Writes `[seq, kv_heads, dim]` as `cache[layer, which, :, start:start+seq, :]`.
+  Value append(OpBuilder &b, Location loc, Value cache, Value values,
+               int64_t layer, int64_t which, Value start, Value seq,
+               llm::KVCacheType cacheType) const {
+    int64_t heads = cacheType.getKvHeads(), dim = cacheType.getHeadDim();
+    Type element = cacheType.getElementType();
+    auto transposedType = RankedTensorType::get({heads, ShapedType::kDynamic, dim}, element);
+    Value out = tensor::EmptyOp::create(b, loc, transposedType.getShape(), element,
+                                        ValueRange{seq});
+    Value transposed =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{transposedType}, ValueRange{values}, ValueRange{out},
+            maps(b.getContext(), 3, {{1, 0, 2}, {0, 1, 2}}),
+            {kParallel, kParallel, kParallel}, "", "",
+            [&](OpBuilder &nb, Location l, ValueRange args) {
+              yieldValue(nb, l, fromF32(nb, l, args[0], element));
+            })
+            .getResult(0);
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(layer), b.getIndexAttr(which),
+                                         b.getIndexAttr(0), start, b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                       b.getIndexAttr(heads), seq, b.getIndexAttr(dim)};
+    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+    return tensor::InsertSliceOp::create(b, loc, transposed, cache, offsets, sizes,
+                                         strides);
+  }
+
+  /// cache[layer, which, :, 0:length, :] as [kv_heads, length, dim].
+  Value history(OpBuilder &b, Location loc, Value cache, int64_t layer,
+                int64_t which, Value length, llm::KVCacheType cacheType) const {
+    int64_t heads = cacheType.getKvHeads(), dim = cacheType.getHeadDim();
+    auto type = RankedTensorType::get({heads, ShapedType::kDynamic, dim},
+                                      cacheType.getElementType());
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(layer), b.getIndexAttr(which),
+                                         b.getIndexAttr(0), b.getIndexAttr(0),
+                                         b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                       b.getIndexAttr(heads), length,
+                                       b.getIndexAttr(dim)};
+    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+    return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes, strides);
+  }
+
+  LogicalResult
+  matchAndRewrite(llm::AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    OpBuilder &b = rewriter;
+    llm::KVCacheType cacheType = op.getCache().getType();
+    RankedTensorType queryType = op.getQuery().getType();
+    int64_t heads = queryType.getDimSize(1), dim = queryType.getDimSize(2);
+    int64_t group = heads / cacheType.getKvHeads();
+    int64_t layer = int64_t(op.getLayer());
+    Value query = adaptor.getQuery(), start = adaptor.getStartPos();
+    Value seq = tensor::DimOp::create(b, loc, query, 0);
+    Value length = arith::AddIOp::create(b, loc, start, seq);
+
+    Value cache = append(b, loc, adaptor.getCache(), adaptor.getKey(), layer, 0,
+                         start, seq, cacheType);
+    cache = append(b, loc, cache, adaptor.getValue(), layer, 1, start, seq, cacheType);
+    Value keys = history(b, loc, cache, layer, 0, length, cacheType);
+    Value values = history(b, loc, cache, layer, 1, length, cacheType);
+
+    // Dims of the score computations: (h, i, j[, d]); KV head = h / group.
+    AffineExpr h = getAffineDimExpr(0, ctx), i = getAffineDimExpr(1, ctx),
+               j = getAffineDimExpr(2, ctx), d = getAffineDimExpr(3, ctx);
+    AffineExpr kvHead = h.floorDiv(group);
+    auto scoreType = RankedTensorType::get(
+        {heads, ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
+    auto rowType = RankedTensorType::get({heads, ShapedType::kDynamic}, b.getF32Type());
+    Value scores = filled(b, loc, scoreType, ValueRange{seq, length},
+                          f32Constant(b, loc, 0.0));
+    scores = linalg::GenericOp::create(
+                 b, loc, TypeRange{scoreType}, ValueRange{query, keys},
+                 ValueRange{scores},
+                 {AffineMap::get(4, 0, {i, h, d}, ctx),
+                  AffineMap::get(4, 0, {kvHead, j, d}, ctx),
+                  AffineMap::get(4, 0, {h, i, j}, ctx)},
+                 {kParallel, kParallel, kParallel, kReduction}, "", "",
+                 [&](OpBuilder &nb, Location l, ValueRange args) {
+                   Value product = arith::MulFOp::create(
+                       nb, l, toF32(nb, l, args[0]), toF32(nb, l, args[1]),
+                       fastMath(nb));
+                   yieldValue(
+                       nb, l, arith::AddFOp::create(nb, l, args[2], product,
+                                                    fastMath(nb)));
+                 })
+                 .getResult(0);
+
+    // Masked, scaled scores: key j is visible to query i (at position
+    // start + i) if j <= start + i and, with a window W, j > start + i - W.
+    double scale = op.getScale() ? op.getScale()->convertToDouble()
+                                 : 1.0 / std::sqrt(double(dim));
+    std::optional<int64_t> window = op.getSlidingWindow();
+    auto visible = [&](OpBuilder &nb, Location l) {
+      Value qi = linalg::IndexOp::create(nb, l, 1);
+      Value kj = linalg::IndexOp::create(nb, l, 2);
+      Value position = arith::AddIOp::create(nb, l, start, qi);
+      Value causal = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ule, kj, position);
+      if (!window)
+        return causal;
+      Value lowest = arith::AddIOp::create(nb, l, kj,
+                                           arith::ConstantIndexOp::create(nb, l, *window));
+      Value inWindow = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::ugt,
+                                             lowest, position);
+      return arith::AndIOp::create(nb, l, causal, inWindow).getResult();
+    };
+    Value masked = emptyLike(b, loc, scoreType, ValueRange{seq, length});
+    masked = linalg::GenericOp::create(
+                 b, loc, TypeRange{scoreType}, ValueRange{scores}, ValueRange{masked},
+                 maps(ctx, 3, {{0, 1, 2}, {0, 1, 2}}),
+                 {kParallel, kParallel, kParallel}, "", "",
+                 [&](OpBuilder &nb, Location l, ValueRange args) {
+                   Value scaled = arith::MulFOp::create(nb, l, args[0],
+                                                        f32Constant(nb, l, scale));
+                   Value result = arith::SelectOp::create(
+                       nb, l, visible(nb, l), scaled,
+                       f32Constant(nb, l, -INFINITY));
+                   yieldValue(nb, l, result);
+                 })
+                 .getResult(0);
+
+    // Softmax over j: max, exp(x - max), sum, normalize.
+    Value maxima = filled(b, loc, rowType, ValueRange{seq},
+                          f32Constant(b, loc, -INFINITY));
+    maxima = linalg::GenericOp::create(
+                 b, loc, TypeRange{rowType}, ValueRange{masked}, ValueRange{maxima},
+                 maps(ctx, 3, {{0, 1, 2}, {0, 1}}),
+                 {kParallel, kParallel, kReduction}, "", "",
+                 [&](OpBuilder &nb, Location l, ValueRange args) {
+                   yieldValue(
+                       nb, l, arith::MaximumFOp::create(nb, l, args[0], args[1]));
+                 })
+                 .getResult(0);
+    Value exps = emptyLike(b, loc, scoreType, ValueRange{seq, length});
+    exps = linalg::GenericOp::create(
+               b, loc, TypeRange{scoreType}, ValueRange{masked, maxima},
+               ValueRange{exps}, maps(ctx, 3, {{0, 1, 2}, {0, 1}, {0, 1, 2}}),
+               {kParallel, kParallel, kParallel}, "", "",
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 Value shifted = arith::SubFOp::create(nb, l, args[0], args[1]);
+                 yieldValue(nb, l, math::ExpOp::create(nb, l, shifted));
+               })
+               .getResult(0);
+    Value sums = filled(b, loc, rowType, ValueRange{seq}, f32Constant(b, loc, 0.0));
+    sums = linalg::GenericOp::create(
+               b, loc, TypeRange{rowType}, ValueRange{exps}, ValueRange{sums},
+               maps(ctx, 3, {{0, 1, 2}, {0, 1}}),
+               {kParallel, kParallel, kReduction}, "", "",
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 yieldValue(
+                     nb, l, arith::AddFOp::create(nb, l, args[0], args[1], fastMath(nb)));
+               })
+               .getResult(0);
+
+    // out[i, h, d] = sum_j exps[h, i, j] * V[h / group, j, d] / sums[h, i].
+    RankedTensorType outType = op.getResult().getType();
+    auto accType = RankedTensorType::get(outType.getShape(), b.getF32Type());
+    Value acc = filled(b, loc, accType, ValueRange{seq}, f32Constant(b, loc, 0.0));
+    AffineExpr oi = getAffineDimExpr(0, ctx), oh = getAffineDimExpr(1, ctx),
+               od = getAffineDimExpr(2, ctx), oj = getAffineDimExpr(3, ctx);
+    acc = linalg::GenericOp::create(
+              b, loc, TypeRange{accType}, ValueRange{exps, values}, ValueRange{acc},
+              {AffineMap::get(4, 0, {oh, oi, oj}, ctx),
+               AffineMap::get(4, 0, {oh.floorDiv(group), oj, od}, ctx),
+               AffineMap::get(4, 0, {oi, oh, od}, ctx)},
+              {kParallel, kParallel, kParallel, kReduction}, "", "",
+              [&](OpBuilder &nb, Location l, ValueRange args) {
+                Value product = arith::MulFOp::create(nb, l, args[0],
+                                                      toF32(nb, l, args[1]),
+                                                      fastMath(nb));
+                yieldValue(
+                    nb, l, arith::AddFOp::create(nb, l, args[2], product, fastMath(nb)));
+              })
+              .getResult(0);
+    Value out = emptyLike(b, loc, outType, ValueRange{seq});
+    out = linalg::GenericOp::create(
+              b, loc, TypeRange{outType}, ValueRange{acc, sums}, ValueRange{out},
+              maps(ctx, 3, {{0, 1, 2}, {1, 0}, {0, 1, 2}}),
+              {kParallel, kParallel, kParallel}, "", "",
+              [&](OpBuilder &nb, Location l, ValueRange args) {
+                Value normalized = arith::DivFOp::create(nb, l, args[0], args[1]);
+                yieldValue(
+                    nb, l, fromF32(nb, l, normalized, outType.getElementType()));
+              })
+              .getResult(0);
+    rewriter.replaceOp(op, {out, cache});
+    return success();
+  }
+};
+
+struct ConvertLLMToLinalgPass
+    : quantforge::impl::ConvertLLMToLinalgBase<ConvertLLMToLinalgPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    TypeConverter types;
+    types.addConversion([](Type type) { return type; });
+    types.addConversion(
+        [](llm::KVCacheType type) -> Type { return cacheTensorType(type); });
+
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, tensor::TensorDialect>();
+    target.addIllegalDialect<llm::LLMDialect>();
+    // Archives stay: quant-compile reads them to pack the artifact.
+    target.addLegalOp<ModuleOp, llm::ParamArchiveOp>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp func) {
+      return types.isSignatureLegal(func.getFunctionType());
+    });
+    target.addDynamicallyLegalOp<func::CallOp, func::ReturnOp>(
+        [&](Operation *op) { return types.isLegal(op); });
+
+    RewritePatternSet patterns(ctx);
+    patterns.add<AttentionLowering, EmbeddingLowering, LinearLowering,
+                 RMSNormLowering, RopeLowering,
+                 ElementwiseLowering<llm::SiLUOp>,
+                 ElementwiseLowering<llm::SwiGLUOp>>(types, ctx);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, types);
+    populateCallOpTypeConversionPattern(patterns, types);
+    populateReturnOpTypeConversionPattern(patterns, types);
+    if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

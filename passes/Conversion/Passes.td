@@ -1,0 +1,69 @@
+//===- Passes.td - conversions out of the llm dialect ------*- tablegen -*-===//
+//
+// Part of QuantForge.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTFORGE_PASSES_CONVERSION_PASSES_TD
+#define QUANTFORGE_PASSES_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertLLMToLinalg : Pass<"convert-llm-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower llm ops to linalg, tensor, arith and math";
+  let description = [{
+    Rewrites every llm op into upstream ops on tensors, so that the upstream
+    bufferization and code generation pipelines take over:
+    - `llm.linear` becomes one `linalg.generic` contraction whose body widens
+      the stored weight element (bf16/f16) to f32, so no converted copy of a
+      weight is ever materialized; a bias is a second elementwise generic.
+    - `llm.rms_norm`: a reduction generic (sum of squares) and an elementwise
+      generic; `llm.rope`: one generic with the inverse frequencies (rope
+      scaling applied) as a constant; `llm.swiglu` / `llm.silu`: elementwise.
+    - `llm.embedding`: a gather generic (ids are clamped to the vocabulary;
+      the runtime rejects out-of-range ids before calling).
+    - `llm.attention`: the new keys and values are inserted into the cache
+      (`tensor.insert_slice` at `start_pos`), then scores, causal / sliding
+      window mask, softmax and the weighted sum of values, with grouped-query
+      heads read through `h floordiv (heads / kv_heads)` indexing maps.
+    - `!llm.kv_cache<LxHxTxDxE>` becomes `tensor<Lx2xHxTxDxE>` (keys then
+      values) in function signatures, calls and returns.
+    Quantized weights (`!llm.qweight`) are not lowered by this pass yet; it
+    fails with an error naming the op.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def LLMCopiesToLinalg : Pass<"llm-copies-to-linalg"> {
+  let summary = "Rewrite memref.copy as linalg.copy";
+  let description = [{
+    Bufferization writes new cache entries with `memref.copy` into strided
+    subviews, which the LLVM lowering turns into calls to MLIR's runner
+    library (`memrefCopy`). Compiled artifacts must not depend on that
+    library, so copies become `linalg.copy` and lower to loops like every
+    other kernel.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def LLMEmitABIWrappers : Pass<"llm-emit-abi-wrappers", "::mlir::ModuleOp"> {
+  let summary = "Add the runtime's `void qf_<entry>(void **args)` wrappers";
+  let description = [{
+    Runs on the LLVM dialect, after `convert-func-to-llvm` has made the
+    `_mlir_ciface_<entry>` wrappers of functions marked
+    `llvm.emit_c_interface`. For every such wrapper whose function carries
+    `llm.abi_entry_point`, adds `qf_<entry>(ptr %args)`: argument i is loaded
+    from `args[i]`; a pointer argument (a memref descriptor) is passed as it
+    is, an integer (an index) is loaded from the pointer. This is the calling
+    convention of docs/artifact-and-abi.md: the runtime calls any entry point
+    without knowing its arity at compile time.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // QUANTFORGE_PASSES_CONVERSION_PASSES_TD
