@@ -51,6 +51,17 @@ def LLMCopiesToLinalg : Pass<"llm-copies-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LLMDropReturnedArguments : Pass<"llm-drop-returned-arguments", "::mlir::ModuleOp"> {
+  let summary = "Drop entry-point results that are arguments returned as they are";
+  let description = [{
+    After bufferization an entry point returns the KV cache buffer it was
+    given (updated in place). The ABI passes the cache in and reads it back
+    from the same buffer, so the result is dropped. Upstream's
+    drop-equivalent-buffer-results does this for private functions only;
+    entry points are public.
+  }];
+}
+
 def LLMEmitABIWrappers : Pass<"llm-emit-abi-wrappers", "::mlir::ModuleOp"> {
   let summary = "Add the runtime's `void qf_<entry>(void **args)` wrappers";
   let description = [{

@@ -61,7 +61,7 @@ void quantforge::buildLLMToLinalgPipeline(
   pm.addPass(createLLMCopiesToLinalg());
   // The cache comes back as the argument it was passed in: drop that result
   // (no copy), and return the logits through a caller-provided buffer.
-  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
+  pm.addPass(createLLMDropReturnedArguments());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.modifyPublicFunctions = true;
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));

@@ -1,0 +1,49 @@
+//===- DropReturnedArguments.cpp - results that are arguments -------------===//
+//
+// Part of QuantForge.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Conversion/Passes.h"
+
+#include "dialects/llm/IR/LLMDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace quantforge {
+#define GEN_PASS_DEF_LLMDROPRETURNEDARGUMENTS
+#include "passes/Conversion/Passes.h.inc"
+} // namespace quantforge
+
+using namespace mlir;
+
+namespace {
+struct LLMDropReturnedArgumentsPass
+    : quantforge::impl::LLMDropReturnedArgumentsBase<
+          LLMDropReturnedArgumentsPass> {
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (!func->hasAttr(quantforge::llm::LLMDialect::getABIEntryPointAttrName()) ||
+          !func.getBody().hasOneBlock())
+        continue;
+      auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+      BitVector dropped(ret.getNumOperands());
+      SmallVector<Value> kept;
+      for (auto [index, value] : llvm::enumerate(ret.getOperands())) {
+        Value source = value;
+        while (auto cast = source.getDefiningOp<memref::CastOp>())
+          source = cast.getSource();
+        if (isa<BlockArgument>(source))
+          dropped.set(index);
+        else
+          kept.push_back(value);
+      }
+      if (dropped.none())
+        continue;
+      if (failed(func.eraseResults(dropped)))
+        return signalPassFailure();
+      ret.getOperandsMutable().assign(kept);
+    }
+  }
+};
+} // namespace

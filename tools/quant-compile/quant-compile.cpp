@@ -1,0 +1,152 @@
+//===- quant-compile.cpp - checkpoint to compiled artifact ----------------===//
+//
+// Part of QuantForge.
+//
+//===----------------------------------------------------------------------===//
+//
+//   quant-compile MODEL --target=cpu -o model.qfa
+//
+// Drives the whole compiler: import, the graph pipeline (llm-optimize by
+// default, --pipeline to replace it), binding weights to entry points, the
+// target's lowering and serialization. --emit stops at any phase and writes
+// what exists there, like toyc's -emit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/CPU/CPUTarget.h"
+#include "codegen/Target/TargetBackend.h"
+#include "dialects/llm/Import/Importers.h"
+#include "passes/Pipelines/Pipelines.h"
+#include "tools/InitAll.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace mlir;
+using namespace quantforge;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class Phase { Import, Optimized, Bound, Lowered, Executable };
+
+cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                               cl::desc("<Hugging Face directory>"));
+cl::opt<std::string> outputPath("o", cl::desc("Output file"),
+                                cl::value_desc("file"), cl::init("-"));
+cl::opt<std::string> targetName("target", cl::desc("Code generator (cpu)"),
+                                cl::init("cpu"));
+cl::opt<std::string>
+    graphPipeline("pipeline",
+                  cl::desc("Graph pipeline run after import, in "
+                           "--pass-pipeline syntax"),
+                  cl::init("builtin.module(llm-optimize)"));
+cl::opt<Phase> emit(
+    "emit", cl::desc("Where to stop"), cl::init(Phase::Executable),
+    cl::values(clEnumValN(Phase::Import, "llm", "the imported module"),
+               clEnumValN(Phase::Optimized, "optimized",
+                          "after the graph pipeline"),
+               clEnumValN(Phase::Bound, "bound",
+                          "after binding weights to entry points"),
+               clEnumValN(Phase::Lowered, "lowered",
+                          "the target's dialects (LLVM for cpu)"),
+               clEnumValN(Phase::Executable, "executable",
+                          "the executable the runtime loads (.so for cpu)")));
+cl::opt<int64_t> maxSeq("max-seq", cl::desc("KV cache capacity in tokens"),
+                        cl::init(0));
+cl::opt<std::string> kvCacheType("kv-cache-type",
+                                 cl::desc("KV cache element type (f32, f16, bf16)"),
+                                 cl::init("f32"));
+
+LogicalResult runPipeline(ModuleOp module,
+                          llvm::function_ref<LogicalResult(OpPassManager &)> build) {
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)) || failed(build(pm)))
+    return failure();
+  return pm.run(module);
+}
+
+LogicalResult writeModule(ModuleOp module, llvm::ToolOutputFile &output) {
+  module.print(output.os());
+  output.keep();
+  return success();
+}
+
+LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile &output) {
+  const codegen::TargetBackend *target = codegen::lookupTargetBackend(targetName);
+  if (!target) {
+    llvm::errs() << "quant-compile: unknown target '" << targetName
+                 << "' (available:";
+    for (const std::string &name : codegen::registeredTargetNames())
+      llvm::errs() << " " << name;
+    llvm::errs() << ")\n";
+    return failure();
+  }
+  llm::ModelBuildOptions options;
+  options.maxSeq = maxSeq;
+  options.kvCacheType = kvCacheType;
+  OwningOpRef<ModuleOp> module = llm::importHuggingFace(&context, modelPath, options);
+  if (!module || failed(verify(*module)))
+    return failure();
+  if (emit == Phase::Import)
+    return writeModule(*module, output);
+
+  if (failed(runPipeline(*module, [](OpPassManager &pm) {
+        return parsePassPipeline(graphPipeline, pm, llvm::errs());
+      })))
+    return failure();
+  if (emit == Phase::Optimized)
+    return writeModule(*module, output);
+
+  if (failed(runPipeline(*module, [](OpPassManager &pm) {
+        buildLLMBindPipeline(pm);
+        return success();
+      })))
+    return failure();
+  if (emit == Phase::Bound)
+    return writeModule(*module, output);
+
+  if (failed(runPipeline(*module, [&](OpPassManager &pm) {
+        target->buildLoweringPipeline(pm);
+        return success();
+      })))
+    return failure();
+  if (emit == Phase::Lowered)
+    return writeModule(*module, output);
+
+  FailureOr<codegen::Executable> executable = target->serialize(*module);
+  if (failed(executable))
+    return failure();
+  output.os().write(reinterpret_cast<const char *>(executable->bytes.data()),
+                    executable->bytes.size());
+  output.keep();
+  return success();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  quantforge::registerAllPasses();
+  codegen::registerCPUTarget();
+  registerPassManagerCLOptions();
+  registerMLIRContextCLOptions();
+  cl::ParseCommandLineOptions(argc, argv, "QuantForge compiler\n");
+
+  DialectRegistry registry;
+  quantforge::registerAllDialects(registry);
+  MLIRContext context(registry);
+  std::string error;
+  auto output = openOutputFile(outputPath, &error);
+  if (!output) {
+    llvm::errs() << "quant-compile: " << error << "\n";
+    return 1;
+  }
+  return failed(compile(context, *output)) ? 1 : 0;
+}
