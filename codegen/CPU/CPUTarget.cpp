@@ -50,47 +50,14 @@ public:
 
   FailureOr<Executable> serialize(ModuleOp module) const override {
     Location loc = module.getLoc();
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-
-    // Archives describe where weights come from; the executable does not
-    // need them and LLVM IR cannot express them.
-    for (auto archive :
-         llvm::make_early_inc_range(module.getOps<llm::ParamArchiveOp>()))
-      archive.erase();
-
-    DialectRegistry registry;
-    registerBuiltinDialectTranslation(registry);
-    registerLLVMDialectTranslation(registry);
-    module.getContext()->appendDialectRegistry(registry);
-
-    std::string triple = llvm::sys::getDefaultTargetTriple();
-    std::string error;
-    const llvm::Target *target =
-        llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
-    if (!target)
-      return emitError(loc) << "no LLVM target for " << triple << ": " << error;
-    // Artifacts are compiled for the machine that will run them: this one.
-    llvm::StringMap<bool> hostFeatures = llvm::sys::getHostCPUFeatures();
-    std::string features;
-    for (const auto &feature : hostFeatures)
-      features += (feature.getValue() ? "+" : "-") + feature.getKey().str() + ",";
-    llvm::TargetOptions options;
-    std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-        llvm::Triple(triple), llvm::sys::getHostCPUName(), features, options,
-        llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
-
     llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::TargetMachine> machine = createHostMachine(loc);
+    if (!machine)
+      return failure();
     std::unique_ptr<llvm::Module> llvmModule =
-        translateModuleToLLVMIR(module, llvmContext);
+        optimizedLLVMIR(module, *machine, llvmContext);
     if (!llvmModule)
-      return emitError(loc) << "translation to LLVM IR failed";
-    llvmModule->setTargetTriple(llvm::Triple(triple));
-    llvmModule->setDataLayout(machine->createDataLayout());
-    if (llvm::Error err =
-            makeOptimizingTransformer(3, 0, machine.get())(llvmModule.get()))
-      return emitError(loc) << "LLVM optimization failed: "
-                            << llvm::toString(std::move(err));
+      return failure();
 
     TempFile object, shared;
     int fd;
@@ -102,7 +69,8 @@ public:
       llvm::legacy::PassManager passes;
       if (machine->addPassesToEmitFile(passes, out, nullptr,
                                        llvm::CodeGenFileType::ObjectFile))
-        return emitError(loc) << "LLVM cannot emit objects for " << triple;
+        return emitError(loc) << "LLVM cannot emit objects for "
+                              << machine->getTargetTriple().str();
       passes.run(*llvmModule);
     }
     if (failed(link(loc, object.path, shared.path)))
@@ -111,14 +79,81 @@ public:
     if (!bytes)
       return emitError(loc) << "cannot read " << shared.path;
     Executable executable;
-    executable.target = "cpu-" + llvm::Triple(triple).getArchName().str();
+    executable.target = "cpu-" + machine->getTargetTriple().getArchName().str();
     executable.format = "elf-shared-object";
     executable.bytes.assign((*bytes)->getBufferStart(),
                             (*bytes)->getBufferEnd());
     return executable;
   }
 
+  LogicalResult printTargetIR(ModuleOp module,
+                              llvm::raw_ostream &os) const override {
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::TargetMachine> machine =
+        createHostMachine(module.getLoc());
+    if (!machine)
+      return failure();
+    std::unique_ptr<llvm::Module> llvmModule =
+        optimizedLLVMIR(module, *machine, llvmContext);
+    if (!llvmModule)
+      return failure();
+    llvmModule->print(os, nullptr);
+    return success();
+  }
+
 private:
+  /// Artifacts are compiled for the machine that will run them: this one.
+  static std::unique_ptr<llvm::TargetMachine> createHostMachine(Location loc) {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+    std::string error;
+    const llvm::Target *target =
+        llvm::TargetRegistry::lookupTarget(triple, error);
+    if (!target) {
+      emitError(loc) << "no LLVM target for " << triple.str() << ": " << error;
+      return nullptr;
+    }
+    std::string features;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      features +=
+          (feature.getValue() ? "+" : "-") + feature.getKey().str() + ",";
+    return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+        triple, llvm::sys::getHostCPUName(), features, llvm::TargetOptions(),
+        llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  }
+
+  /// The module as LLVM IR, optimized at -O3 for `machine`.
+  static std::unique_ptr<llvm::Module>
+  optimizedLLVMIR(ModuleOp module, llvm::TargetMachine &machine,
+                  llvm::LLVMContext &llvmContext) {
+    Location loc = module.getLoc();
+    // Archives describe where weights come from; the executable does not
+    // need them and LLVM IR cannot express them.
+    for (auto archive :
+         llvm::make_early_inc_range(module.getOps<llm::ParamArchiveOp>()))
+      archive.erase();
+    DialectRegistry registry;
+    registerBuiltinDialectTranslation(registry);
+    registerLLVMDialectTranslation(registry);
+    module.getContext()->appendDialectRegistry(registry);
+    std::unique_ptr<llvm::Module> llvmModule =
+        translateModuleToLLVMIR(module, llvmContext);
+    if (!llvmModule) {
+      emitError(loc) << "translation to LLVM IR failed";
+      return nullptr;
+    }
+    llvmModule->setTargetTriple(machine.getTargetTriple());
+    llvmModule->setDataLayout(machine.createDataLayout());
+    if (llvm::Error err =
+            makeOptimizingTransformer(3, 0, &machine)(llvmModule.get())) {
+      emitError(loc) << "LLVM optimization failed: "
+                     << llvm::toString(std::move(err));
+      return nullptr;
+    }
+    return llvmModule;
+  }
+
   /// Links the object into a shared object with lld. libc and libm symbols
   /// (malloc, expf, ...) stay undefined and bind to the runtime process.
   static LogicalResult link(Location loc, llvm::StringRef object,

@@ -43,6 +43,10 @@ public:
   virtual void buildLoweringPipeline(mlir::OpPassManager &pm) const = 0;
   /// Produces the executable; reports errors on the module.
   virtual mlir::FailureOr<Executable> serialize(mlir::ModuleOp module) const = 0;
+  /// Prints the last textual form before binary code (optimized LLVM IR for
+  /// the CPU, PTX for CUDA): what quant-compile --emit=target-ir shows.
+  virtual mlir::LogicalResult printTargetIR(mlir::ModuleOp module,
+                                            llvm::raw_ostream &os) const = 0;
 };
 
 /// Registers a backend under its name (done once per process, by

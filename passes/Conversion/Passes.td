@@ -39,6 +39,21 @@ def ConvertLLMToLinalg : Pass<"convert-llm-to-linalg", "::mlir::ModuleOp"> {
   ];
 }
 
+def LLMFuseElementwise : Pass<"llm-fuse-elementwise"> {
+  let summary = "Fuse elementwise linalg ops without recomputation";
+  let description = [{
+    Upstream's elementwise fusion also pulls an elementwise producer into a
+    consumer with reduction loops, where its body then runs once per
+    reduction step: softmax's exp inside the attention-times-values
+    contraction runs head_dim times per score, SwiGLU inside the down
+    projection once per output feature. This pass applies the same rewrite
+    only when the consumer is itself elementwise (all loops parallel), so
+    chains such as residual add, norm scaling, rope and activations become
+    one kernel and nothing is computed twice.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def LLMCopiesToLinalg : Pass<"llm-copies-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

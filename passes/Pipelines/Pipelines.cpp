@@ -48,7 +48,7 @@ void quantforge::buildLLMToLinalgPipeline(
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   if (options.fuseElementwise)
-    pm.addPass(createLinalgElementwiseOpFusionPass());
+    pm.addPass(createLLMFuseElementwise());
   pm.addPass(createCSEPass());
 
   // Function boundaries bufferize too, with plain row-major layouts: the
@@ -82,7 +82,12 @@ void quantforge::buildLLMCPULoweringPipeline(
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // aligned_alloc instead of malloc plus pointer arithmetic: the arithmetic
+  // goes through inttoptr, which hides from LLVM that distinct buffers do
+  // not alias, and then no kernel loop gets vectorized.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useAlignedAlloc = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());

@@ -34,7 +34,7 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Phase { Import, Optimized, Bound, Lowered, Executable };
+enum class Phase { Import, Optimized, Bound, Lowered, TargetIR, Executable };
 
 cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                cl::desc("<Hugging Face directory>"));
@@ -56,6 +56,8 @@ cl::opt<Phase> emit(
                           "after binding weights to entry points"),
                clEnumValN(Phase::Lowered, "lowered",
                           "the target's dialects (LLVM for cpu)"),
+               clEnumValN(Phase::TargetIR, "target-ir",
+                          "the target's textual code (LLVM IR for cpu)"),
                clEnumValN(Phase::Executable, "executable",
                           "the executable the runtime loads (.so for cpu)")));
 cl::opt<int64_t> maxSeq("max-seq", cl::desc("KV cache capacity in tokens"),
@@ -119,6 +121,13 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile &output) {
     return failure();
   if (emit == Phase::Lowered)
     return writeModule(*module, output);
+
+  if (emit == Phase::TargetIR) {
+    if (failed(target->printTargetIR(*module, output.os())))
+      return failure();
+    output.keep();
+    return success();
+  }
 
   FailureOr<codegen::Executable> executable = target->serialize(*module);
   if (failed(executable))

@@ -38,6 +38,13 @@ struct LLMDropReturnedArgumentsPass
         else
           kept.push_back(value);
       }
+      // The runtime passes a distinct buffer for every argument it may write
+      // (cache, logits); weights are only read. Saying so lets LLVM keep
+      // accumulators in registers and vectorize the kernels' inner loops.
+      for (BlockArgument arg : func.getArguments())
+        if (isa<BaseMemRefType>(arg.getType()))
+          func.setArgAttr(arg.getArgNumber(), "llvm.noalias",
+                          UnitAttr::get(func.getContext()));
       if (dropped.none())
         continue;
       if (failed(func.eraseResults(dropped)))
