@@ -103,19 +103,12 @@ LogicalResult requireRank2(Operation *op, Type type,
 // Weights and simple layers
 //===----------------------------------------------------------------------===//
 
-LogicalResult rejectQuantized(Operation *op, Value weight) {
-  if (!isa<llm::QWeightType>(weight.getType()))
-    return success();
-  return op->emitOpError("with a quantized weight is not lowered yet");
-}
-
 struct LinearLowering : OpConversionPattern<llm::LinearOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(llm::LinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(rejectQuantized(op, op.getWeight())) ||
-        failed(requireRank2(op, op.getInput().getType(), rewriter)))
+    if (failed(requireRank2(op, op.getInput().getType(), rewriter)))
       return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
@@ -162,8 +155,6 @@ struct EmbeddingLowering : OpConversionPattern<llm::EmbeddingOp> {
   LogicalResult
   matchAndRewrite(llm::EmbeddingOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (failed(rejectQuantized(op, op.getTable())))
-      return failure();
     Location loc = op.getLoc();
     RankedTensorType resultType = op.getType();
     Value table = adaptor.getTable();
@@ -592,6 +583,17 @@ struct ConvertLLMToLinalgPass
     : quantforge::impl::ConvertLLMToLinalgBase<ConvertLLMToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
+    // Say which op is the problem rather than "failed to legalize".
+    WalkResult quantized = getOperation().walk([](Operation *op) {
+      if (isa<llm::LinearOp, llm::EmbeddingOp, llm::DequantizeOp>(op) &&
+          llvm::any_of(op->getOperandTypes(), llvm::IsaPred<llm::QWeightType>)) {
+        op->emitOpError("with a quantized weight is not lowered yet");
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    if (quantized.wasInterrupted())
+      return signalPassFailure();
     TypeConverter types;
     types.addConversion([](Type type) { return type; });
     types.addConversion(

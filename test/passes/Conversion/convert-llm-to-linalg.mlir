@@ -1,0 +1,121 @@
+// RUN: quant-opt %s --split-input-file --convert-llm-to-linalg --verify-diagnostics | FileCheck %s
+
+// A linear layer is one contraction that widens the bf16 weight in its body,
+// plus an elementwise generic for the bias.
+// CHECK-LABEL: func.func @linear
+// CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[W:.*]]: tensor<3x4xbf16>, %[[B:.*]]: tensor<3xf32>)
+func.func @linear(%x: tensor<?x4xf32>, %w: tensor<3x4xbf16>, %b: tensor<3xf32>) -> tensor<?x3xf32> {
+  // CHECK: %[[ACC:.*]] = linalg.fill
+  // CHECK: %[[MM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %[[W]] : tensor<?x4xf32>, tensor<3x4xbf16>) outs(%[[ACC]]
+  // CHECK: arith.extf %{{.*}} : bf16 to f32
+  // CHECK: arith.mulf {{.*}} fastmath<reassoc,contract>
+  // CHECK: linalg.generic {{.*}} ins(%[[MM]], %[[B]] : tensor<?x3xf32>, tensor<3xf32>)
+  %y = llm.linear %x, %w, %b : (tensor<?x4xf32>, tensor<3x4xbf16>, tensor<3xf32>) -> tensor<?x3xf32>
+  return %y : tensor<?x3xf32>
+}
+
+// -----
+
+// RMSNorm: a sum-of-squares reduction, then x * rsqrt(mean + eps) * weight.
+// CHECK-LABEL: func.func @rms_norm
+func.func @rms_norm(%x: tensor<?x8xf32>, %g: tensor<8xf16>) -> tensor<?x8xf32> {
+  // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+  // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+  // CHECK: arith.constant 8.000000e+00 : f32
+  // CHECK: arith.constant 9.99999974E-6 : f32
+  // CHECK: math.rsqrt
+  %y = llm.rms_norm %x, %g {epsilon = 1.0e-5 : f64} : tensor<?x8xf32>, tensor<8xf16>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// The inverse frequencies are a compile-time constant: theta^(-2i/d).
+// CHECK-LABEL: func.func @rope
+func.func @rope(%x: tensor<?x2x4xf32>, %p: tensor<?xi32>) -> tensor<?x2x4xf32> {
+  // CHECK: arith.constant dense<[1.000000e+00, 0.00999999977]> : tensor<2xf32>
+  // CHECK: linalg.generic
+  // CHECK: math.cos
+  // CHECK: math.sin
+  %y = llm.rope %x, %p {theta = 10000.0 : f64} : tensor<?x2x4xf32>, tensor<?xi32>
+  return %y : tensor<?x2x4xf32>
+}
+
+// -----
+
+// Linear scaling divides the frequencies by the factor.
+// CHECK-LABEL: func.func @rope_linear
+func.func @rope_linear(%x: tensor<?x2x4xf32>, %p: tensor<?xi32>) -> tensor<?x2x4xf32> {
+  // CHECK: arith.constant dense<[5.000000e-01, 5.000000e-03]> : tensor<2xf32>
+  %y = llm.rope %x, %p {theta = 10000.0 : f64, scaling = #llm.rope_scaling<linear, factor = 2.0 : f64>} : tensor<?x2x4xf32>, tensor<?xi32>
+  return %y : tensor<?x2x4xf32>
+}
+
+// -----
+
+// Attention: append K and V at start_pos, then scores over the history with
+// grouped heads (4 query heads read KV head h floordiv 2), mask, softmax.
+// CHECK-DAG: #[[KV:.*]] = affine_map<(d0, d1, d2, d3) -> (d0 floordiv 2, d2, d3)>
+// CHECK-LABEL: func.func @attention
+// CHECK-SAME: %[[CACHE:[a-z0-9]+]]: tensor<3x2x2x16x8xf16>
+func.func @attention(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>, %v: tensor<?x2x8xf32>,
+                     %c: !llm.kv_cache<3x2x16x8xf16>, %s: index) -> (tensor<?x4x8xf32>, !llm.kv_cache<3x2x16x8xf16>) {
+  // The new keys are transposed to [kv_heads, seq, dim] and narrowed to f16.
+  // CHECK: arith.truncf %{{.*}} : f32 to f16
+  // CHECK: %[[K:.*]] = tensor.insert_slice %{{.*}} into %[[CACHE]][1, 0, 0, %{{.*}}, 0] [1, 1, 2, %{{.*}}, 8] [1, 1, 1, 1, 1]
+  // CHECK: %[[KV2:.*]] = tensor.insert_slice %{{.*}} into %[[K]][1, 1, 0, %{{.*}}, 0]
+  // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[KV]], #{{.*}}]
+  // CHECK: arith.constant 0.353553385 : f32
+  // CHECK: arith.constant 0xFF800000 : f32
+  // CHECK: math.exp
+  // CHECK: return %{{.*}}, %[[KV2]]
+  %o, %c1 = llm.attention %q, %k, %v, %c[%s] {layer = 1} : tensor<?x4x8xf32>, tensor<?x2x8xf32>, !llm.kv_cache<3x2x16x8xf16>
+  return %o, %c1 : tensor<?x4x8xf32>, !llm.kv_cache<3x2x16x8xf16>
+}
+
+// -----
+
+// A sliding window adds a lower bound to the causal mask.
+// CHECK-LABEL: func.func @window
+func.func @window(%q: tensor<?x2x8xf32>, %k: tensor<?x2x8xf32>, %c: !llm.kv_cache<1x2x16x8xf32>, %s: index) -> tensor<?x2x8xf32> {
+  // CHECK: arith.constant 4 : index
+  // CHECK: arith.cmpi ugt
+  // CHECK: arith.andi
+  %o, %c1 = llm.attention %q, %k, %k, %c[%s] {layer = 0, sliding_window = 4} : tensor<?x2x8xf32>, tensor<?x2x8xf32>, !llm.kv_cache<1x2x16x8xf32>
+  return %o : tensor<?x2x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @activations
+func.func @activations(%g: tensor<?x8xf32>, %u: tensor<?x8xf32>) -> tensor<?x8xf32> {
+  // CHECK: linalg.generic
+  // CHECK: arith.negf
+  // CHECK: math.exp
+  // CHECK: arith.divf
+  // CHECK: arith.mulf
+  %y = llm.swiglu %g, %u : tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// Token ids are clamped into the table before the gather.
+// CHECK-LABEL: func.func @embedding
+func.func @embedding(%t: tensor<100x8xbf16>, %ids: tensor<?xi32>) -> tensor<?x8xf32> {
+  // CHECK: arith.constant 99 : index
+  // CHECK: arith.maxsi
+  // CHECK: arith.minsi
+  // CHECK: tensor.extract
+  // CHECK: arith.extf
+  %h = llm.embedding %t[%ids] : tensor<100x8xbf16>, tensor<?xi32> -> tensor<?x8xf32>
+  return %h : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @quantized(%x: tensor<?x64xf32>, %w: !llm.qweight<32x64xi4, group_size = 32, sym, scale = f16>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'llm.linear' op with a quantized weight is not lowered yet}}
+  %y = llm.linear %x, %w : (tensor<?x64xf32>, !llm.qweight<32x64xi4, group_size = 32, sym, scale = f16>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
