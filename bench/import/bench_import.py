@@ -83,6 +83,13 @@ def write_checkpoint(work):
     done.touch()
 
 
+def cpu_model():
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
 def timed(cmd):
     """Wall seconds and peak RSS (MiB) of a command, from GNU time."""
     start = time.perf_counter()
@@ -112,7 +119,7 @@ def main():
     rss = max(r[1] for r in runs)
     result = {
         "benchmark": "import Llama-2-7B-shaped BF16 checkpoint (2 shards)",
-        "machine": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+        "machine": cpu_model(), "cpus": os.cpu_count(),
         "checkpoint_bytes": total, "module_bytes": out.stat().st_size,
         "import_seconds_median": wall, "import_peak_rss_mib": rss,
         "baseline_read_all_seconds": read_all[0], "repeat": args.repeat,

@@ -17,8 +17,8 @@ std::string quote(std::string_view text) {
   return "'" + std::string(text.substr(0, kMaxShown)) + "...'";
 }
 
-Status checkDisjoint(std::vector<Extent> extents,
-                     std::string (*describe)(const Extent &)) {
+Status checkDisjoint(std::vector<Extent> extents, const char *label,
+                     std::string (*formatRange)(uint64_t begin, uint64_t end)) {
   extents.erase(std::remove_if(extents.begin(), extents.end(),
                                [](const Extent &e) { return e.size == 0; }),
                 extents.end());
@@ -27,12 +27,15 @@ Status checkDisjoint(std::vector<Extent> extents,
   // Until a pair overlaps, the previous extent is the one that ends last.
   // Callers have checked that no extent runs past the file, so ends cannot
   // overflow.
+  auto rangeOf = [&](const Extent &extent) {
+    return formatRange(extent.begin, extent.begin + extent.size);
+  };
   for (size_t i = 1; i < extents.size(); ++i) {
     const Extent &previous = extents[i - 1], &extent = extents[i];
     if (extent.begin < previous.begin + previous.size)
       return Status::error("tensors " + quote(previous.name) + " and " +
-                           quote(extent.name) + " overlap: " +
-                           describe(previous) + " and " + describe(extent));
+                           quote(extent.name) + " overlap: " + label + " " +
+                           rangeOf(previous) + " and " + rangeOf(extent));
   }
   return Status();
 }

@@ -33,9 +33,10 @@ struct Extent {
 };
 
 /// An error naming two extents that share a byte; empty extents share none.
-/// `describe` formats an extent's range for the message.
-Status checkDisjoint(std::vector<Extent> extents,
-                     std::string (*describe)(const Extent &));
+/// The message shows their ranges as `formatRange(begin, end)` after `label`,
+/// e.g. "tensors 'a' and 'b' overlap: data_offsets [0, 8] and [4, 12]".
+Status checkDisjoint(std::vector<Extent> extents, const char *label,
+                     std::string (*formatRange)(uint64_t begin, uint64_t end));
 
 } // namespace qf::io
 

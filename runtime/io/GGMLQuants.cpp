@@ -206,8 +206,8 @@ void decodeQ6_K(const uint8_t *block, float *out) {
   const uint8_t *qh = block + 128;
   const int8_t *scales = reinterpret_cast<const int8_t *>(block + 192);
   float d = loadHalf(block + 208);
-  for (int half = 0; half < 2; ++half, out += 128, ql += 64, qh += 32,
-           scales += 8) {
+  for (int half = 0; half < 2;
+       ++half, out += 128, ql += 64, qh += 32, scales += 8) {
     for (int l = 0; l < 32; ++l) {
       int is = l / 16;
       int q1 = ((ql[l] & 0x0F) | (((qh[l] >> 0) & 3) << 4)) - 32;
@@ -234,16 +234,14 @@ using EncodeFn = void (*)(const float *, uint8_t *, uint64_t blocks,
 /// Loops over blocks with the block function inlined (plain types have one
 /// element per block).
 template <void (*Decode)(const uint8_t *, float *)>
-void decodeBlocks(const uint8_t *src, float *dst, uint64_t blocks,
-                  DType type) {
+void decodeBlocks(const uint8_t *src, float *dst, uint64_t blocks, DType type) {
   uint32_t bytes = bytesPerBlock(type), elements = blockSize(type);
   for (uint64_t b = 0; b < blocks; ++b)
     Decode(src + b * bytes, dst + b * elements);
 }
 
 template <void (*Encode)(const float *, uint8_t *)>
-void encodeBlocks(const float *src, uint8_t *dst, uint64_t blocks,
-                  DType type) {
+void encodeBlocks(const float *src, uint8_t *dst, uint64_t blocks, DType type) {
   uint32_t bytes = bytesPerBlock(type), elements = blockSize(type);
   for (uint64_t b = 0; b < blocks; ++b)
     Encode(src + b * elements, dst + b * bytes);
@@ -286,10 +284,9 @@ Result<uint64_t> countBlocks(DType type, uint64_t count, uint64_t bytes,
   uint64_t needed;
   if (__builtin_mul_overflow(blocks, uint64_t(bytesPerBlock(type)), &needed) ||
       needed != bytes)
-    return Status::error(std::string(what) + " holds " +
-                         std::to_string(bytes) + " bytes but " +
-                         std::to_string(count) + " elements of " +
-                         dtypeName(type) + " take " +
+    return Status::error(std::string(what) + " holds " + std::to_string(bytes) +
+                         " bytes but " + std::to_string(count) +
+                         " elements of " + dtypeName(type) + " take " +
                          std::to_string(blocks * bytesPerBlock(type)));
   return blocks;
 }
@@ -319,7 +316,8 @@ Status quantize(DType type, const float *src, uint64_t count, uint8_t *dst,
   if (!canQuantize(type))
     return Status::error(std::string("quantizing to ") + dtypeName(type) +
                          " is not supported");
-  Result<uint64_t> blocks = countBlocks(type, count, dstSize, "the destination");
+  Result<uint64_t> blocks =
+      countBlocks(type, count, dstSize, "the destination");
   if (!blocks.ok())
     return blocks.status();
   if (isBlockQuantized(type))

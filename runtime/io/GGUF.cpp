@@ -33,8 +33,8 @@ constexpr uint64_t kMinPairSize = 8 + 4 + 1;
 constexpr uint64_t kMinTensorInfoSize = 8 + 4 + 8 + 4 + 8;
 
 constexpr const char *kTypeNames[] = {
-    "UINT8", "INT8",  "UINT16", "INT16", "UINT32", "INT32",  "FLOAT32",
-    "BOOL",  "STRING", "ARRAY", "UINT64", "INT64", "FLOAT64"};
+    "UINT8", "INT8",   "UINT16", "INT16",  "UINT32", "INT32",  "FLOAT32",
+    "BOOL",  "STRING", "ARRAY",  "UINT64", "INT64",  "FLOAT64"};
 constexpr uint32_t kNumTypes = std::size(kTypeNames);
 
 uint64_t alignUp(uint64_t offset, uint64_t alignment) {
@@ -93,8 +93,7 @@ public:
     QF_RETURN_IF_ERROR(read(count, what + " count"));
     if (count > remaining() / minSize)
       return Status::error(what + " count " + std::to_string(count) +
-                           " cannot fit in the " +
-                           std::to_string(remaining()) +
+                           " cannot fit in the " + std::to_string(remaining()) +
                            " bytes that remain");
     return Status();
   }
@@ -113,8 +112,7 @@ Status readType(Reader &reader, GGUFType &type, const std::string &what) {
   return Status();
 }
 
-// One value of each C++ type, as the file encodes it. Overloads, so that the
-// index-dispatched readers below can be written once for every type.
+/// The fewest bytes that encode a T; arrays of arrays hold GGUFValues.
 template <typename T> constexpr uint64_t minEncodedSize() {
   if constexpr (std::is_same_v<T, std::string>)
     return 8;
@@ -126,6 +124,8 @@ template <typename T> constexpr uint64_t minEncodedSize() {
 
 Status readArray(Reader &reader, int depth, GGUFArray &array);
 
+/// Reads one T as the file encodes it. Written once for every type, so that
+/// the readers below, dispatched on the type's index, cover all of them.
 template <typename T> Status readOne(Reader &reader, int depth, T &value) {
   if constexpr (std::is_same_v<T, bool>) {
     uint8_t raw;
@@ -159,7 +159,8 @@ Status readElements(Reader &reader, int depth, GGUFArray::Elements &elements) {
     if (!bytes.ok())
       return bytes.status();
     values.resize(size_t(count));
-    std::memcpy(values.data(), *bytes, size_t(count) * sizeof(T));
+    if (count) // data() of an empty vector may be null, invalid for memcpy
+      std::memcpy(values.data(), *bytes, size_t(count) * sizeof(T));
   } else {
     values.reserve(size_t(count));
     for (uint64_t i = 0; i < count; ++i) {
@@ -198,8 +199,7 @@ Status readArray(Reader &reader, int depth, GGUFArray &array) {
                             std::make_index_sequence<kAlternatives>());
 }
 
-template <size_t I>
-Result<GGUFValue> readScalarAlternative(Reader &reader) {
+template <size_t I> Result<GGUFValue> readScalarAlternative(Reader &reader) {
   using T = std::variant_alternative_t<I, GGUFValue::Storage>;
   T value{};
   QF_RETURN_IF_ERROR(readOne(reader, /*depth=*/0, value));
@@ -233,7 +233,8 @@ void writeString(std::ostream &out, const std::string &text) {
 void writeZeros(std::ostream &out, uint64_t count) {
   static constexpr char kZeros[64] = {};
   for (; count > 0; count -= std::min<uint64_t>(count, sizeof(kZeros)))
-    out.write(kZeros, std::streamsize(std::min<uint64_t>(count, sizeof(kZeros))));
+    out.write(kZeros,
+              std::streamsize(std::min<uint64_t>(count, sizeof(kZeros))));
 }
 
 void writeOne(std::ostream &out, const GGUFArray &array);
@@ -298,8 +299,7 @@ const char *ggufTypeName(GGUFType type) {
 }
 
 size_t GGUFArray::size() const {
-  return std::visit([](const auto &values) { return values.size(); },
-                    elements);
+  return std::visit([](const auto &values) { return values.size(); }, elements);
 }
 
 Result<uint64_t> GGUFValue::getUnsigned() const {
@@ -395,9 +395,8 @@ Status readTensorInfo(Reader &reader, GGUFTensorInfo &info) {
   return Status();
 }
 
-std::string describeDataRange(const Extent &extent) {
-  return "data [" + std::to_string(extent.begin) + ", " +
-         std::to_string(extent.begin + extent.size) + ")";
+std::string halfOpenRange(uint64_t begin, uint64_t end) {
+  return "[" + std::to_string(begin) + ", " + std::to_string(end) + ")";
 }
 
 } // namespace
@@ -455,12 +454,10 @@ Status GGUFFile::parse() {
   if (const GGUFValue *alignment = findMetadata(kAlignmentKey)) {
     Result<uint32_t> value = alignment->getU32();
     if (!value.ok())
-      return Status::error(std::string(kAlignmentKey) + ": " +
-                           value.message());
+      return Status::error(std::string(kAlignmentKey) + ": " + value.message());
     if (!isPowerOfTwo(*value))
       return Status::error(std::string(kAlignmentKey) + " is " +
-                           std::to_string(*value) +
-                           ", not a power of two");
+                           std::to_string(*value) + ", not a power of two");
     alignment_ = *value;
   }
 
@@ -478,8 +475,7 @@ Status GGUFFile::parse() {
 
   // position() <= size and alignment <= 2^31, so this cannot overflow.
   dataOffset_ = alignUp(reader.position(), alignment_);
-  uint64_t dataSize =
-      image_.size > dataOffset_ ? image_.size - dataOffset_ : 0;
+  uint64_t dataSize = image_.size > dataOffset_ ? image_.size - dataOffset_ : 0;
   std::vector<Extent> extents;
   for (GGUFTensorInfo &info : tensors_) {
     auto error = [&](const std::string &problem) {
@@ -497,7 +493,7 @@ Status GGUFFile::parse() {
     extents.push_back({info.name, info.offset, info.byteSize});
     info.offset += dataOffset_;
   }
-  return checkDisjoint(std::move(extents), describeDataRange);
+  return checkDisjoint(std::move(extents), "data", halfOpenRange);
 }
 
 const GGUFValue *GGUFFile::findMetadata(std::string_view key) const {
@@ -569,7 +565,7 @@ Status GGUFWriter::addTensor(std::string name, DType dtype,
                  std::to_string(kMaxDims));
   for (uint64_t dim : dims)
     if (dim == 0 || dim > uint64_t(INT64_MAX))
-      return error("dimension " + std::to_string(dim));
+      return error("a dimension of " + std::to_string(dim));
   for (const Tensor &tensor : tensors_)
     if (tensor.name == name)
       return error("added twice");
@@ -580,7 +576,8 @@ Status GGUFWriter::addTensor(std::string name, DType dtype,
   if (data.size() != *size)
     return error(std::to_string(data.size()) + " bytes given but " +
                  std::to_string(*size) + " needed");
-  tensors_.push_back({std::move(name), dtype, std::move(dims), std::move(data)});
+  tensors_.push_back(
+      {std::move(name), dtype, std::move(dims), std::move(data)});
   return Status();
 }
 

@@ -57,14 +57,12 @@ class GGUFValue;
 /// The elements of an array value, all of one type. Alternative i holds
 /// elements of GGUFType i; arrays of arrays hold GGUFValues that are arrays.
 struct GGUFArray {
-  using Elements =
-      std::variant<std::vector<uint8_t>, std::vector<int8_t>,
-                   std::vector<uint16_t>, std::vector<int16_t>,
-                   std::vector<uint32_t>, std::vector<int32_t>,
-                   std::vector<float>, std::vector<bool>,
-                   std::vector<std::string>, std::vector<GGUFValue>,
-                   std::vector<uint64_t>, std::vector<int64_t>,
-                   std::vector<double>>;
+  using Elements = std::variant<
+      std::vector<uint8_t>, std::vector<int8_t>, std::vector<uint16_t>,
+      std::vector<int16_t>, std::vector<uint32_t>, std::vector<int32_t>,
+      std::vector<float>, std::vector<bool>, std::vector<std::string>,
+      std::vector<GGUFValue>, std::vector<uint64_t>, std::vector<int64_t>,
+      std::vector<double>>;
   Elements elements;
 
   GGUFType elementType() const { return GGUFType(elements.index()); }
@@ -88,9 +86,9 @@ template <typename T, typename... Ts> struct IndexIn<T, std::variant<Ts...>> {
 class GGUFValue {
 public:
   /// Alternative i holds values of GGUFType i.
-  using Storage = std::variant<uint8_t, int8_t, uint16_t, int16_t, uint32_t,
-                               int32_t, float, bool, std::string, GGUFArray,
-                               uint64_t, int64_t, double>;
+  using Storage =
+      std::variant<uint8_t, int8_t, uint16_t, int16_t, uint32_t, int32_t, float,
+                   bool, std::string, GGUFArray, uint64_t, int64_t, double>;
 
   /// The GGUF type of C++ scalar type T (uint8_t ... double, bool,
   /// std::string).
@@ -102,18 +100,20 @@ public:
 
   /// A scalar or string value; T must be one of the Storage types exactly
   /// (write uint32_t(7), not 7).
-  template <typename T, typename = std::enable_if_t<
-                            detail::IndexIn<T, Storage>::value() <
-                            std::variant_size_v<Storage>>>
-  explicit GGUFValue(T value) : storage_(std::in_place_type<T>, std::move(value)) {}
+  template <typename T,
+            typename = std::enable_if_t<detail::IndexIn<T, Storage>::value() <
+                                        std::variant_size_v<Storage>>>
+  explicit GGUFValue(T value)
+      : storage_(std::in_place_type<T>, std::move(value)) {}
   explicit GGUFValue(const char *text)
       : storage_(std::in_place_type<std::string>, text) {}
   /// An array of T; std::vector<GGUFValue> is an array of arrays.
   template <typename T>
   explicit GGUFValue(std::vector<T> elements)
-      : storage_(std::in_place_type<GGUFArray>,
-                 GGUFArray{GGUFArray::Elements(
-                     std::in_place_type<std::vector<T>>, std::move(elements))}) {}
+      : storage_(
+            std::in_place_type<GGUFArray>,
+            GGUFArray{GGUFArray::Elements(std::in_place_type<std::vector<T>>,
+                                          std::move(elements))}) {}
 
   GGUFType type() const { return GGUFType(storage_.index()); }
   const Storage &storage() const { return storage_; }
@@ -132,7 +132,8 @@ public:
     if (const GGUFArray *values = array())
       if (const Elements *elements = std::get_if<Elements>(&values->elements))
         return *elements;
-    constexpr size_t index = detail::IndexIn<Elements, GGUFArray::Elements>::value();
+    constexpr size_t index =
+        detail::IndexIn<Elements, GGUFArray::Elements>::value();
     return mismatch(std::string("ARRAY of ") + ggufTypeName(GGUFType(index)));
   }
   /// Any integer type holding a non-negative value, widened: the spec asks

@@ -136,11 +136,11 @@ Result<TensorInfo> parseTensor(const std::string &name, const json &entry,
     end = unsignedInteger(offsets[1]);
   }
   if (!begin || !end)
-    return Status::error("'data_offsets' must be [begin, end] with "
-                         "non-negative integers, got " +
-                         (offsets.is_array() ? std::to_string(offsets.size()) +
-                                                   "-element array"
-                                             : offsets.type_name()));
+    return Status::error(
+        "'data_offsets' must be [begin, end] with "
+        "non-negative integers, got " +
+        (offsets.is_array() ? std::to_string(offsets.size()) + "-element array"
+                            : offsets.type_name()));
   if (*end < *begin)
     return Status::error("data_offsets " + range(*begin, *end) +
                          " end before they begin");
@@ -273,17 +273,14 @@ Status SafetensorsFile::parse() {
   std::vector<Extent> extents;
   for (const TensorInfo &info : tensors_)
     extents.push_back({info.name, info.offset - dataStart, info.byteSize});
-  return checkDisjoint(std::move(extents), [](const Extent &extent) {
-    return "data_offsets " + range(extent.begin, extent.begin + extent.size);
-  });
+  return checkDisjoint(std::move(extents), "data_offsets", range);
 }
 
 const TensorInfo *SafetensorsFile::find(std::string_view name) const {
-  auto it = std::lower_bound(
-      tensors_.begin(), tensors_.end(), name,
-      [](const TensorInfo &info, std::string_view key) {
-        return info.name < key;
-      });
+  auto it = std::lower_bound(tensors_.begin(), tensors_.end(), name,
+                             [](const TensorInfo &info, std::string_view key) {
+                               return info.name < key;
+                             });
   return it != tensors_.end() && it->name == name ? &*it : nullptr;
 }
 
@@ -332,6 +329,8 @@ readWeightMap(const std::string &indexPath) {
                    quote(shard) + ", which is not a file name");
     weightMap[item.key()] = shard;
   }
+  if (weightMap.empty())
+    return error("weight_map lists no tensors");
   return weightMap;
 }
 
@@ -462,8 +461,8 @@ Status SafetensorsWriter::addTensor(std::string name, DType dtype,
     return error(std::to_string(data.size()) + " bytes given but " +
                  dtypeName(dtype) + formatShape(shape) + " needs " +
                  std::to_string(*size));
-  tensors_.push_back({std::move(name), dtype, std::move(shape),
-                      std::move(data)});
+  tensors_.push_back(
+      {std::move(name), dtype, std::move(shape), std::move(data)});
   return Status();
 }
 
@@ -488,10 +487,10 @@ void SafetensorsWriter::writeTo(std::ostream &out) const {
     header[kMetadataKey] = metadata_;
   uint64_t offset = 0;
   for (const Tensor *tensor : order) {
-    header[tensor->name] = {{"dtype", dtypeName(tensor->dtype)},
-                            {"shape", tensor->shape},
-                            {"data_offsets",
-                             {offset, offset + tensor->data.size()}}};
+    header[tensor->name] = {
+        {"dtype", dtypeName(tensor->dtype)},
+        {"shape", tensor->shape},
+        {"data_offsets", {offset, offset + tensor->data.size()}}};
     offset += tensor->data.size();
   }
   std::string text = header.dump();

@@ -3,7 +3,9 @@
 ctypes, independently of the runtime, and compares its prefill logits with
 the float32 PyTorch reference (shared/data/ref_logits_<model>.safetensors).
 
-    run_so.py BOUND.mlir EXECUTABLE.so MODEL_DIR REF.safetensors [--tolerance T]
+    run_so.py BOUND.mlir EXECUTABLE.so MODEL REF.safetensors [--tolerance T]
+
+MODEL is a Hugging Face directory or a GGUF file with F32/F16 tensors.
 
 BOUND.mlir is `quant-compile --emit=bound`: its prefill signature gives the
 order of the parameters (llm.parameter argument attributes).
@@ -38,6 +40,52 @@ def read_safetensors(path, widen_bf16=True):
     return out
 
 
+def read_gguf(path):
+    """F32/F16 tensors of a GGUF v3 file, by name (ggml dims reversed)."""
+    import struct
+    data = Path(path).read_bytes()
+    assert data[:4] == b"GGUF", "not a GGUF file"
+    pos = 8
+    def take(fmt):
+        nonlocal pos
+        value = struct.unpack_from("<" + fmt, data, pos)
+        pos += struct.calcsize("<" + fmt)
+        return value[0]
+    def string():
+        nonlocal pos
+        n = take("Q")
+        pos += n
+        return data[pos - n:pos].decode()
+    sizes = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
+    def value(kind):
+        if kind == 8:
+            return string()
+        if kind == 9:
+            inner, n = take("I"), take("Q")
+            return [value(inner) for _ in range(n)]
+        return take(sizes[kind])
+    n_tensors, n_kv = take("Q"), take("Q")
+    alignment = 32
+    for _ in range(n_kv):
+        key, kind = string(), take("I")
+        v = value(kind)
+        if key == "general.alignment":
+            alignment = v
+    infos = []
+    for _ in range(n_tensors):
+        name, n_dims = string(), take("I")
+        dims = [take("Q") for _ in range(n_dims)]
+        infos.append((name, dims, take("I"), take("Q")))
+    base = (pos + alignment - 1) // alignment * alignment
+    out = {}
+    for name, dims, kind, offset in infos:
+        dtype = {0: np.float32, 1: np.float16}[kind]
+        count = int(np.prod(dims))
+        array = np.frombuffer(data, dtype, count, base + offset)
+        out[name] = array.reshape(list(reversed(dims)))
+    return out
+
+
 def descriptor(array):
     rank = array.ndim
     class Memref(ctypes.Structure):
@@ -60,7 +108,10 @@ def main():
     signature = re.search(r"func\.func @prefill\((.*?)\) attributes", text, re.S).group(1)
     keys = re.findall(r'llm\.parameter = \{archive = @\w+, key = "([^"]+)"\}', signature)
     cache_shape = [int(d) for d in re.search(r"!llm\.kv_cache<(\d+)x(\d+)x(\d+)x(\d+)x", signature).groups()]
-    weights = read_safetensors(Path(model_dir) / "model.safetensors", widen_bf16=False)
+    if model_dir.endswith(".gguf"):
+        weights = read_gguf(model_dir)
+    else:
+        weights = read_safetensors(Path(model_dir) / "model.safetensors", widen_bf16=False)
     reference = read_safetensors(ref)
     ids = reference["input_ids"].astype(np.int32).reshape(-1)
     want = reference["logits"].reshape(len(ids), -1)

@@ -37,7 +37,7 @@ namespace {
 enum class Phase { Import, Optimized, Bound, Lowered, TargetIR, Executable };
 
 cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                               cl::desc("<Hugging Face directory>"));
+                               cl::desc("<Hugging Face directory or .gguf file>"));
 cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                 cl::value_desc("file"), cl::init("-"));
 cl::opt<std::string> targetName("target", cl::desc("Code generator (cpu)"),
@@ -93,7 +93,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile &output) {
   llm::ModelBuildOptions options;
   options.maxSeq = maxSeq;
   options.kvCacheType = kvCacheType;
-  OwningOpRef<ModuleOp> module = llm::importHuggingFace(&context, modelPath, options);
+  OwningOpRef<ModuleOp> module = llm::importCheckpoint(&context, modelPath, options);
   if (!module || failed(verify(*module)))
     return failure();
   if (emit == Phase::Import)

@@ -106,8 +106,8 @@ int main(int argc, char **argv) {
                 "\"scored_tokens\": %lld, \"windows\": %lld, \"ctx\": %lld, "
                 "\"seconds\": %.3f, \"tokenize_seconds\": %.3f}\n",
                 result->perplexity, result->nllSum,
-                (long long)result->totalTokens,
-                (long long)result->scoredTokens, (long long)result->windows,
-                (long long)window, seconds, tokenizeSeconds);
+                (long long)result->totalTokens, (long long)result->scoredTokens,
+                (long long)result->windows, (long long)window, seconds,
+                tokenizeSeconds);
   return 0;
 }

@@ -25,7 +25,7 @@ using namespace mlir;
 namespace cl = llvm::cl;
 
 static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
-                                      cl::desc("<Hugging Face directory>"));
+                                      cl::desc("<Hugging Face directory or .gguf file>"));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                        cl::value_desc("file"), cl::init("-"));
 static cl::opt<int64_t>
@@ -76,7 +76,7 @@ int main(int argc, char **argv) {
   options.maxSeq = maxSeq;
   options.kvCacheType = kvCacheType;
   OwningOpRef<ModuleOp> module =
-      quantforge::llm::importHuggingFace(&context, inputPath, options);
+      quantforge::llm::importCheckpoint(&context, inputPath, options);
   if (!module)
     return 1;
   // The importer's output must always be a valid module; a failure here is

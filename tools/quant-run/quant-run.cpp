@@ -57,7 +57,8 @@ public:
   TextStreamer(const Tokenizer &tokenizer, std::string promptText,
                std::vector<int32_t> prompt)
       : tokenizer_(tokenizer), promptText_(std::move(promptText)),
-        tokens_(std::move(prompt)), emitted_(tokenizer.decode(tokens_).size()) {}
+        tokens_(std::move(prompt)), emitted_(tokenizer.decode(tokens_).size()) {
+  }
 
   void add(int32_t token) {
     tokens_.push_back(token);
@@ -107,8 +108,10 @@ int main(int argc, char **argv) {
       ->check(CLI::Range(int64_t(0), int64_t(1) << 30));
   app.add_flag("--greedy", sampling.greedy, "Always take the likeliest token");
   app.add_option("--temperature", sampling.temperature)->capture_default_str();
-  app.add_option("--top-k", sampling.topK, "0 keeps all")->capture_default_str();
-  app.add_option("--top-p", sampling.topP, "1 keeps all")->capture_default_str();
+  app.add_option("--top-k", sampling.topK, "0 keeps all")
+      ->capture_default_str();
+  app.add_option("--top-p", sampling.topP, "1 keeps all")
+      ->capture_default_str();
   app.add_option("--repeat-penalty", sampling.repetitionPenalty, "1 is off")
       ->capture_default_str();
   CLI::Option *seedOption =
@@ -133,12 +136,11 @@ int main(int argc, char **argv) {
     stopIds.push_back(int32_t(id));
 
   TextStreamer streamer(tokenizer, prompt, promptTokens);
-  Result<GenerationStats> stats =
-      generate(session, *sampler, promptTokens, maxTokens, stopIds,
-               [&](int32_t token) {
-                 streamer.add(token);
-                 return true;
-               });
+  Result<GenerationStats> stats = generate(
+      session, *sampler, promptTokens, maxTokens, stopIds, [&](int32_t token) {
+        streamer.add(token);
+        return true;
+      });
   if (!stats)
     return fail(stats.message());
   streamer.finish();

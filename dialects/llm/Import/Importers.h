@@ -20,6 +20,18 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importHuggingFace(mlir::MLIRContext *context, const std::string &directory,
                   const ModelBuildOptions &options);
 
+/// Imports a llama.cpp GGUF file (v2/v3; architectures llama and qwen2).
+/// Block-quantized tensors (Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K) become
+/// !llm.qweight with their GGUF packing; nothing is dequantized.
+mlir::OwningOpRef<mlir::ModuleOp>
+importGGUF(mlir::MLIRContext *context, const std::string &path,
+           const ModelBuildOptions &options);
+
+/// importGGUF for a path ending in .gguf, importHuggingFace otherwise.
+mlir::OwningOpRef<mlir::ModuleOp>
+importCheckpoint(mlir::MLIRContext *context, const std::string &path,
+                 const ModelBuildOptions &options);
+
 /// Prints one line per tensor of a Hugging Face directory:
 /// `name dtype [shape] xxh64:<hex of the tensor's bytes>`. Lets tests check
 /// the reader's offsets against an independent implementation.
