@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CPU/CPUTarget.h"
+#include "codegen/Target/ArtifactBuilder.h"
 #include "codegen/Target/TargetBackend.h"
 #include "dialects/llm/Import/Importers.h"
 #include "passes/Pipelines/Pipelines.h"
@@ -34,7 +35,15 @@ namespace cl = llvm::cl;
 
 namespace {
 
-enum class Phase { Import, Optimized, Bound, Lowered, TargetIR, Executable };
+enum class Phase {
+  Import,
+  Optimized,
+  Bound,
+  Lowered,
+  TargetIR,
+  Executable,
+  Artifact
+};
 
 cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                cl::desc("<Hugging Face directory or .gguf file>"));
@@ -48,7 +57,7 @@ cl::opt<std::string>
                            "--pass-pipeline syntax"),
                   cl::init("builtin.module(llm-optimize)"));
 cl::opt<Phase> emit(
-    "emit", cl::desc("Where to stop"), cl::init(Phase::Executable),
+    "emit", cl::desc("Where to stop"), cl::init(Phase::Artifact),
     cl::values(clEnumValN(Phase::Import, "llm", "the imported module"),
                clEnumValN(Phase::Optimized, "optimized",
                           "after the graph pipeline"),
@@ -59,7 +68,9 @@ cl::opt<Phase> emit(
                clEnumValN(Phase::TargetIR, "target-ir",
                           "the target's textual code (LLVM IR for cpu)"),
                clEnumValN(Phase::Executable, "executable",
-                          "the executable the runtime loads (.so for cpu)")));
+                          "the target's executable alone (.so for cpu)"),
+               clEnumValN(Phase::Artifact, "artifact",
+                          "the .qfa artifact the runtime runs (default)")));
 cl::opt<int64_t> maxSeq("max-seq", cl::desc("KV cache capacity in tokens"),
                         cl::init(0));
 cl::opt<std::string> kvCacheType("kv-cache-type",
@@ -80,7 +91,10 @@ LogicalResult writeModule(ModuleOp module, llvm::ToolOutputFile &output) {
   return success();
 }
 
-LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile &output) {
+/// Runs the compiler up to --emit; `output` is the output file for every
+/// phase but the artifact, which the runtime's writer creates itself.
+LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
+  llvm::ToolOutputFile &output = *outputFile;
   const codegen::TargetBackend *target = codegen::lookupTargetBackend(targetName);
   if (!target) {
     llvm::errs() << "quant-compile: unknown target '" << targetName
@@ -113,6 +127,9 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile &output) {
     return failure();
   if (emit == Phase::Bound)
     return writeModule(*module, output);
+  // The artifact's argument list is read from the bound entry points, which
+  // lowering rewrites.
+  OwningOpRef<ModuleOp> bound = module->clone();
 
   if (failed(runPipeline(*module, [&](OpPassManager &pm) {
         target->buildLoweringPipeline(pm);
@@ -132,10 +149,21 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile &output) {
   FailureOr<codegen::Executable> executable = target->serialize(*module);
   if (failed(executable))
     return failure();
-  output.os().write(reinterpret_cast<const char *>(executable->bytes.data()),
-                    executable->bytes.size());
-  output.keep();
-  return success();
+  if (emit == Phase::Executable) {
+    output.os().write(reinterpret_cast<const char *>(executable->bytes.data()),
+                      executable->bytes.size());
+    output.keep();
+    return success();
+  }
+
+  qf::Result<qf::ModelConfig> config = llm::loadCheckpointConfig(modelPath);
+  if (!config.ok()) {
+    llvm::errs() << "quant-compile: " << config.message() << "\n";
+    return failure();
+  }
+  codegen::ArtifactInputs inputs{*bound, *config, modelPath,
+                                 std::move(*executable)};
+  return codegen::writeArtifact(inputs, outputPath);
 }
 
 } // namespace
@@ -151,11 +179,19 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   quantforge::registerAllDialects(registry);
   MLIRContext context(registry);
-  std::string error;
-  auto output = openOutputFile(outputPath, &error);
-  if (!output) {
-    llvm::errs() << "quant-compile: " << error << "\n";
-    return 1;
+  std::unique_ptr<llvm::ToolOutputFile> output;
+  if (emit == Phase::Artifact) {
+    if (outputPath == "-") {
+      llvm::errs() << "quant-compile: an artifact needs an output file (-o)\n";
+      return 1;
+    }
+  } else {
+    std::string error;
+    output = openOutputFile(outputPath, &error);
+    if (!output) {
+      llvm::errs() << "quant-compile: " << error << "\n";
+      return 1;
+    }
   }
-  return failed(compile(context, *output)) ? 1 : 0;
+  return failed(compile(context, output.get())) ? 1 : 0;
 }

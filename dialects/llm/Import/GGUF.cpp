@@ -237,6 +237,16 @@ quantforge::llm::importGGUF(MLIRContext *context, const std::string &relativePat
   return buildModelModule(context, *config, source, options);
 }
 
+qf::Result<qf::ModelConfig>
+quantforge::llm::loadCheckpointConfig(const std::string &path) {
+  if (!llvm::StringRef(path).ends_with(".gguf"))
+    return qf::ModelConfig::load(path + "/config.json");
+  auto file = qf::io::GGUFFile::open(path);
+  if (!file.ok())
+    return file.status();
+  return configFromMetadata(*file);
+}
+
 OwningOpRef<ModuleOp>
 quantforge::llm::importCheckpoint(MLIRContext *context, const std::string &path,
                                   const ModelBuildOptions &options) {

@@ -32,6 +32,9 @@ mlir::OwningOpRef<mlir::ModuleOp>
 importCheckpoint(mlir::MLIRContext *context, const std::string &path,
                  const ModelBuildOptions &options);
 
+/// The hyperparameters of a checkpoint (config.json, or GGUF metadata).
+qf::Result<qf::ModelConfig> loadCheckpointConfig(const std::string &path);
+
 /// Prints one line per tensor of a Hugging Face directory:
 /// `name dtype [shape] xxh64:<hex of the tensor's bytes>`. Lets tests check
 /// the reader's offsets against an independent implementation.
