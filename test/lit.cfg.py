@@ -30,5 +30,5 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.quantforge_tools_dir, config.llvm_tools_dir]
-tools = ["quant-opt", "quant-import", "quant-compile", "quant-export", "qf-dequantize-weights", "qf-tokenize"]
+tools = ["quant-opt", "quant-import", "quant-compile", "quant-export", "quant-run", "quant-eval", "qf-dequantize-weights", "qf-tokenize"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

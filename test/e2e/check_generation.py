@@ -1,0 +1,24 @@
+#!/usr/bin/env python3
+"""Compares quant-run --greedy output with reference.json's greedy text for
+one model and prompt, and quant-eval's JSON line with the reference
+perplexity (relative tolerance)."""
+import json
+import sys
+
+mode, reference_path, model = sys.argv[1:4]
+reference = json.load(open(reference_path))["models"][model]
+if mode == "greedy":
+    prompt, text = sys.argv[4], open(sys.argv[5]).read()
+    text = text[:-1] if text.endswith("\n") else text  # quant-run ends with a newline
+    case = next(g for g in reference["greedy"] if g["prompt"] == prompt)
+    expected = prompt + case["generated_text"]
+    print("greedy text", "identical" if text == expected else f"DIFFERS:\n{text!r}\n{expected!r}")
+else:
+    tolerance = float(sys.argv[5])
+    got = json.loads(open(sys.argv[4]).read().strip().splitlines()[-1])
+    want = reference["ppl"]["valid"]["as_stored"]
+    rel = abs(got["ppl"] - want["ppl"]) / want["ppl"]
+    same_counts = got["scored_tokens"] == want["scored_tokens"] and got["windows"] == want["windows"]
+    print(f"ppl {got['ppl']:.4f} vs {want['ppl']:.4f}: relative {rel:.1e}",
+          "within" if rel <= tolerance else "OUTSIDE", f"{tolerance:g}",
+          "counts equal" if same_counts else "COUNTS DIFFER")
