@@ -8,6 +8,7 @@
 
 #include "runtime/support/Float16.h"
 
+#include <cstring>
 #include <string>
 
 namespace qf::quant {
@@ -67,6 +68,96 @@ std::vector<float> UnpackedWeight::dequantize() const {
     for (int64_t c = 0; c < cols; ++c)
       result[r * cols + c] = at(r, c);
   return result;
+}
+
+namespace {
+/// Writes `count` values of `bits` bits as a little-endian bit stream.
+void packRow(const uint8_t *values, int64_t count, int bits, uint8_t *out) {
+  for (int64_t i = 0; i < count; ++i)
+    for (int b = 0; b < bits; ++b)
+      if ((values[i] >> b) & 1) {
+        int64_t bit = i * bits + b;
+        out[bit / 8] |= uint8_t(1u << (bit % 8));
+      }
+}
+
+uint8_t unpackValue(const uint8_t *row, int64_t index, int bits) {
+  uint32_t value = 0;
+  for (int b = 0; b < bits; ++b) {
+    int64_t bit = index * bits + b;
+    value |= uint32_t((row[bit / 8] >> (bit % 8)) & 1) << b;
+  }
+  return uint8_t(value);
+}
+} // namespace
+
+Result<CanonicalTensors> packCanonical(const UnpackedWeight &w, bool symmetric,
+                                       bool f16Scales) {
+  QF_RETURN_IF_ERROR(checkShape(w));
+  if (!w.gIdx.empty())
+    return Status::error("the canonical layout has no act-order permutation");
+  int64_t groups = w.numGroups();
+  int64_t rowBytes = packedRowBytes(w.cols, w.bits);
+  int64_t zeroBytes = packedRowBytes(groups, w.bits);
+  CanonicalTensors t;
+  t.qweight.assign(w.rows * rowBytes, 0);
+  for (int64_t r = 0; r < w.rows; ++r)
+    packRow(&w.q[r * w.cols], w.cols, w.bits, &t.qweight[r * rowBytes]);
+  if (!symmetric) {
+    t.zeros.assign(w.rows * zeroBytes, 0);
+    for (int64_t r = 0; r < w.rows; ++r)
+      packRow(&w.zeros[r * groups], groups, w.bits, &t.zeros[r * zeroBytes]);
+  }
+  size_t scaleSize = f16Scales ? 2 : 4;
+  t.scales.resize(w.scales.size() * scaleSize);
+  for (size_t i = 0; i < w.scales.size(); ++i) {
+    if (f16Scales) {
+      uint16_t half = floatToHalf(w.scales[i]);
+      std::memcpy(&t.scales[i * 2], &half, 2);
+    } else {
+      std::memcpy(&t.scales[i * 4], &w.scales[i], 4);
+    }
+  }
+  return t;
+}
+
+Result<UnpackedWeight> unpackCanonical(const CanonicalTensors &t, int64_t rows,
+                                       int64_t cols, int bits,
+                                       int64_t groupSize, bool symmetric,
+                                       bool f16Scales) {
+  if (bits < 2 || bits > 8 || rows <= 0 || cols <= 0 || groupSize <= 0 ||
+      cols % groupSize)
+    return Status::error("bad canonical weight shape");
+  int64_t groups = cols / groupSize;
+  int64_t rowBytes = packedRowBytes(cols, bits);
+  int64_t zeroBytes = packedRowBytes(groups, bits);
+  size_t scaleSize = f16Scales ? 2 : 4;
+  if (int64_t(t.qweight.size()) != rows * rowBytes ||
+      int64_t(t.scales.size()) != int64_t(rows * groups * scaleSize) ||
+      (!symmetric && int64_t(t.zeros.size()) != rows * zeroBytes))
+    return Status::error("canonical tensors do not match the weight shape");
+  UnpackedWeight w;
+  w.rows = rows, w.cols = cols, w.bits = bits, w.groupSize = groupSize;
+  w.q.resize(rows * cols);
+  w.scales.resize(rows * groups);
+  w.zeros.assign(rows * groups, uint8_t(1 << (bits - 1)));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c)
+      w.q[r * cols + c] = unpackValue(&t.qweight[r * rowBytes], c, bits);
+    for (int64_t g = 0; g < groups; ++g) {
+      if (!symmetric)
+        w.zeros[r * groups + g] = unpackValue(&t.zeros[r * zeroBytes], g, bits);
+      int64_t i = r * groups + g;
+      if (f16Scales) {
+        uint16_t half;
+        std::memcpy(&half, &t.scales[i * 2], 2);
+        w.scales[i] = halfToFloat(half);
+      } else {
+        std::memcpy(&w.scales[i], &t.scales[i * 4], 4);
+      }
+    }
+  }
+  return w;
 }
 
 Result<GPTQTensors> packGPTQ(const UnpackedWeight &w, bool v2) {

@@ -63,6 +63,28 @@ struct AWQTensors {
   std::vector<uint16_t> scales;
 };
 
+/// QuantForge's canonical layout (docs/dialect.md): per row, the values as a
+/// little-endian bit stream padded to a whole byte; scales [rows, groups] in
+/// float32 or float16; zero points packed like the values, absent when
+/// symmetric (the midpoint 2^(bits-1) is implied).
+struct CanonicalTensors {
+  std::vector<uint8_t> qweight;
+  std::vector<uint8_t> scales;
+  std::vector<uint8_t> zeros;
+};
+
+/// Bytes of one packed row of `count` values of `bits` bits.
+inline int64_t packedRowBytes(int64_t count, int bits) {
+  return (count * bits + 7) / 8;
+}
+
+Result<CanonicalTensors> packCanonical(const UnpackedWeight &weight,
+                                       bool symmetric, bool f16Scales);
+Result<UnpackedWeight> unpackCanonical(const CanonicalTensors &tensors,
+                                       int64_t rows, int64_t cols, int bits,
+                                       int64_t groupSize, bool symmetric,
+                                       bool f16Scales);
+
 /// Packs `weight` as AutoGPTQ does. v1 stores each zero point minus one
 /// (wrapping within the bit width); v2 stores it as it is.
 Result<GPTQTensors> packGPTQ(const UnpackedWeight &weight, bool v2);
