@@ -15,6 +15,7 @@
 #include "dialects/llm/IR/LLMDialect.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Pipelines/Pipelines.h"
+#include "passes/Quant/Passes.h"
 #include "passes/Transforms/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -39,6 +40,7 @@ inline void registerAllPasses() {
   mlir::registerAllPasses();
   registerTransformsPasses();
   registerConversionPasses();
+  registerQuantPasses();
   registerPipelines();
 }
 

@@ -156,25 +156,35 @@ LogicalResult quantforge::codegen::writeArtifact(const ArtifactInputs &inputs,
     for (unsigned i = 3; i < func.getNumArguments(); ++i) {
       auto binding = func.getArgAttrOfType<DictionaryAttr>(
           i, llm::LLMDialect::getParameterAttrName());
-      auto type = dyn_cast<RankedTensorType>(func.getArgumentTypes()[i]);
-      if (!binding || !type)
-        return func.emitError("argument ")
-               << i << " is not a bound float parameter";
+      if (!binding)
+        return func.emitError("argument ") << i << " is not a bound parameter";
       std::string archive =
           binding.getAs<FlatSymbolRefAttr>("archive").getValue().str();
       std::string key = binding.getAs<StringAttr>("key").str();
-      auto [it, inserted] = parameters.try_emplace({archive, key}, 0);
-      if (inserted) {
-        qf::io::ByteSpan bytes = source.bytes(archive, key);
-        if (!bytes.data)
-          return func.emitError("parameter '")
-                 << key << "' is not in archive @" << archive;
-        it->second = writer.addParameter(
-            key, dtypeName(type.getElementType()),
-            std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
-            writer.addSectionView(bytes.data, bytes.size));
+      // A quantized weight is passed as its canonical parts, each stored
+      // under "<key>.<part>".
+      SmallVector<std::pair<std::string, RankedTensorType>> tensors;
+      Type type = func.getArgumentTypes()[i];
+      if (auto qtype = dyn_cast<llm::QWeightType>(type))
+        for (auto [part, partType] : qtype.getCanonicalParts())
+          tensors.push_back({key + "." + part.str(), partType});
+      else
+        tensors.push_back({key, cast<RankedTensorType>(type)});
+      for (auto &[name, tensorType] : tensors) {
+        auto [it, inserted] = parameters.try_emplace({archive, name}, 0);
+        if (inserted) {
+          qf::io::ByteSpan bytes = source.bytes(archive, name);
+          if (!bytes.data)
+            return func.emitError("parameter '")
+                   << name << "' is not in archive @" << archive;
+          it->second = writer.addParameter(
+              name, dtypeName(tensorType.getElementType()),
+              std::vector<int64_t>(tensorType.getShape().begin(),
+                                   tensorType.getShape().end()),
+              writer.addSectionView(bytes.data, bytes.size));
+        }
+        entry.arguments.push_back({qf::ArgumentKind::Parameter, it->second});
       }
-      entry.arguments.push_back({qf::ArgumentKind::Parameter, it->second});
     }
     entry.arguments.push_back({qf::ArgumentKind::Logits});
     entry.dispatches.push_back({executable, "qf_" + entry.name});

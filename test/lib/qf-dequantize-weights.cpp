@@ -74,6 +74,20 @@ unpack(const qf::io::SafetensorsFile &file, const std::string &prefix,
     return qf::quant::unpackAWQ(t, type.getRows(), type.getCols(),
                                 type.getGroupSize());
   }
+  case llm::WeightPacking::canonical: {
+    auto bytes = [&](const char *part) {
+      return tensorData<uint8_t>(file, prefix + part, error);
+    };
+    qf::quant::CanonicalTensors t{bytes(".qweight"), bytes(".scales"),
+                                  type.getSymmetric() ? std::vector<uint8_t>()
+                                                      : bytes(".zeros")};
+    if (!error.empty())
+      return qf::Status::error(error);
+    return qf::quant::unpackCanonical(t, type.getRows(), type.getCols(),
+                                      int(type.getBits()), type.getGroupSize(),
+                                      type.getSymmetric(),
+                                      type.getScaleType().isF16());
+  }
   default:
     return qf::Status::error(prefix + ": packing " +
                              llm::stringifyWeightPacking(type.getPacking()).str() +
@@ -124,7 +138,11 @@ int main(int argc, char **argv) {
     std::vector<float> values = unpacked->dequantize();
     std::vector<uint8_t> bytes(values.size() * sizeof(float));
     std::memcpy(bytes.data(), values.data(), bytes.size());
-    qf::Status status = writer.addTensor(weight.getKey().str() + ".weight",
+    // Keys of checkpoint weights already end in ".weight".
+    std::string name = weight.getKey().str();
+    if (!llvm::StringRef(name).ends_with(".weight"))
+      name += ".weight";
+    qf::Status status = writer.addTensor(name,
                                          qf::io::DType::F32,
                                          {type.getRows(), type.getCols()},
                                          std::move(bytes));

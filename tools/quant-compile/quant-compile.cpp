@@ -25,6 +25,8 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -71,6 +73,21 @@ cl::opt<Phase> emit(
                           "the target's executable alone (.so for cpu)"),
                clEnumValN(Phase::Artifact, "artifact",
                           "the .qfa artifact the runtime runs (default)")));
+enum class QuantMethod { None, RTN };
+cl::opt<QuantMethod> quantMethod(
+    "quant", cl::desc("Weight quantization"), cl::init(QuantMethod::None),
+    cl::values(clEnumValN(QuantMethod::None, "none", "keep the stored weights"),
+               clEnumValN(QuantMethod::RTN, "rtn", "round to nearest")));
+cl::opt<unsigned> quantBits("bits", cl::desc("Bits per quantized weight"),
+                            cl::init(4));
+cl::opt<int64_t> quantGroupSize(
+    "group-size", cl::desc("Columns per scale (0: per output channel)"),
+    cl::init(128));
+cl::opt<bool> quantSymmetric("sym", cl::desc("Symmetric quantization"),
+                             cl::init(false));
+cl::opt<std::string> quantScaleType("scale-type",
+                                    cl::desc("Scale type: f32 or f16"),
+                                    cl::init("f32"));
 cl::opt<int64_t> maxSeq("max-seq", cl::desc("KV cache capacity in tokens"),
                         cl::init(0));
 cl::opt<std::string> kvCacheType("kv-cache-type",
@@ -113,8 +130,31 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
   if (emit == Phase::Import)
     return writeModule(*module, output);
 
-  if (failed(runPipeline(*module, [](OpPassManager &pm) {
-        return parsePassPipeline(graphPipeline, pm, llvm::errs());
+  // Quantized weights go to a parameter file that lives until the
+  // artifact has copied them.
+  llvm::SmallString<128> quantizedParams;
+  auto removeParams = llvm::make_scope_exit([&] {
+    if (!quantizedParams.empty())
+      llvm::sys::fs::remove(quantizedParams);
+  });
+  if (quantMethod == QuantMethod::RTN &&
+      llvm::sys::fs::createTemporaryFile("qf-rtn", "safetensors", quantizedParams)) {
+    llvm::errs() << "quant-compile: cannot create a temporary file\n";
+    return failure();
+  }
+  if (failed(runPipeline(*module, [&](OpPassManager &pm) {
+        if (failed(parsePassPipeline(graphPipeline, pm, llvm::errs())))
+          return failure();
+        if (quantMethod == QuantMethod::RTN) {
+          LLMQuantizeRTNOptions rtn;
+          rtn.bits = quantBits;
+          rtn.groupSize = quantGroupSize;
+          rtn.symmetric = quantSymmetric;
+          rtn.scaleType = quantScaleType;
+          rtn.output = quantizedParams.str().str();
+          pm.addPass(createLLMQuantizeRTN(rtn));
+        }
+        return success();
       })))
     return failure();
   if (emit == Phase::Optimized)

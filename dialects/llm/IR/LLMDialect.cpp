@@ -103,10 +103,15 @@ LogicalResult LLMDialect::verifyRegionArgAttribute(Operation *op,
   if (name != getParameterAttrName())
     return op->emitError() << "unknown llm dialect argument attribute '"
                            << name << "'";
+  // After lowering, the parts of a quantized weight also name their part.
   auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+  StringAttr part = dict ? dict.getAs<StringAttr>("part") : StringAttr();
   if (!dict || !dict.getAs<FlatSymbolRefAttr>("archive") ||
-      !dict.getAs<StringAttr>("key") || dict.size() != 2)
+      !dict.getAs<StringAttr>("key") || dict.size() != (part ? 3u : 2u) ||
+      (part && !llvm::is_contained(ArrayRef<StringRef>{"qweight", "scales", "zeros"},
+                                   part.getValue())))
     return op->emitError() << "argument " << argIndex << ": '" << name
-                           << "' must be {archive = @symbol, key = \"...\"}";
+                           << "' must be {archive = @symbol, key = \"...\"[, "
+                              "part = \"qweight|scales|zeros\"]}";
   return success();
 }

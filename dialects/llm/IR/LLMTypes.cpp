@@ -165,6 +165,21 @@ int64_t QWeightType::getMetadataBytes() const {
   return scaleBytes + zeroBytes;
 }
 
+SmallVector<std::pair<StringRef, RankedTensorType>>
+QWeightType::getCanonicalParts() const {
+  auto i8 = IntegerType::get(getContext(), 8);
+  int64_t rows = getRows(), bits = getBits();
+  SmallVector<std::pair<StringRef, RankedTensorType>> parts = {
+      {"qweight",
+       RankedTensorType::get({rows, int64_t(llvm::divideCeil(getCols() * bits, 8))}, i8)},
+      {"scales", RankedTensorType::get({rows, getNumGroups()}, getScaleType())}};
+  if (!getSymmetric())
+    parts.push_back(
+        {"zeros", RankedTensorType::get(
+                      {rows, int64_t(llvm::divideCeil(getNumGroups() * bits, 8))}, i8)});
+  return parts;
+}
+
 // !llm.qweight<ROWSxCOLSxiB, (group_size = G | per_channel), (sym | asym),
 //              scale = T [, packing = P] [, act_order]>
 Type QWeightType::parse(AsmParser &parser) {

@@ -67,6 +67,12 @@ def LLM_QWeightType : LLM_Type<"QWeight", "qweight"> {
     int64_t getPackedWeightBytes() const;
     /// Bytes of scales and zero points in the canonical packing.
     int64_t getMetadataBytes() const;
+    /// The tensors a canonical weight is stored and passed as, in order:
+    /// {"qweight", [rows, row bytes] i8}, {"scales", [rows, groups] scale},
+    /// and unless symmetric {"zeros", [rows, zero bytes] i8}. Their archive
+    /// keys are the weight's key plus "." and the part name.
+    ::llvm::SmallVector<std::pair<::llvm::StringRef, ::mlir::RankedTensorType>>
+    getCanonicalParts() const;
   }];
 }
 

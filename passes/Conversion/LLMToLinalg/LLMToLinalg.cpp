@@ -103,45 +103,122 @@ LogicalResult requireRank2(Operation *op, Type type,
 // Weights and simple layers
 //===----------------------------------------------------------------------===//
 
+/// Reads value `index` of a little-endian bit stream of `bits`-bit values
+/// from row `row` of a packed i8 tensor, inside a linalg body.
+Value unpackBits(OpBuilder &b, Location l, Value packed, Value row, Value index,
+                 int64_t bits) {
+  Type i32 = b.getI32Type();
+  auto constant = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, l, v).getResult();
+  };
+  Value bit = arith::MulIOp::create(b, l, index, constant(bits));
+  Value byte = arith::DivUIOp::create(b, l, bit, constant(8));
+  Value shift = arith::RemUIOp::create(b, l, bit, constant(8));
+  auto load = [&](Value at) {
+    Value raw = tensor::ExtractOp::create(b, l, packed, ValueRange{row, at});
+    return arith::ExtUIOp::create(b, l, i32, raw).getResult();
+  };
+  Value word = load(byte);
+  if (8 % bits != 0) {
+    // The value may continue into the next byte; never read past the row.
+    int64_t rowBytes = cast<RankedTensorType>(packed.getType()).getDimSize(1);
+    Value next = arith::MinUIOp::create(
+        b, l, arith::AddIOp::create(b, l, byte, constant(1)), constant(rowBytes - 1));
+    Value high = arith::ShLIOp::create(
+        b, l, load(next), arith::ConstantIntOp::create(b, l, i32, 8));
+    word = arith::OrIOp::create(b, l, word, high);
+  }
+  Value shifted = arith::ShRUIOp::create(
+      b, l, word, arith::IndexCastOp::create(b, l, i32, shift));
+  return arith::AndIOp::create(
+      b, l, shifted, arith::ConstantIntOp::create(b, l, i32, (1 << bits) - 1));
+}
+
 struct LinearLowering : OpConversionPattern<llm::LinearOp> {
   using OpConversionPattern::OpConversionPattern;
+
   LogicalResult
   matchAndRewrite(llm::LinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    return lower(op, adaptor.getInput(), ValueRange(adaptor.getWeight()),
+                 adaptor.getBias(), rewriter);
+  }
+  LogicalResult
+  matchAndRewrite(llm::LinearOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    ValueRange bias = adaptor.getBias();
+    return lower(op, adaptor.getInput().front(), adaptor.getWeight(),
+                 bias.empty() ? Value() : bias.front(), rewriter);
+  }
+
+  /// y[s, n] = sum_k x[s, k] * w[n, k], with w widened (float) or decoded
+  /// and scaled (quantized) inside the contraction's body: no converted copy
+  /// of a weight is ever materialized.
+  LogicalResult lower(llm::LinearOp op, Value input, ValueRange weight,
+                      Value bias, ConversionPatternRewriter &rewriter) const {
     if (failed(requireRank2(op, op.getInput().getType(), rewriter)))
       return failure();
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     RankedTensorType resultType = op.getType();
-    Value input = adaptor.getInput();
-    SmallVector<Value> sizes = {tensor::DimOp::create(rewriter, loc, input, 0)};
-    if (!resultType.isDynamicDim(0))
-      sizes.clear();
-    Value zero = f32Constant(rewriter, loc, 0.0);
-    Value acc = filled(rewriter, loc, resultType, sizes, zero);
-    // y[s, n] = sum_k x[s, k] * w[n, k]; the weight widens in registers.
-    auto matmul = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{resultType}, ValueRange{input, adaptor.getWeight()},
-        ValueRange{acc}, maps(ctx, 3, {{0, 2}, {1, 2}, {0, 1}}),
-        {kParallel, kParallel, kReduction}, "", "",
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          Value product = arith::MulFOp::create(b, l, toF32(b, l, args[0]),
-                                                toF32(b, l, args[1]),
-                                                fastMath(b));
-          Value sum = arith::AddFOp::create(b, l, args[2], product, fastMath(b));
-          yieldValue(b, l, sum);
-        });
+    SmallVector<Value> sizes;
+    if (resultType.isDynamicDim(0))
+      sizes.push_back(tensor::DimOp::create(rewriter, loc, input, 0));
+    Value acc =
+        filled(rewriter, loc, resultType, sizes, f32Constant(rewriter, loc, 0.0));
+    auto accumulate = [](OpBuilder &b, Location l, Value x, Value w, Value sum) {
+      Value product = arith::MulFOp::create(b, l, toF32(b, l, x), w, fastMath(b));
+      yieldValue(b, l, arith::AddFOp::create(b, l, sum, product, fastMath(b)));
+    };
+    linalg::GenericOp matmul;
+    auto qtype = dyn_cast<llm::QWeightType>(op.getWeight().getType());
+    if (!qtype) {
+      matmul = linalg::GenericOp::create(
+          rewriter, loc, TypeRange{resultType}, ValueRange{input, weight.front()},
+          ValueRange{acc}, maps(ctx, 3, {{0, 2}, {1, 2}, {0, 1}}),
+          {kParallel, kParallel, kReduction}, "", "",
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            accumulate(b, l, args[0], toF32(b, l, args[1]), args[2]);
+          });
+    } else {
+      Value packed = weight[0], scales = weight[1];
+      Value zeros = qtype.getSymmetric() ? Value() : weight[2];
+      int64_t bits = qtype.getBits(), group = qtype.getGroupSize();
+      matmul = linalg::GenericOp::create(
+          rewriter, loc, TypeRange{resultType}, ValueRange{input},
+          ValueRange{acc}, maps(ctx, 3, {{0, 2}, {0, 1}}),
+          {kParallel, kParallel, kReduction}, "", "",
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value n = linalg::IndexOp::create(b, l, 1);
+            Value k = linalg::IndexOp::create(b, l, 2);
+            Value g = arith::DivUIOp::create(
+                b, l, k, arith::ConstantIndexOp::create(b, l, group));
+            Value q = unpackBits(b, l, packed, n, k, bits);
+            Value zero =
+                zeros ? unpackBits(b, l, zeros, n, g, bits)
+                      : arith::ConstantIntOp::create(b, l, b.getI32Type(),
+                                                     1 << (bits - 1))
+                            .getResult();
+            // scale * (q - zero), as the reference computes it in float32.
+            Value level = arith::SIToFPOp::create(
+                b, l, b.getF32Type(), arith::SubIOp::create(b, l, q, zero));
+            Value scale = toF32(
+                b, l, tensor::ExtractOp::create(b, l, scales, ValueRange{n, g}));
+            accumulate(b, l, args[0], arith::MulFOp::create(b, l, scale, level),
+                       args[1]);
+          });
+    }
     Value result = matmul.getResult(0);
-    if (Value bias = adaptor.getBias()) {
+    if (bias) {
       Value out = emptyLike(rewriter, loc, resultType, sizes);
       result = linalg::GenericOp::create(
                    rewriter, loc, TypeRange{resultType}, ValueRange{result, bias},
                    ValueRange{out}, maps(ctx, 2, {{0, 1}, {1}, {0, 1}}),
                    {kParallel, kParallel}, "", "",
                    [&](OpBuilder &b, Location l, ValueRange args) {
-                     Value sum = arith::AddFOp::create(b, l, args[0],
-                                                       toF32(b, l, args[1]));
-                     yieldValue(b, l, sum);
+                     yieldValue(b, l,
+                                arith::AddFOp::create(b, l, args[0],
+                                                      toF32(b, l, args[1])));
                    })
                    .getResult(0);
     }
@@ -583,12 +660,25 @@ struct ConvertLLMToLinalgPass
     : quantforge::impl::ConvertLLMToLinalgBase<ConvertLLMToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    // Say which op is the problem rather than "failed to legalize".
+    // Say which op is the problem rather than "failed to legalize". Linear
+    // layers decode the canonical layout; other packings are repacked first.
     WalkResult quantized = getOperation().walk([](Operation *op) {
-      if (isa<llm::LinearOp, llm::EmbeddingOp, llm::DequantizeOp>(op) &&
-          llvm::any_of(op->getOperandTypes(), llvm::IsaPred<llm::QWeightType>)) {
-        op->emitOpError("with a quantized weight is not lowered yet");
-        return WalkResult::interrupt();
+      for (Type type : op->getOperandTypes()) {
+        auto qtype = dyn_cast<llm::QWeightType>(type);
+        if (!qtype)
+          continue;
+        if (!isa<llm::LinearOp>(op)) {
+          op->emitOpError("with a quantized weight is not lowered yet");
+          return WalkResult::interrupt();
+        }
+        if (qtype.getPacking() != llm::WeightPacking::canonical ||
+            qtype.getActOrder()) {
+          op->emitOpError("with packing '")
+              << llm::stringifyWeightPacking(qtype.getPacking())
+              << (qtype.getActOrder() ? "' and act-order" : "'")
+              << " is not lowered yet (only the canonical layout)";
+          return WalkResult::interrupt();
+        }
       }
       return WalkResult::advance();
     });
@@ -598,6 +688,12 @@ struct ConvertLLMToLinalgPass
     types.addConversion([](Type type) { return type; });
     types.addConversion(
         [](llm::KVCacheType type) -> Type { return cacheTensorType(type); });
+    types.addConversion([](llm::QWeightType type, SmallVectorImpl<Type> &parts)
+                            -> std::optional<LogicalResult> {
+      for (auto [name, part] : type.getCanonicalParts())
+        parts.push_back(part);
+      return success();
+    });
 
     ConversionTarget target(*ctx);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
@@ -619,8 +715,45 @@ struct ConvertLLMToLinalgPass
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, types);
     populateCallOpTypeConversionPattern(patterns, types);
     populateReturnOpTypeConversionPattern(patterns, types);
+    // Signature conversion keeps argument attributes at their old indices;
+    // remember the bindings to move them onto the expanded arguments.
+    llvm::DenseMap<Operation *, SmallVector<std::pair<Type, DictionaryAttr>>>
+        bindings;
+    StringRef parameterAttr = llm::LLMDialect::getParameterAttrName();
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      for (unsigned i = 0; i < func.getNumArguments(); ++i)
+        bindings[func].push_back(
+            {func.getArgumentTypes()[i],
+             func.getArgAttrOfType<DictionaryAttr>(i, parameterAttr)});
     if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      rebindArguments(func, bindings.lookup(func));
+  }
+
+  /// Re-attaches `llm.parameter` to the converted arguments; the parts of a
+  /// quantized weight get `part = "qweight" | "scales" | "zeros"`.
+  static void rebindArguments(
+      func::FuncOp func, ArrayRef<std::pair<Type, DictionaryAttr>> original) {
+    MLIRContext *ctx = func.getContext();
+    StringRef parameterAttr = llm::LLMDialect::getParameterAttrName();
+    for (unsigned i = 0; i < func.getNumArguments(); ++i)
+      func.removeArgAttr(i, parameterAttr);
+    unsigned next = 0;
+    for (auto [type, binding] : original) {
+      auto qtype = dyn_cast<llm::QWeightType>(type);
+      if (!qtype) {
+        if (binding)
+          func.setArgAttr(next, parameterAttr, binding);
+        ++next;
+        continue;
+      }
+      for (auto [name, part] : qtype.getCanonicalParts()) {
+        NamedAttrList attrs(binding);
+        attrs.set("part", StringAttr::get(ctx, name));
+        func.setArgAttr(next++, parameterAttr, attrs.getDictionary(ctx));
+      }
+    }
   }
 };
 

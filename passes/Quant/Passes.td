@@ -1,0 +1,46 @@
+//===- Passes.td - weight quantization passes --------------*- tablegen -*-===//
+//
+// Part of QuantForge.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANTFORGE_PASSES_QUANT_PASSES_TD
+#define QUANTFORGE_PASSES_QUANT_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LLMQuantizeRTN : Pass<"llm-quantize-rtn", "::mlir::ModuleOp"> {
+  let summary = "Round-to-nearest weight quantization of the linear layers";
+  let description = [{
+    Quantizes the weight of every `llm.linear` inside the decoder layers
+    (keys under `model.layers.` or GGUF's `blk.`; the embedding and the
+    language-model head stay as they are) with round-to-nearest, group-wise
+    along the input dimension, as the GPTQ reference quantizer does
+    (docs/quantization.md). The packed integers, scales and zero points are
+    written to a new safetensors parameter file `output` in the canonical
+    layout; the module gains an `llm.param_archive` for it and the linears
+    read `!llm.qweight` values from it. Other users of a weight (a tied
+    embedding) keep the original.
+
+    Example:
+    ```
+    quant-opt model.mlir --llm-quantize-rtn="bits=4 group-size=128 output=model.rtn.safetensors"
+    ```
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", "4", "Bits per weight (2 to 8)">,
+    Option<"groupSize", "group-size", "int64_t", "128",
+           "Columns per scale; 0 for one group per output channel">,
+    Option<"symmetric", "symmetric", "bool", "false",
+           "Symmetric around zero (no zero points)">,
+    Option<"scaleType", "scale-type", "std::string", "\"f32\"",
+           "Element type of the scales: f32 or f16">,
+    Option<"output", "output", "std::string", "",
+           "Path of the parameter file to write (required)">,
+    Option<"progress", "progress", "bool", "true",
+           "Report each layer on stderr as it is quantized">,
+  ];
+  let dependentDialects = ["::quantforge::llm::LLMDialect"];
+}
+
+#endif // QUANTFORGE_PASSES_QUANT_PASSES_TD
