@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Compares quant-run --greedy output with reference.json's greedy text for
-one model and prompt, and quant-eval's JSON line with the reference
-perplexity (relative tolerance)."""
+one model and prompt, and quant-eval's JSON line with a reference perplexity
+(relative tolerance).
+
+    check_generation.py greedy REFERENCE MODEL PROMPT OUTPUT.txt
+    check_generation.py ppl REFERENCE MODEL EVAL.json TOLERANCE [VARIANT]
+"""
 import json
 import sys
 
@@ -15,8 +19,9 @@ if mode == "greedy":
     print("greedy text", "identical" if text == expected else f"DIFFERS:\n{text!r}\n{expected!r}")
 else:
     tolerance = float(sys.argv[5])
+    variant = sys.argv[6] if len(sys.argv) > 6 else "as_stored"
     got = json.loads(open(sys.argv[4]).read().strip().splitlines()[-1])
-    want = reference["ppl"]["valid"]["as_stored"]
+    want = reference["ppl"]["valid"][variant]
     rel = abs(got["ppl"] - want["ppl"]) / want["ppl"]
     same_counts = got["scored_tokens"] == want["scored_tokens"] and got["windows"] == want["windows"]
     print(f"ppl {got['ppl']:.4f} vs {want['ppl']:.4f}: relative {rel:.1e}",
