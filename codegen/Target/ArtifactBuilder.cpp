@@ -87,10 +87,21 @@ std::vector<uint8_t> readFile(const std::string &path) {
 /// tokenizer.json.
 LogicalResult addTokenizer(qf::ArtifactWriter &writer, Location loc,
                            const std::string &checkpoint) {
-  if (llvm::StringRef(checkpoint).ends_with(".gguf"))
-    return emitError(loc) << checkpoint
-                          << ": artifacts of GGUF models do not carry the "
-                             "embedded tokenizer yet";
+  if (llvm::StringRef(checkpoint).ends_with(".gguf")) {
+    // The embedded vocabulary travels as a GGUF file of just its
+    // tokenizer.* keys; the runtime reads it with the same GGUF reader.
+    auto source = qf::io::GGUFFile::open(checkpoint);
+    if (!source.ok())
+      return emitError(loc) << source.message();
+    qf::io::GGUFWriter vocabulary;
+    for (const auto &[key, value] : source->metadata())
+      if (llvm::StringRef(key).starts_with("tokenizer."))
+        if (qf::Status status = vocabulary.setMetadata(key, value); !status.ok())
+          return emitError(loc) << checkpoint << ": " << status.message();
+    writer.setTokenizerKind("gguf");
+    writer.addTokenizerFile("tokenizer.gguf", vocabulary.serialize());
+    return success();
+  }
   auto file = [&](const char *name) {
     llvm::SmallString<256> path(checkpoint);
     llvm::sys::path::append(path, name);

@@ -137,9 +137,9 @@ Status validateDescription(const ArtifactDescription &description,
   if (tokenizer.kind.empty() && !tokenizer.files.empty())
     return error("tokenizer files without a tokenizer kind");
   if (!tokenizer.kind.empty() && tokenizer.kind != "sentencepiece" &&
-      tokenizer.kind != "hf-json")
+      tokenizer.kind != "hf-json" && tokenizer.kind != "gguf")
     return error("unknown tokenizer kind " + quoted(tokenizer.kind) +
-                 " (expected 'sentencepiece' or 'hf-json')");
+                 " (expected 'sentencepiece', 'hf-json' or 'gguf')");
   std::set<std::string> fileNames;
   for (const TokenizerFileInfo &file : tokenizer.files) {
     if (!isPlainFileName(file.name))

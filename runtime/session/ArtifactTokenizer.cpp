@@ -6,6 +6,8 @@
 
 #include "runtime/session/ArtifactTokenizer.h"
 
+#include "runtime/tokenizer/GGUFFileVocab.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -103,6 +105,16 @@ loadArtifactTokenizer(const Artifact &artifact) {
         json, fileContents(artifact, "tokenizer_config.json"),
         fileContents(artifact, "generation_config.json"),
         artifact.name() + ": ");
+  }
+  if (kind == "gguf") {
+    // The tokenizer.* keys of the source GGUF, as a tensor-less GGUF file.
+    std::string_view bytes = fileContents(artifact, "tokenizer.gguf");
+    auto file = io::GGUFFile::openFromMemory(
+        {reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size()},
+        artifact.name() + ": tokenizer.gguf");
+    if (!file.ok())
+      return file.status();
+    return loadGGUFTokenizer(*file);
   }
   if (kind != "sentencepiece")
     return Status::error(artifact.name() + ": the artifact has no tokenizer");

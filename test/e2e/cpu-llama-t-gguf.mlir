@@ -10,3 +10,9 @@
 // CHECK: prefill logits: 5 tokens, relative error {{.*}} (tolerance 0.005)
 // CHECK: argmax equal
 // CHECK: decode wrote all logits
+
+// The artifact of a GGUF model carries its embedded tokenizer.
+// RUN: quant-compile %t.gguf -o %t.qfa
+// RUN: quant-run %t.qfa -p "The Linux kernel is" -n 32 --greedy > %t.txt 2>/dev/null
+// RUN: %python %S/check_generation.py greedy %shared/data/reference.json llama-t "The Linux kernel is" %t.txt | FileCheck %s --check-prefix=GREEDY
+// GREEDY: greedy text identical
