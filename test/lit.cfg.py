@@ -18,6 +18,8 @@ config.excludes = ["Inputs", "unit", "fuzz", "fixtures", "lib", "CMakeLists.txt"
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%qf_src", config.quantforge_src_root))
+# The runtime's qf_parallel_for for hosts other than the runtime (run_so.py).
+config.substitutions.append(("%qf_parallel_for_lib", os.path.join(config.quantforge_obj_root, "lib", "libqf-parallel-for.so")))
 # The shared data beside the checkout (models, text, reference numbers).
 shared_dir = os.path.join(os.path.dirname(config.quantforge_src_root), "shared")
 config.substitutions.append(("%shared", shared_dir))

@@ -92,4 +92,58 @@ def LLMEmitABIWrappers : Pass<"llm-emit-abi-wrappers", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def LLMDispatchParallelLoops
+    : Pass<"llm-dispatch-parallel-loops", "::mlir::ModuleOp"> {
+  let summary = "Run outermost scf.parallel loops on the runtime's threads";
+  let description = [{
+    Runs after `convert-linalg-to-parallel-loops` on bufferized code, before
+    the conversion to LLVM. The runtime owns the threads (IREE style): the
+    compiled code only calls
+
+    ```c
+    void qf_parallel_for(void (*body)(void *context, int64_t begin, int64_t end),
+                         void *context, int64_t lo, int64_t hi);
+    ```
+
+    which runs `body` on contiguous chunks of `[lo, hi)` and returns when all
+    are done. Every outermost `scf.parallel` (linalg's parallel dimensions;
+    reduction dimensions are `scf.for` loops inside it) worth it becomes:
+    - `@F_parallel_N_body(fields..., %begin: index, %end: index)`: the loop
+      nest as `scf.for` loops, the split dimension over `[begin, end)`, every
+      other dimension in full. Captured memrefs arrive as the fields of their
+      descriptors so that the aligned pointer of a buffer no other capture
+      can reach (a fresh allocation or a `llvm.noalias` argument) is marked
+      `llvm.noalias`: without it LLVM could not keep accumulators in
+      registers or vectorize.
+    - `@F_parallel_N(%context: !llvm.ptr, %begin: i64, %end: i64)`: loads
+      the captured values (memref descriptors, indices, scalars) from the
+      context struct and calls the body.
+    - at the loop: a stack context struct filled with the captured values,
+      and `func.call @qf_parallel_for(@F_parallel_N, %context, %lo, %hi)`.
+
+    The split dimension is the outermost one with a static trip count of at
+    least 2 and unit step, else the outermost dynamic one: dynamic trip
+    counts are token counts, which are 1 in decode. A loop is worth
+    dispatching when its estimated work (operations of one iteration, nested
+    loops multiplied out with a dynamic trip count counted as 64, times the
+    iterations of every dimension) reaches `min-work`. Loops below it with
+    static bounds stay serial; with dynamic bounds, the call is guarded by a
+    run-time test of the same estimate and the body is called directly on
+    the calling thread when the work is small (decode's elementwise
+    kernels). Loops not dispatched, and all loops inside a body, become
+    `scf.for` nests.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"1 << 16",
+           "Estimated operations below which a loop runs on the calling "
+           "thread (a dispatch costs about as much as this many)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // QUANTFORGE_PASSES_CONVERSION_PASSES_TD

@@ -78,7 +78,10 @@ void quantforge::buildLLMToLLVMPipeline(
 void quantforge::buildLLMCPULoweringPipeline(
     OpPassManager &pm, const LLMToLLVMPipelineOptions &options) {
   buildLLMToLinalgPipeline(pm, options);
-  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // Parallel dimensions become scf.parallel, run by the runtime's threads
+  // through qf_parallel_for; reduction dimensions stay serial loops.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createLLMDispatchParallelLoops());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

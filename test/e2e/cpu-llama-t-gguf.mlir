@@ -4,7 +4,7 @@
 // RUN: quant-export %qf_src/test/fixtures/llama-t --type=f16 -o %t.gguf
 // RUN: quant-compile %t.gguf --emit=bound -o %t.bound.mlir
 // RUN: quant-compile %t.gguf --emit=executable -o %t.so
-// RUN: %python %S/run_so.py %t.bound.mlir %t.so %t.gguf %shared/data/ref_logits_llama-t.safetensors --tolerance 5e-3 | FileCheck %s
+// RUN: %python %S/run_so.py %t.bound.mlir %t.so %t.gguf %shared/data/ref_logits_llama-t.safetensors --runtime %qf_parallel_for_lib --tolerance 5e-3 | FileCheck %s
 // REQUIRES: shared-data
 
 // CHECK: prefill logits: 5 tokens, relative error {{.*}} (tolerance 0.005)

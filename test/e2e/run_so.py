@@ -3,9 +3,13 @@
 ctypes, independently of the runtime, and compares its prefill logits with
 the float32 PyTorch reference (shared/data/ref_logits_<model>.safetensors).
 
-    run_so.py BOUND.mlir EXECUTABLE.so MODEL REF.safetensors [--tolerance T]
+    run_so.py BOUND.mlir EXECUTABLE.so MODEL REF.safetensors --runtime LIB [--tolerance T]
 
 MODEL is a Hugging Face directory or a GGUF file with F32/F16 tensors.
+
+LIB is a shared object exporting qf_parallel_for, which executables import
+from their host (docs/artifact-and-abi.md); it is loaded with RTLD_GLOBAL
+before the executable.
 
 BOUND.mlir is `quant-compile --emit=bound`: its prefill signature gives the
 order of the parameters (llm.parameter argument attributes).
@@ -104,6 +108,7 @@ def descriptor(array):
 def main():
     bound, so, model_dir, ref = sys.argv[1:5]
     tolerance = float(sys.argv[sys.argv.index("--tolerance") + 1]) if "--tolerance" in sys.argv else 1e-4
+    runtime = sys.argv[sys.argv.index("--runtime") + 1]
     text = Path(bound).read_text()
     signature = re.search(r"func\.func @prefill\((.*?)\) attributes", text, re.S).group(1)
     keys = re.findall(r'llm\.parameter = \{archive = @\w+, key = "([^"]+)"\}', signature)
@@ -123,6 +128,7 @@ def main():
     start = ctypes.c_int64(0)
     descriptors = [descriptor(a) if a is not None else start for a in arrays]
     args = (ctypes.c_void_p * len(descriptors))(*[ctypes.addressof(d) for d in descriptors])
+    ctypes.CDLL(runtime, mode=ctypes.RTLD_GLOBAL)
     lib = ctypes.CDLL(str(Path(so).resolve()))
     lib.qf_prefill(args)
 

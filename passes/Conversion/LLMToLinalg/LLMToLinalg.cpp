@@ -749,9 +749,12 @@ struct ConvertLLMToLinalgPass
         continue;
       }
       for (auto [name, part] : qtype.getCanonicalParts()) {
-        NamedAttrList attrs(binding);
-        attrs.set("part", StringAttr::get(ctx, name));
-        func.setArgAttr(next++, parameterAttr, attrs.getDictionary(ctx));
+        if (binding) {
+          NamedAttrList attrs(binding);
+          attrs.set("part", StringAttr::get(ctx, name));
+          func.setArgAttr(next, parameterAttr, attrs.getDictionary(ctx));
+        }
+        ++next;
       }
     }
   }

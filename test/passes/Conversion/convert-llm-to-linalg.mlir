@@ -114,8 +114,45 @@ func.func @embedding(%t: tensor<100x8xbf16>, %ids: tensor<?xi32>) -> tensor<?x8x
 
 // -----
 
-func.func @quantized(%x: tensor<?x64xf32>, %w: !llm.qweight<32x64xi4, group_size = 32, sym, scale = f16>) -> tensor<?x32xf32> {
-  // expected-error @+1 {{'llm.linear' op with a quantized weight is not lowered yet}}
-  %y = llm.linear %x, %w : (tensor<?x64xf32>, !llm.qweight<32x64xi4, group_size = 32, sym, scale = f16>) -> tensor<?x32xf32>
+// A canonical quantized weight arrives as its parts (values, scales, zero
+// points); the contraction decodes them in its body.
+// CHECK-LABEL: func.func @canonical
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[Q:.*]]: tensor<32x32xi8>, %[[S:.*]]: tensor<32x2xf16>, %[[Z:.*]]: tensor<32x1xi8>)
+func.func @canonical(%x: tensor<?x64xf32>, %w: !llm.qweight<32x64xi4, group_size = 32, asym, scale = f16>) -> tensor<?x32xf32> {
+  // CHECK: linalg.generic {{.*}} ins(%[[X]] : tensor<?x64xf32>)
+  // CHECK: tensor.extract %[[Q]]
+  // CHECK: arith.shrui
+  // CHECK: tensor.extract %[[Z]]
+  // CHECK: arith.subi
+  // CHECK: tensor.extract %[[S]]
+  // CHECK: arith.extf %{{.*}} : f16 to f32
+  %y = llm.linear %x, %w : (tensor<?x64xf32>, !llm.qweight<32x64xi4, group_size = 32, asym, scale = f16>) -> tensor<?x32xf32>
   return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// Symmetric weights have no zero-point part: the midpoint is a constant.
+// CHECK-LABEL: func.func @symmetric
+// CHECK-SAME: (%{{.*}}: tensor<?x64xf32>, %{{.*}}: tensor<32x64xi8>, %{{.*}}: tensor<32x1xf32>) -> tensor<?x32xf32>
+func.func @symmetric(%x: tensor<?x64xf32>, %w: !llm.qweight<32x64xi8, per_channel, sym, scale = f32>) -> tensor<?x32xf32> {
+  // CHECK: arith.constant 128 : i32
+  %y = llm.linear %x, %w : (tensor<?x64xf32>, !llm.qweight<32x64xi8, per_channel, sym, scale = f32>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @gptq(%x: tensor<?x64xf32>, %w: !llm.qweight<32x64xi4, group_size = 32, asym, scale = f16, packing = gptq_v1>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'llm.linear' op with packing 'gptq_v1' is not lowered yet (only the canonical layout)}}
+  %y = llm.linear %x, %w : (tensor<?x64xf32>, !llm.qweight<32x64xi4, group_size = 32, asym, scale = f16, packing = gptq_v1>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @quantized_embedding(%w: !llm.qweight<32x64xi4, group_size = 32, sym, scale = f16>, %t: tensor<?xi32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'llm.embedding' op with a quantized weight is not lowered yet}}
+  %h = llm.embedding %w[%t] : !llm.qweight<32x64xi4, group_size = 32, sym, scale = f16>, tensor<?xi32> -> tensor<?x64xf32>
+  return %h : tensor<?x64xf32>
 }

@@ -39,7 +39,7 @@ protected:
               kElfSharedObjectFormat,
               code.data,
               code.size,
-              {"qf_test_add", "qf_test_transpose"}};
+              {"qf_test_add", "qf_test_transpose", "qf_test_parallel_iota"}};
     Result<std::unique_ptr<LoadedExecutable>> loaded =
         device->loadExecutable(source);
     ASSERT_TRUE(loaded.ok()) << loaded.message();
@@ -109,6 +109,20 @@ TEST_F(CpuDeviceTest, PassesRowMajorDescriptors) {
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < cols; ++j)
       EXPECT_EQ(result[j * rows + i], in[i * cols + j]);
+}
+
+// Compiled code imports qf_parallel_for; this test binary, like quant-run,
+// exports it from the runtime it links.
+TEST_F(CpuDeviceTest, ExecutablesCallTheRuntimesParallelFor) {
+  const int64_t count = 1001;
+  std::unique_ptr<Buffer> out = upload(std::vector<float>(count, NAN));
+  ASSERT_TRUE(device
+                  ->dispatch(*kernels, "qf_test_parallel_iota",
+                             {DispatchArg::array(out.get(), {count}, 4)})
+                  .ok());
+  std::vector<float> result = download(*out, count);
+  for (int64_t i = 0; i < count; ++i)
+    ASSERT_EQ(result[i], float(i)) << i;
 }
 
 TEST_F(CpuDeviceTest, RejectsArraysLargerThanTheirBuffer) {

@@ -55,3 +55,20 @@ void qf_test_transpose(void **args) {
       out->aligned[j * out->strides[0] + i] =
           ok ? in->aligned[i * in->strides[0] + j] : NAN;
 }
+
+/* The runtime's parallel loop (runtime/driver/cpu/ThreadPool.h), undefined
+ * here as in compiled executables: loading proves the host exports it. */
+void qf_parallel_for(void (*body)(void *, int64_t, int64_t), void *context,
+                     int64_t lo, int64_t hi);
+
+static void iotaChunk(void *context, int64_t begin, int64_t end) {
+  MemRef1 *out = context;
+  for (int64_t i = begin; i < end; ++i)
+    out->aligned[i] = (float)i;
+}
+
+/* out[i] = i through qf_parallel_for; args: out (rank-1 f32). */
+void qf_test_parallel_iota(void **args) {
+  MemRef1 *out = args[0];
+  qf_parallel_for(iotaChunk, out, 0, out->sizes[0]);
+}
