@@ -32,10 +32,17 @@ public:
   explicit WeightArchives(mlir::ModuleOp module);
   ~WeightArchives();
 
-  /// The values of `weight` as a row-major float32 array.
+  /// The values of `weight` as a row-major float32 array; quantized weights
+  /// in the canonical layout are decoded.
   qf::Result<std::vector<float>> readFloats(llm::WeightOp weight);
 
 private:
+  qf::Result<std::vector<float>> readTensor(const std::string &archive,
+                                            const std::string &key);
+  qf::Result<std::vector<float>> readQuantized(llm::WeightOp weight,
+                                               llm::QWeightType type);
+  qf::Status openArchive(const std::string &symbol);
+
   std::map<std::string, llm::ParamArchiveOp> archives;
   std::map<std::string, std::unique_ptr<qf::io::SafetensorsFile>> safetensors;
   std::map<std::string, std::unique_ptr<qf::io::GGUFFile>> gguf;

@@ -6,17 +6,25 @@
 
 #include "dialects/llm/Export/GGUFExport.h"
 
+#include "dialects/llm/IR/LLMOps.h"
 #include "dialects/llm/Import/TensorNames.h"
+#include "passes/Quant/WeightArchives.h"
 #include "runtime/io/GGMLQuants.h"
 #include "runtime/io/GGUF.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/model/ModelConfig.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <sentencepiece_processor.h>
 
 #include <cstring>
+#include <map>
 
 using namespace quantforge::llm;
 using qf::Result;
@@ -177,6 +185,35 @@ Status addHyperparameters(qf::io::GGUFWriter &writer,
   return Status();
 }
 
+/// Adds the Hugging Face tensor `name` with float `values` of `shape`:
+/// renamed, q/k rows interleaved for llama.cpp's rotary layout, matrices
+/// encoded as `type`, vectors (norms, biases) kept F32 as llama.cpp keeps
+/// them. Names outside the decoder (rotary caches) are skipped.
+Status addHuggingFaceTensor(qf::io::GGUFWriter &writer, const std::string &name,
+                            std::vector<float> values,
+                            const std::vector<int64_t> &shape,
+                            const qf::ModelConfig &config, GGUFExportType type,
+                            GGUFExportReport &report) {
+  std::optional<std::string> ggufName = ggufTensorName(name);
+  if (!ggufName)
+    return Status();
+  int64_t cols = shape.back();
+  llvm::StringRef ref(name);
+  if (ref.ends_with("self_attn.q_proj.weight"))
+    values = interleaveHeads(values, config.numHeads, cols);
+  else if (ref.ends_with("self_attn.k_proj.weight"))
+    values = interleaveHeads(values, config.numKvHeads, cols);
+  DType target = shape.size() == 2 ? dtypeOf(type) : DType::F32;
+  auto encoded = encode(values, cols, target, report);
+  if (!encoded.ok())
+    return encoded.status();
+  std::vector<uint64_t> dims(shape.rbegin(), shape.rend());
+  QF_RETURN_IF_ERROR(writer.addTensor(*ggufName, encoded->first, std::move(dims),
+                                      std::move(encoded->second)));
+  ++report.tensors;
+  return Status();
+}
+
 Result<GGUFExportReport> exportHuggingFace(const std::string &directory,
                                            const std::string &destination,
                                            GGUFExportType type) {
@@ -196,9 +233,6 @@ Result<GGUFExportReport> exportHuggingFace(const std::string &directory,
 
   GGUFExportReport report;
   for (const std::string &name : checkpoint->tensorNames()) {
-    std::optional<std::string> ggufName = ggufTensorName(name);
-    if (!ggufName)
-      continue; // e.g. rotary caches some checkpoints store
     auto [file, tensor] = checkpoint->find(name);
     Result<uint64_t> count = qf::io::numElements(tensor->shape);
     if (!count.ok())
@@ -208,23 +242,69 @@ Result<GGUFExportReport> exportHuggingFace(const std::string &directory,
                  file->name() + ": tensor '" + name + "'");
     if (!values.ok())
       return values.status();
-    std::vector<float> data = values.take();
-    int64_t cols = tensor->shape.back();
-    llvm::StringRef ref(name);
-    if (ref.ends_with("self_attn.q_proj.weight"))
-      data = interleaveHeads(data, config->numHeads, cols);
-    else if (ref.ends_with("self_attn.k_proj.weight"))
-      data = interleaveHeads(data, config->numKvHeads, cols);
-    // Vectors (norms, biases) stay F32, as llama.cpp keeps them.
-    DType target = tensor->shape.size() == 2 ? dtypeOf(type) : DType::F32;
-    auto encoded = encode(data, cols, target, report);
-    if (!encoded.ok())
-      return encoded.status();
-    std::vector<uint64_t> dims(tensor->shape.rbegin(), tensor->shape.rend());
-    QF_RETURN_IF_ERROR(writer.addTensor(*ggufName, encoded->first,
-                                        std::move(dims),
-                                        std::move(encoded->second)));
-    ++report.tensors;
+    QF_RETURN_IF_ERROR(addHuggingFaceTensor(writer, name, values.take(),
+                                            tensor->shape, *config, type,
+                                            report));
+  }
+  QF_RETURN_IF_ERROR(writer.write(destination));
+  return report;
+}
+
+/// A module imported from a Hugging Face directory, possibly quantized by
+/// our passes: hyperparameters and tokenizer come from the directory it was
+/// imported from (`llm.source`), weights from the module's archives, decoded
+/// to floats and encoded as `type`.
+Result<GGUFExportReport> exportModule(const std::string &path,
+                                      const std::string &destination,
+                                      GGUFExportType type) {
+  mlir::MLIRContext context;
+  context.loadDialect<LLMDialect, mlir::arith::ArithDialect,
+                      mlir::func::FuncDialect, mlir::tensor::TensorDialect>();
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&context, [&](mlir::Diagnostic &diag) {
+    llvm::raw_string_ostream(diagnostics) << diag << "\n";
+    return mlir::success();
+  });
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(path, &context);
+  if (!module)
+    return Status::error(path + ": " + diagnostics);
+  auto source = (*module)->getAttrOfType<mlir::StringAttr>(
+      LLMDialect::getSourceAttrName());
+  if (!source)
+    return Status::error(path + ": the module does not say which checkpoint "
+                                "it was imported from ('llm.source')");
+  std::string directory = source.str();
+  if (llvm::StringRef(directory).ends_with(".gguf"))
+    return Status::error(path + ": exporting modules imported from GGUF is "
+                                "not supported; export the .gguf itself");
+  Result<qf::ModelConfig> config = qf::ModelConfig::load(directory + "/config.json");
+  if (!config.ok())
+    return config.status();
+  qf::io::GGUFWriter writer;
+  QF_RETURN_IF_ERROR(addHyperparameters(writer, *config, type));
+  QF_RETURN_IF_ERROR(addTokenizer(writer, directory, *config));
+
+  // By name, as the directory export does: an unquantized module exports
+  // to the same bytes as its checkpoint.
+  std::map<std::string, WeightOp> weights;
+  module->walk([&](WeightOp weight) {
+    weights.try_emplace(weight.getKey().str(), weight);
+  });
+  quantforge::WeightArchives archives(*module);
+  GGUFExportReport report;
+  for (auto &[key, weight] : weights) {
+    Result<std::vector<float>> values = archives.readFloats(weight);
+    if (!values.ok())
+      return values.status();
+    std::vector<int64_t> shape;
+    if (auto qtype = llvm::dyn_cast<QWeightType>(weight.getType()))
+      shape = {qtype.getRows(), qtype.getCols()};
+    else
+      llvm::append_range(
+          shape, llvm::cast<mlir::RankedTensorType>(weight.getType()).getShape());
+    QF_RETURN_IF_ERROR(addHuggingFaceTensor(writer, key, values.take(), shape,
+                                            *config, type, report));
   }
   QF_RETURN_IF_ERROR(writer.write(destination));
   return report;
@@ -277,5 +357,7 @@ quantforge::llm::exportGGUF(const std::string &source,
                             GGUFExportType type) {
   if (llvm::StringRef(source).ends_with(".gguf"))
     return exportFromGGUF(source, destination, type);
+  if (llvm::StringRef(source).ends_with(".mlir"))
+    return exportModule(source, destination, type);
   return exportHuggingFace(source, destination, type);
 }

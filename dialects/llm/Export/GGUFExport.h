@@ -23,7 +23,9 @@ struct GGUFExportReport {
 };
 
 /// Writes the model at `source` (a Hugging Face directory with a
-/// SentencePiece tokenizer.model, or a .gguf file) to `destination` as GGUF
+/// SentencePiece tokenizer.model, a .gguf file, or an .mlir module imported
+/// from such a directory and possibly quantized by our passes, whose
+/// quantized weights are decoded and re-encoded) to `destination` as GGUF
 /// v3 with the metadata keys llama.cpp reads. Norms and other vectors stay
 /// F32; matrices become `type`. Llama q/k rows are permuted to llama.cpp's
 /// interleaved rotary layout. A GGUF source keeps its metadata, and tensors

@@ -46,6 +46,11 @@ def LLM_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral getABIEntryPointAttrName() {
       return ::llvm::StringLiteral("llm.abi_entry_point");
     }
+    /// Module attribute: the checkpoint (directory or .gguf) a module was
+    /// imported from, for tools that need its tokenizer or metadata.
+    static constexpr ::llvm::StringLiteral getSourceAttrName() {
+      return ::llvm::StringLiteral("llm.source");
+    }
     /// Argument attribute naming the archive tensor bound to an argument:
     /// {archive = @symbol, key = "name"}.
     static constexpr ::llvm::StringLiteral getParameterAttrName() {

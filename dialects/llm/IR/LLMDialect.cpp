@@ -76,6 +76,12 @@ static LogicalResult verifyEntryPoint(func::FuncOp func, EntryPointKind kind) {
 LogicalResult LLMDialect::verifyOperationAttribute(Operation *op,
                                                    NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
+  if (name == getSourceAttrName()) {
+    if (!isa<ModuleOp>(op) || !isa<StringAttr>(attr.getValue()))
+      return op->emitError() << "'" << name
+                             << "' must be a string on builtin.module";
+    return success();
+  }
   if (name != getEntryPointAttrName() && name != getABIEntryPointAttrName())
     return op->emitError() << "unknown llm dialect attribute '" << name << "'";
   auto kind = dyn_cast<EntryPointKindAttr>(attr.getValue());

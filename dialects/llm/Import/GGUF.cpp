@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "dialects/llm/IR/LLMOps.h"
 #include "dialects/llm/Import/Importers.h"
 #include "dialects/llm/Import/TensorNames.h"
 
@@ -250,7 +251,15 @@ quantforge::llm::loadCheckpointConfig(const std::string &path) {
 OwningOpRef<ModuleOp>
 quantforge::llm::importCheckpoint(MLIRContext *context, const std::string &path,
                                   const ModelBuildOptions &options) {
-  if (llvm::StringRef(path).ends_with(".gguf"))
-    return importGGUF(context, path, options);
-  return importHuggingFace(context, path, options);
+  OwningOpRef<ModuleOp> module = llvm::StringRef(path).ends_with(".gguf")
+                                     ? importGGUF(context, path, options)
+                                     : importHuggingFace(context, path, options);
+  if (module) {
+    llvm::SmallString<256> absolute(path);
+    llvm::sys::fs::make_absolute(absolute);
+    llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+    (*module)->setAttr(quantforge::llm::LLMDialect::getSourceAttrName(),
+                       StringAttr::get(context, absolute.str()));
+  }
+  return module;
 }
