@@ -94,11 +94,24 @@ cl::opt<std::string> kvCacheType("kv-cache-type",
                                  cl::desc("KV cache element type (f32, f16, bf16)"),
                                  cl::init("f32"));
 
+cl::opt<bool> printIRAfterAll(
+    "print-ir-after-all",
+    cl::desc("Print the IR after every pass of every phase (to stderr)"));
+
 LogicalResult runPipeline(ModuleOp module,
                           llvm::function_ref<LogicalResult(OpPassManager &)> build) {
   PassManager pm(module.getContext());
   if (failed(applyPassManagerCLOptions(pm)) || failed(build(pm)))
     return failure();
+  if (printIRAfterAll) {
+    // Printing nested IR needs the pass manager single-threaded.
+    module.getContext()->disableMultithreading();
+    pm.enableIRPrinting(/*shouldPrintBeforePass=*/nullptr,
+                        /*shouldPrintAfterPass=*/
+                        [](Pass *, Operation *) { return true; },
+                        /*printModuleScope=*/true,
+                        /*printAfterOnlyOnChange=*/false);
+  }
   return pm.run(module);
 }
 
@@ -143,8 +156,13 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     return failure();
   }
   if (failed(runPipeline(*module, [&](OpPassManager &pm) {
-        if (failed(parsePassPipeline(graphPipeline, pm, llvm::errs())))
+        // The text names its anchor (builtin.module); parse it as a whole
+        // pipeline rather than nesting it under this one's.
+        FailureOr<OpPassManager> parsed =
+            parsePassPipeline(graphPipeline, llvm::errs());
+        if (failed(parsed))
           return failure();
+        pm = std::move(*parsed);
         if (quantMethod == QuantMethod::RTN) {
           LLMQuantizeRTNOptions rtn;
           rtn.bits = quantBits;
