@@ -11,6 +11,30 @@
 
 namespace qf::quant {
 
+GroupQuantizer GroupQuantizer::fit(const float *values, int64_t count,
+                                   int bits, bool symmetric) {
+  GroupQuantizer g;
+  g.bits = bits, g.symmetric = symmetric;
+  if (symmetric) {
+    float absMax = 0.0f;
+    for (int64_t i = 0; i < count; ++i)
+      absMax = std::max(absMax, std::fabs(values[i]));
+    g.scale = absMax == 0.0f ? 1.0f : absMax / float((1 << (bits - 1)) - 1);
+    g.zero = float(1 << (bits - 1));
+    return g;
+  }
+  float lo = 0.0f, hi = 0.0f;
+  for (int64_t i = 0; i < count; ++i) {
+    lo = std::min(lo, values[i]);
+    hi = std::max(hi, values[i]);
+  }
+  if (lo == 0.0f && hi == 0.0f)
+    lo = -1.0f, hi = 1.0f;
+  g.scale = (hi - lo) / float((1 << bits) - 1);
+  g.zero = std::nearbyint(-lo / g.scale);
+  return g;
+}
+
 Result<UnpackedWeight> quantizeRTN(const float *weights, int64_t rows,
                                    int64_t cols, int bits, int64_t groupSize,
                                    bool symmetric) {
@@ -25,38 +49,15 @@ Result<UnpackedWeight> quantizeRTN(const float *weights, int64_t rows,
   w.q.resize(rows * cols);
   w.scales.resize(rows * groups);
   w.zeros.resize(rows * groups);
-  const float maxq = float((1 << bits) - 1);
-  const float half = float((1 << (bits - 1)) - 1);
-  const int mid = 1 << (bits - 1);
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t g = 0; g < groups; ++g) {
       const float *group = weights + r * cols + g * groupSize;
-      float scale, zero;
-      if (symmetric) {
-        float absMax = 0.0f;
-        for (int64_t i = 0; i < groupSize; ++i)
-          absMax = std::max(absMax, std::fabs(group[i]));
-        scale = absMax == 0.0f ? 1.0f : absMax / half;
-        zero = float(mid);
-      } else {
-        float lo = 0.0f, hi = 0.0f;
-        for (int64_t i = 0; i < groupSize; ++i) {
-          lo = std::min(lo, group[i]);
-          hi = std::max(hi, group[i]);
-        }
-        if (lo == 0.0f && hi == 0.0f)
-          lo = -1.0f, hi = 1.0f;
-        scale = (hi - lo) / maxq;
-        zero = std::nearbyint(-lo / scale);
-      }
-      w.scales[r * groups + g] = scale;
-      w.zeros[r * groups + g] = uint8_t(zero);
-      for (int64_t i = 0; i < groupSize; ++i) {
-        float q = std::nearbyint(group[i] / scale);
-        q = symmetric ? std::clamp(q, -half, half) + float(mid)
-                      : std::clamp(q + zero, 0.0f, maxq);
-        w.q[r * cols + g * groupSize + i] = uint8_t(q);
-      }
+      GroupQuantizer quantizer =
+          GroupQuantizer::fit(group, groupSize, bits, symmetric);
+      w.scales[r * groups + g] = quantizer.scale;
+      w.zeros[r * groups + g] = uint8_t(quantizer.zero);
+      for (int64_t i = 0; i < groupSize; ++i)
+        w.q[r * cols + g * groupSize + i] = quantizer.quantize(group[i]);
     }
   }
   return w;

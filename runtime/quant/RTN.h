@@ -9,7 +9,36 @@
 
 #include "runtime/quant/PackedWeights.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace qf::quant {
+
+/// The quantizer of one group, shared by RTN, GPTQ and AWQ: the GPTQ
+/// reference code's find_params and quantize, in float32, rounding half to
+/// even (the formulas at quantizeRTN below).
+struct GroupQuantizer {
+  float scale = 1.0f;
+  float zero = 0.0f; ///< integer-valued; the midpoint 2^(bits-1) if symmetric
+  int bits = 0;
+  bool symmetric = false;
+
+  /// Fits the scale and zero point to `count` values.
+  static GroupQuantizer fit(const float *values, int64_t count, int bits,
+                            bool symmetric);
+
+  /// The stored integer for `w`.
+  uint8_t quantize(float w) const {
+    float q = std::nearbyint(w / scale);
+    if (symmetric) {
+      float half = float((1 << (bits - 1)) - 1);
+      return uint8_t(std::clamp(q, -half, half) + zero);
+    }
+    return uint8_t(std::clamp(q + zero, 0.0f, float((1 << bits) - 1)));
+  }
+  /// The value that a stored integer stands for.
+  float dequantize(uint8_t q) const { return scale * (float(q) - zero); }
+};
 
 /// Round-to-nearest quantization of a row-major [rows, cols] matrix, groups
 /// of `groupSize` consecutive columns (cols for per-channel). All arithmetic
