@@ -8,6 +8,7 @@
 
 #include "runtime/io/ByteOrder.h"
 #include "runtime/io/Checks.h"
+#include "runtime/io/FileOutput.h"
 
 #include <nlohmann/json.hpp>
 
@@ -505,21 +506,11 @@ void SafetensorsWriter::writeTo(std::ostream &out) const {
 }
 
 std::vector<uint8_t> SafetensorsWriter::serialize() const {
-  std::ostringstream out;
-  writeTo(out);
-  std::string bytes = out.str();
-  return std::vector<uint8_t>(bytes.begin(), bytes.end());
+  return serializeToMemory([&](std::ostream &out) { writeTo(out); });
 }
 
 Status SafetensorsWriter::write(const std::string &path) const {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out)
-    return Status::error(path + ": cannot create the file");
-  writeTo(out);
-  out.close();
-  if (!out)
-    return Status::error(path + ": write failed");
-  return Status();
+  return serializeToFile(path, [&](std::ostream &out) { writeTo(out); });
 }
 
 } // namespace qf::io

@@ -7,6 +7,8 @@
 #include "runtime/quant/AWQ.h"
 #include "runtime/quant/RTN.h"
 
+#include "test/unit/quant/RandomData.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -18,15 +20,7 @@ using namespace qf::quant;
 
 namespace {
 
-std::vector<float> randomNormal(int64_t count, unsigned seed,
-                                float sigma = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, sigma);
-  std::vector<float> v(count);
-  for (float &x : v)
-    x = normal(rng);
-  return v;
-}
+using qf::quant::testing::randomNormal;
 
 /// Inputs [tokens, cols] where a few channels are 20x larger, as the
 /// activation outliers of LLMs.

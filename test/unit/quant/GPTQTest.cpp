@@ -9,6 +9,8 @@
 #include "runtime/quant/RTN.h"
 #include "runtime/support/Float16.h"
 
+#include "test/unit/quant/RandomData.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -21,15 +23,7 @@ using namespace qf::quant;
 
 namespace {
 
-std::vector<float> randomNormal(int64_t count, unsigned seed,
-                                float sigma = 1.0f) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, sigma);
-  std::vector<float> v(count);
-  for (float &x : v)
-    x = normal(rng);
-  return v;
-}
+using qf::quant::testing::randomNormal;
 
 /// Calibration inputs [tokens, cols] whose channels mix a few latent
 /// factors, so that H is far from diagonal, with uneven channel scales.
