@@ -43,4 +43,45 @@ def LLMQuantizeRTN : Pass<"llm-quantize-rtn", "::mlir::ModuleOp"> {
   let dependentDialects = ["::quantforge::llm::LLMDialect"];
 }
 
+def LLMQuantizeGPTQ : Pass<"llm-quantize-gptq", "::mlir::ModuleOp"> {
+  let summary = "GPTQ weight quantization of the linear layers";
+  let description = [{
+    Quantizes the same weights as `llm-quantize-rtn`, with GPTQ (Frantar et
+    al. 2022, as the authors' reference implementation): columns are
+    quantized one by one and the error of each is spread over the columns
+    not yet quantized through the Cholesky factor of the inverse Hessian of
+    the layer's inputs, in lazy blocks of `block-size` columns; scales and
+    zero points of a group are fitted when the algorithm reaches it (or all
+    up front with `static-groups`). `damp-percent` of the mean diagonal is
+    added to H; columns never activated are quantized to zero.
+
+    The Hessians come from `statistics`, a safetensors file holding for each
+    weight key a tensor `<key>.hessian` (F32 or F64, [in, in]), as the
+    calibration step writes it (2/n * sum of x x^T over the calibration
+    tokens). Output, packing and progress as in `llm-quantize-rtn`.
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", "4", "Bits per weight (2 to 8)">,
+    Option<"groupSize", "group-size", "int64_t", "128",
+           "Columns per scale; 0 for one group per output channel">,
+    Option<"symmetric", "symmetric", "bool", "false",
+           "Symmetric around zero (no zero points)">,
+    Option<"scaleType", "scale-type", "std::string", "\"f32\"",
+           "Element type of the scales: f32 or f16">,
+    Option<"statistics", "statistics", "std::string", "",
+           "Safetensors file with <key>.hessian for every weight (required)">,
+    Option<"dampPercent", "damp-percent", "double", "0.01",
+           "Damping added to H's diagonal, as a fraction of its mean">,
+    Option<"blockSize", "block-size", "int64_t", "128",
+           "Columns per lazy batch update">,
+    Option<"staticGroups", "static-groups", "bool", "false",
+           "Fit every group's scale before quantizing any column">,
+    Option<"output", "output", "std::string", "",
+           "Path of the parameter file to write (required)">,
+    Option<"progress", "progress", "bool", "true",
+           "Report each layer on stderr as it is quantized">,
+  ];
+  let dependentDialects = ["::quantforge::llm::LLMDialect"];
+}
+
 #endif // QUANTFORGE_PASSES_QUANT_PASSES_TD

@@ -187,6 +187,12 @@ private:
   func::FuncOp createEntry(func::FuncOp parent, StringRef name,
                            func::FuncOp body, Type contextType,
                            ArrayRef<Capture> captures);
+  /// Fills a context struct with `captures` and calls qf_parallel_for with
+  /// `entry` over [lo, hi).
+  void emitDispatch(OpBuilder &b, Location loc, func::FuncOp parent,
+                    func::FuncOp parallelFor, func::FuncOp entry,
+                    Type contextType, ArrayRef<Capture> captures, Value lo,
+                    Value hi);
   /// The body's operands for `captures`, memref descriptors as fields.
   SmallVector<Value> unpack(OpBuilder &b, Location loc,
                             ArrayRef<Capture> captures, ValueRange values);
@@ -211,7 +217,6 @@ LogicalResult Dispatcher::run(scf::ParallelOp loop) {
     serializeAll(rewriter, loop);
     return success();
   }
-
   // Work of all iterations: static factors folded, dynamic ones kept apart.
   uint64_t staticWork = estimateWork(*loop.getBody());
   SmallVector<unsigned> dynamicDims;
@@ -234,7 +239,6 @@ LogicalResult Dispatcher::run(scf::ParallelOp loop) {
   if (failed(parallelFor))
     return failure();
 
-  Location loc = loop.getLoc();
   std::string name =
       (parent.getSymName() + "_parallel_" + Twine(dispatchCounts[parent]++))
           .str();
@@ -245,57 +249,67 @@ LogicalResult Dispatcher::run(scf::ParallelOp loop) {
   auto contextType =
       LLVM::LLVMStructType::getLiteral(module.getContext(), fields);
   func::FuncOp entry = createEntry(parent, name, body, contextType, captures);
-
-  MLIRContext *ctx = module.getContext();
-  auto ptr = LLVM::LLVMPointerType::get(ctx);
-  auto i64 = rewriter.getI64Type();
-  // One context per loop, in the entry block: loops run inside other loops.
-  rewriter.setInsertionPointToStart(&parent.getBody().front());
-  Value one = LLVM::ConstantOp::create(rewriter, loc, i64, 1);
-  Value context = LLVM::AllocaOp::create(rewriter, loc, ptr, contextType, one);
-
-  rewriter.setInsertionPoint(loop);
-  SmallVector<Value> values = llvm::map_to_vector(
-      captures, [](const Capture &capture) { return capture.value; });
   Value lo = loop.getLowerBound()[*dim], hi = loop.getUpperBound()[*dim];
-  auto dispatch = [&](OpBuilder &b, Location loc) {
-    for (auto [index, capture] : llvm::enumerate(captures)) {
-      Value field = capture.value;
-      if (field.getType() != capture.llvmType)
-        field =
-            UnrealizedConversionCastOp::create(b, loc, capture.llvmType, field)
-                .getResult(0);
-      Value slot =
-          LLVM::GEPOp::create(b, loc, ptr, contextType, context,
-                              ArrayRef<LLVM::GEPArg>{0, int32_t(index)});
-      LLVM::StoreOp::create(b, loc, field, slot);
-    }
-    Value function = func::ConstantOp::create(b, loc, entry.getFunctionType(),
-                                              SymbolRefAttr::get(entry));
-    Value begin = arith::IndexCastOp::create(b, loc, i64, lo);
-    Value end = arith::IndexCastOp::create(b, loc, i64, hi);
-    func::CallOp::create(b, loc, *parallelFor,
-                         ValueRange{function, context, begin, end});
-  };
   if (staticWork >= minWork) {
-    dispatch(rewriter, loc);
+    rewriter.setInsertionPoint(loop);
+    emitDispatch(rewriter, loop.getLoc(), parent, *parallelFor, entry,
+                 contextType, captures, lo, hi);
   } else {
+    // Run the body on this thread when the run-time work is small.
+    rewriter.setInsertionPoint(loop);
     Value small = workIsSmall(rewriter, loop, staticWork, dynamicDims);
     scf::IfOp::create(
-        rewriter, loc, small,
+        rewriter, loop.getLoc(), small,
         [&](OpBuilder &b, Location loc) {
-          SmallVector<Value> operands = unpack(b, loc, captures, values);
+          SmallVector<Value> operands =
+              unpack(b, loc, captures,
+                     llvm::map_to_vector(captures, [](const Capture &capture) {
+                       return capture.value;
+                     }));
           operands.append({lo, hi});
           func::CallOp::create(b, loc, body, operands);
           scf::YieldOp::create(b, loc);
         },
         [&](OpBuilder &b, Location loc) {
-          dispatch(b, loc);
+          emitDispatch(b, loc, parent, *parallelFor, entry, contextType,
+                       captures, lo, hi);
           scf::YieldOp::create(b, loc);
         });
   }
   rewriter.eraseOp(loop);
   return success();
+}
+
+void Dispatcher::emitDispatch(OpBuilder &b, Location loc, func::FuncOp parent,
+                              func::FuncOp parallelFor, func::FuncOp entry,
+                              Type contextType, ArrayRef<Capture> captures,
+                              Value lo, Value hi) {
+  auto ptr = LLVM::LLVMPointerType::get(module.getContext());
+  Type i64 = b.getI64Type();
+  Value context;
+  {
+    // In the entry block, as a loop may run inside another loop.
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&parent.getBody().front());
+    Value one = LLVM::ConstantOp::create(b, loc, i64, 1);
+    context = LLVM::AllocaOp::create(b, loc, ptr, contextType, one);
+  }
+  for (auto [index, capture] : llvm::enumerate(captures)) {
+    Value field = capture.value;
+    if (field.getType() != capture.llvmType)
+      field =
+          UnrealizedConversionCastOp::create(b, loc, capture.llvmType, field)
+              .getResult(0);
+    Value slot = LLVM::GEPOp::create(b, loc, ptr, contextType, context,
+                                     ArrayRef<LLVM::GEPArg>{0, int32_t(index)});
+    LLVM::StoreOp::create(b, loc, field, slot);
+  }
+  Value function = func::ConstantOp::create(b, loc, entry.getFunctionType(),
+                                            SymbolRefAttr::get(entry));
+  Value begin = arith::IndexCastOp::create(b, loc, i64, lo);
+  Value end = arith::IndexCastOp::create(b, loc, i64, hi);
+  func::CallOp::create(b, loc, parallelFor,
+                       ValueRange{function, context, begin, end});
 }
 
 FailureOr<func::FuncOp> Dispatcher::getOrInsertParallelFor(Location loc) {

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Test data for llm-quantize-gptq, and its check.
+
+    gptq_statistics.py make MODEL_DIR OUT.safetensors
+        Hessians 2/n * X^T X of random correlated inputs X for every decoder
+        linear of the checkpoint (what calibration will write).
+    gptq_statistics.py compare MODEL_DIR STATS RTN.safetensors GPTQ.safetensors
+        Output error tr((W - Q) H (W - Q)^T) of both dequantized models.
+"""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def read(path):
+    data = Path(path).read_bytes()
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + size])
+    header.pop("__metadata__", None)
+    out = {}
+    for name, info in header.items():
+        begin, end = info["data_offsets"]
+        dtype = {"F32": np.float32, "F64": np.float64}[info["dtype"]]
+        out[name] = np.frombuffer(data[8 + size + begin:8 + size + end], dtype).reshape(info["shape"])
+    return out
+
+
+def write(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, array in tensors.items():
+        blob = np.ascontiguousarray(array, np.float32).tobytes()
+        header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    Path(path).write_bytes(len(text).to_bytes(8, "little") + text + b"".join(blobs))
+
+
+def main():
+    mode, model = sys.argv[1], sys.argv[2]
+    weights = {k: v for k, v in read(Path(model) / "model.safetensors").items()
+               if k.startswith("model.layers.") and v.ndim == 2}
+    if mode == "make":
+        rng = np.random.default_rng(0)
+        stats = {}
+        for name, w in weights.items():
+            cols = w.shape[1]
+            latent = rng.standard_normal((512, cols // 4))
+            x = latent @ rng.standard_normal((cols // 4, cols)) + 0.1 * rng.standard_normal((512, cols))
+            x *= 1 + np.arange(cols) % 7 / 3
+            stats[name + ".hessian"] = 2 / len(x) * x.T @ x
+        write(sys.argv[3], stats)
+        return
+    stats, rtn, gptq = read(sys.argv[3]), read(sys.argv[4]), read(sys.argv[5])
+    better = 0
+    for name, w in weights.items():
+        h = stats[name + ".hessian"].astype(np.float64)
+        def error(q):
+            e = w.astype(np.float64) - q
+            return np.einsum("ij,jk,ik->", e, h, e)
+        better += int(error(gptq[name]) < error(rtn[name]))
+    print(f"{len(weights)} layers, GPTQ's output error below RTN's on {better}")
+
+
+if __name__ == "__main__":
+    main()
