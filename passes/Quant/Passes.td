@@ -43,6 +43,23 @@ def LLMQuantizeRTN : Pass<"llm-quantize-rtn", "::mlir::ModuleOp"> {
   let dependentDialects = ["::quantforge::llm::LLMDialect"];
 }
 
+def LLMInstrumentHessians : Pass<"llm-instrument-hessians", "::mlir::ModuleOp"> {
+  let summary = "Accumulate the Hessian of every linear layer's input";
+  let description = [{
+    The observer half of calibration. Runs on a bound module (after
+    `llm-bind-parameters`); in the prefill entry point, for every distinct
+    input `x` ([tokens, in]) of the decoder's linear layers, adds an argument
+    `h` ([in, in] f32, tagged `llm.statistic = {keys = [...], kind =
+    "hessian"}` with the weights that read `x`) and accumulates
+    `h += x^T x` into it, returning it like the KV cache so that the
+    compiled code updates the caller's buffer in place. Running the
+    instrumented executable over calibration text then leaves the sum of
+    `x x^T` over all tokens in each buffer.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def LLMQuantizeGPTQ : Pass<"llm-quantize-gptq", "::mlir::ModuleOp"> {
   let summary = "GPTQ weight quantization of the linear layers";
   let description = [{

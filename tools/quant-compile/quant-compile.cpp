@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CPU/CPUTarget.h"
+#include "codegen/Calibration/Calibration.h"
 #include "codegen/Target/ArtifactBuilder.h"
 #include "codegen/Target/TargetBackend.h"
 #include "dialects/llm/Import/Importers.h"
@@ -73,11 +74,27 @@ cl::opt<Phase> emit(
                           "the target's executable alone (.so for cpu)"),
                clEnumValN(Phase::Artifact, "artifact",
                           "the .qfa artifact the runtime runs (default)")));
-enum class QuantMethod { None, RTN };
+enum class QuantMethod { None, RTN, GPTQ };
 cl::opt<QuantMethod> quantMethod(
     "quant", cl::desc("Weight quantization"), cl::init(QuantMethod::None),
     cl::values(clEnumValN(QuantMethod::None, "none", "keep the stored weights"),
-               clEnumValN(QuantMethod::RTN, "rtn", "round to nearest")));
+               clEnumValN(QuantMethod::RTN, "rtn", "round to nearest"),
+               clEnumValN(QuantMethod::GPTQ, "gptq",
+                          "GPTQ with Hessians from --calib text")));
+cl::opt<std::string> calibText("calib",
+                               cl::desc("Calibration text (.txt or .jsonl)"));
+cl::opt<int64_t> calibSamples("calib-samples",
+                              cl::desc("Calibration windows"), cl::init(128));
+cl::opt<int64_t> calibSeqLen("calib-seqlen",
+                             cl::desc("Tokens per calibration window"),
+                             cl::init(512));
+cl::opt<uint64_t> calibSeed("seed", cl::desc("Calibration sampling seed"),
+                            cl::init(0));
+cl::opt<double> gptqDamp("damp", cl::desc("GPTQ damping (fraction of mean diag H)"),
+                         cl::init(0.01));
+cl::opt<bool> gptqStaticGroups("static-groups",
+                               cl::desc("GPTQ: fit all group scales up front"),
+                               cl::init(false));
 cl::opt<unsigned> quantBits("bits", cl::desc("Bits per quantized weight"),
                             cl::init(4));
 cl::opt<int64_t> quantGroupSize(
@@ -150,9 +167,21 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     if (!quantizedParams.empty())
       llvm::sys::fs::remove(quantizedParams);
   });
-  if (quantMethod == QuantMethod::RTN &&
-      llvm::sys::fs::createTemporaryFile("qf-rtn", "safetensors", quantizedParams)) {
+  llvm::SmallString<128> statistics;
+  auto removeStatistics = llvm::make_scope_exit([&] {
+    if (!statistics.empty())
+      llvm::sys::fs::remove(statistics);
+  });
+  if (quantMethod != QuantMethod::None &&
+      (llvm::sys::fs::createTemporaryFile("qf-params", "safetensors",
+                                          quantizedParams) ||
+       llvm::sys::fs::createTemporaryFile("qf-stats", "safetensors",
+                                          statistics))) {
     llvm::errs() << "quant-compile: cannot create a temporary file\n";
+    return failure();
+  }
+  if (quantMethod == QuantMethod::GPTQ && calibText.empty()) {
+    llvm::errs() << "quant-compile: --quant=gptq needs --calib <text file>\n";
     return failure();
   }
   if (failed(runPipeline(*module, [&](OpPassManager &pm) {
@@ -163,6 +192,34 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
         if (failed(parsed))
           return failure();
         pm = std::move(*parsed);
+        return success();
+      })))
+    return failure();
+  if (quantMethod == QuantMethod::GPTQ) {
+    codegen::CalibrationOptions calibration;
+    calibration.textPath = calibText;
+    calibration.checkpoint = modelPath;
+    calibration.samples = calibSamples;
+    calibration.seqLen = calibSeqLen;
+    calibration.seed = calibSeed;
+    if (failed(codegen::calibrateHessians(*module, calibration,
+                                          statistics.str().str())))
+      return failure();
+  }
+  if (quantMethod != QuantMethod::None &&
+      failed(runPipeline(*module, [&](OpPassManager &pm) {
+        if (quantMethod == QuantMethod::GPTQ) {
+          LLMQuantizeGPTQOptions gptq;
+          gptq.bits = quantBits;
+          gptq.groupSize = quantGroupSize;
+          gptq.symmetric = quantSymmetric;
+          gptq.scaleType = quantScaleType;
+          gptq.statistics = statistics.str().str();
+          gptq.dampPercent = gptqDamp;
+          gptq.staticGroups = gptqStaticGroups;
+          gptq.output = quantizedParams.str().str();
+          pm.addPass(createLLMQuantizeGPTQ(gptq));
+        }
         if (quantMethod == QuantMethod::RTN) {
           LLMQuantizeRTNOptions rtn;
           rtn.bits = quantBits;

@@ -106,6 +106,14 @@ LogicalResult LLMDialect::verifyRegionArgAttribute(Operation *op,
                                                    unsigned argIndex,
                                                    NamedAttribute attr) {
   StringRef name = attr.getName().getValue();
+  if (name == "llm.statistic") {
+    // Calibration buffers: {keys = [weight keys], kind = "hessian"}.
+    auto dict = dyn_cast<DictionaryAttr>(attr.getValue());
+    if (!dict || !dict.getAs<ArrayAttr>("keys") || !dict.getAs<StringAttr>("kind"))
+      return op->emitError() << "argument " << argIndex
+                             << ": 'llm.statistic' must be {keys = [...], kind = \"...\"}";
+    return success();
+  }
   if (name != getParameterAttrName())
     return op->emitError() << "unknown llm dialect argument attribute '"
                            << name << "'";
