@@ -41,6 +41,7 @@ namespace {
 enum class Phase {
   Import,
   Optimized,
+  Statistics,
   Bound,
   Lowered,
   TargetIR,
@@ -64,6 +65,8 @@ cl::opt<Phase> emit(
     cl::values(clEnumValN(Phase::Import, "llm", "the imported module"),
                clEnumValN(Phase::Optimized, "optimized",
                           "after the graph pipeline"),
+               clEnumValN(Phase::Statistics, "statistics",
+                          "the calibration statistics (needs --calib)"),
                clEnumValN(Phase::Bound, "bound",
                           "after binding weights to entry points"),
                clEnumValN(Phase::Lowered, "lowered",
@@ -172,7 +175,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     if (!statistics.empty())
       llvm::sys::fs::remove(statistics);
   });
-  if (quantMethod != QuantMethod::None &&
+  if ((quantMethod != QuantMethod::None || emit == Phase::Statistics) &&
       (llvm::sys::fs::createTemporaryFile("qf-params", "safetensors",
                                           quantizedParams) ||
        llvm::sys::fs::createTemporaryFile("qf-stats", "safetensors",
@@ -180,8 +183,9 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     llvm::errs() << "quant-compile: cannot create a temporary file\n";
     return failure();
   }
-  if (quantMethod == QuantMethod::GPTQ && calibText.empty()) {
-    llvm::errs() << "quant-compile: --quant=gptq needs --calib <text file>\n";
+  bool calibrate = quantMethod == QuantMethod::GPTQ || emit == Phase::Statistics;
+  if (calibrate && calibText.empty()) {
+    llvm::errs() << "quant-compile: calibration needs --calib <text file>\n";
     return failure();
   }
   if (failed(runPipeline(*module, [&](OpPassManager &pm) {
@@ -195,13 +199,17 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
         return success();
       })))
     return failure();
-  if (quantMethod == QuantMethod::GPTQ) {
+  if (calibrate) {
     codegen::CalibrationOptions calibration;
     calibration.textPath = calibText;
     calibration.checkpoint = modelPath;
     calibration.samples = calibSamples;
     calibration.seqLen = calibSeqLen;
     calibration.seed = calibSeed;
+    if (emit == Phase::Statistics) {
+      output.keep();
+      return codegen::calibrateHessians(*module, calibration, outputPath);
+    }
     if (failed(codegen::calibrateHessians(*module, calibration,
                                           statistics.str().str())))
       return failure();
