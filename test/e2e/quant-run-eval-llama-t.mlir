@@ -6,6 +6,10 @@
 // RUN: quant-run %t.qfa -p "The Linux kernel is" -n 32 --greedy > %t.txt 2> %t.stats
 // RUN: %python %S/check_generation.py greedy %shared/data/reference.json llama-t "The Linux kernel is" %t.txt | FileCheck %s --check-prefix=GREEDY
 // RUN: FileCheck %s --check-prefix=STATS < %t.stats
+// RUN: quant-run %t.qfa -p "In Python, a dictionary is" -n 32 --greedy > %t.2 2>/dev/null
+// RUN: %python %S/check_generation.py greedy %shared/data/reference.json llama-t "In Python, a dictionary is" %t.2 | FileCheck %s --check-prefix=GREEDY
+// RUN: quant-run %t.qfa -p "To configure the network interface," -n 32 --greedy > %t.3 2>/dev/null
+// RUN: %python %S/check_generation.py greedy %shared/data/reference.json llama-t "To configure the network interface," %t.3 | FileCheck %s --check-prefix=GREEDY
 // RUN: quant-eval %t.qfa --text %shared/data/valid.txt --ctx 512 --json > %t.json
 // RUN: %python %S/check_generation.py ppl %shared/data/reference.json llama-t %t.json 1e-3 | FileCheck %s --check-prefix=PPL
 
