@@ -5,6 +5,7 @@ one model and prompt, and quant-eval's JSON line with a reference perplexity
 
     check_generation.py greedy REFERENCE MODEL PROMPT OUTPUT.txt
     check_generation.py ppl REFERENCE MODEL EVAL.json TOLERANCE [VARIANT]
+    check_generation.py below REFERENCE MODEL EVAL.json VARIANT
 """
 import json
 import sys
@@ -19,6 +20,13 @@ if mode == "greedy":
     # first piece "▁word" carries; after the prompt that space is printed.
     expected = [prompt + case["generated_text"], prompt + " " + case["generated_text"]]
     print("greedy text", "identical" if text in expected else f"DIFFERS:\n{text!r}\n{expected[0]!r}")
+elif mode == "below":
+    got = json.loads(open(sys.argv[4]).read().strip().splitlines()[-1])["ppl"]
+    variant = sys.argv[5]
+    want = reference["ppl"]["valid"][variant]["ppl"]
+    floor = reference["ppl"]["valid"]["as_stored"]["ppl"]
+    print(f"ppl {got:.4f}", "below" if got < want else "NOT below", f"{variant} {want:.4f};",
+          f"{100 * (want - got) / (want - floor):.0f}% of its increase over float removed")
 else:
     tolerance = float(sys.argv[5])
     variant = sys.argv[6] if len(sys.argv) > 6 else "as_stored"
