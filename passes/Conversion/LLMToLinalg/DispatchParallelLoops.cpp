@@ -391,7 +391,6 @@ func::FuncOp Dispatcher::createBody(func::FuncOp parent, scf::ParallelOp loop,
                                     ArrayRef<Capture> captures,
                                     ArrayRef<Operation *> constants) {
   MLIRContext *ctx = module.getContext();
-  auto ptr = LLVM::LLVMPointerType::get(ctx);
   Type i64 = converter.getIndexType();
   SmallVector<Type> types;
   SmallVector<DictionaryAttr> attrs;
@@ -404,6 +403,7 @@ func::FuncOp Dispatcher::createBody(func::FuncOp parent, scf::ParallelOp loop,
     }
     // allocated, aligned, offset, sizes, strides: MemRefDescriptor's order.
     unsigned count = MemRefDescriptor::getNumUnpackedValues(memref);
+    Type ptr = cast<LLVM::LLVMStructType>(capture.llvmType).getBody().front();
     types.append({ptr, ptr});
     types.append(count - 2, i64);
     attrs.append(count, DictionaryAttr::get(ctx));
