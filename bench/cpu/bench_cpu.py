@@ -123,7 +123,9 @@ def main():
         r["decode_fraction_of_bound"] = r["decode_tokens_per_s"] / bound
         results.append(r)
     report = {"machine": cpu_model(), "cpus": os.cpu_count(),
-              "copy_bandwidth_gb_per_s": bandwidth, "threads": 1, "results": results}
+              "copy_bandwidth_gb_per_s": bandwidth,
+              "threads": int(os.environ.get("QF_NUM_THREADS", os.cpu_count())),
+              "results": results}
     print(f"machine: {report['machine']}, {report['cpus']} cpus; copy bandwidth {bandwidth:.1f} GB/s")
     print(f"{'model':26} {'compile s':>9} {'prefill tok/s':>13} {'decode tok/s':>12} {'bound tok/s':>11} {'of bound':>8} {'peak RSS MiB':>12}")
     for r in results:
