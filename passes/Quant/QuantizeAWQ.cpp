@@ -335,7 +335,7 @@ struct LLMQuantizeAWQPass
           return weightOps[key].emitOpError() << w.message();
         values.push_back(w.take());
       }
-      for (auto [key, w] : llvm::zip(group.keys, values))
+      for (const std::vector<float> &w : values)
         views.push_back({w.data(), int64_t(w.size()) / cols});
       qf::quant::AWQOptions options = awq;
       options.groupSize = groupSize > 0 ? groupSize : 0;
@@ -346,14 +346,18 @@ struct LLMQuantizeAWQPass
       group.scales = std::move(search->scales);
       group.alpha = search->alpha;
       group.seconds = secondsSince(start);
+      // The losses are per row; the lines below sum over rows.
+      double rows = 0.0;
+      for (const auto &view : views)
+        rows += double(view.rows);
       if (progress)
         llvm::errs() << llvm::format(
-            "[awq scales %d/%d] %s alpha %.2f, loss %.3e -> %.3e (%.0f ms)\n",
+            "[awq scales %d/%d] %s alpha %.2f output error %.3e (alpha 0: "
+            "%.3e) (%.0f ms)\n",
             int(index + 1), int(analysis.groups.size()),
             formatList(group.keys).c_str(), double(group.alpha),
-            search->losses.front(),
-            search->losses[size_t(std::lround(group.alpha * grid))],
-            group.seconds * 1e3);
+            rows * search->losses[size_t(std::lround(group.alpha * grid))],
+            rows * search->losses.front(), group.seconds * 1e3);
     }
 
     // Phase 2: the folds. A weight's columns take its group's scales, a
