@@ -133,6 +133,7 @@ llm::LinearOp producingLinear(Value input, std::string &why) {
     return {};
   }
   if (!expand || !single(expand.getResult()) ||
+      !single(attention.getResult()) ||
       !perHead(expand.getReassociationIndices()) ||
       !perHead(collapse.getReassociationIndices())) {
     why = "attention's values do not come from one linear";
