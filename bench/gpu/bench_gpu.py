@@ -28,6 +28,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 
 import cupy
 import numpy as np
@@ -36,6 +37,8 @@ import triton
 import triton.language as tl
 
 DEV = "cuda"
+# CuPy 14 deprecates ExternalStream, the one way to launch on torch's stream.
+warnings.filterwarnings("ignore", category=DeprecationWarning)
 L2_ROTATE_BYTES = 120 << 20  # rotate over more than twice the 50 MB L2
 
 
@@ -88,7 +91,7 @@ class Kernels:
     def __init__(self, cubin):
         self.mod = cupy.RawModule(path=cubin)
         self.f_gemv = self.mod.get_function("gemv_int4")
-        self.f_gemm = self.mod.get_function("gemm_int4")
+        self.f_gemm = {t: self.mod.get_function("gemm_int4_n%d" % t) for t in (64, 32, 16, 8)}
         self.f_gather = self.mod.get_function("gather_f16")
 
     @staticmethod
@@ -103,10 +106,12 @@ class Kernels:
         self._launch(self.f_gemv, ((w.rows + 7) // 8,), (128,), args)
 
     def gemm(self, w, x, y, batch):
+        # The largest batch tile that divides the batch (a multiple of 8).
+        tile = next(t for t in (64, 32, 16, 8) if batch % t == 0)
         args = (*memref(w.qweight), *memref(w.scales), *memref(w.zeros), *memref(x),
                 *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
-                np.int32(1 if w.asym else 0), np.int64(batch))
-        self._launch(self.f_gemm, ((w.rows + 15) // 16, (batch + 63) // 64), (256,), args)
+                np.int32(1 if w.asym else 0))
+        self._launch(self.f_gemm[tile], ((w.rows + 15) // 16, batch // tile), (256,), args)
 
     def gather(self, x, perm, out):
         n = perm.numel()
@@ -177,7 +182,7 @@ def run_checks(k, gen):
         y = torch.full((rows,), float("nan"), dtype=torch.float16, device=DEV)
         k.gemv(w, x, y)
         check("gemv %dx%d %s" % (rows, cols, "asym" if asym else "sym"), y, wd @ x.double(), tol)
-        for batch in (8, 16, 64, 72):
+        for batch in (8, 16, 32, 64, 72):
             xb = torch.randn(batch, cols, device=DEV, generator=gen).half()
             yb = torch.full((batch, rows), float("nan"), dtype=torch.float16, device=DEV)
             k.gemm(w, xb, yb, batch)
@@ -332,7 +337,7 @@ class Decoder:
     as the compiler does, so a layer is 4 GEMV launches."""
 
     def __init__(self, k, gen, layers=32, hidden=4096, heads=32, ffn=11008, vocab=32000,
-                 ctx=256, pos=128, keep_reference=False):
+                 ctx=128, pos=127, keep_reference=False):
         self.k, self.L, self.Hd, self.H, self.F, self.V = k, layers, hidden, heads, ffn, vocab
         self.D, self.ctx, self.pos = hidden // heads, ctx, pos
         self.layers = []
@@ -450,8 +455,25 @@ def bench_decode(k, gen, copy_gbs, layers):
     tg, _ = graph_ms([gemvs], reps=20)
     res["gemv_only_ms"] = tg
     res["gemv_only_GBps"] = wbytes / (tg * 1e-3) / 1e9
-    log("decode: %.3f ms/token (%.3f repeat), %.1f tok/s, roofline %.3f ms = %.1f%%; GEMVs alone %.3f ms"
-        % (t, t2, 1e3 / t, roof_ms, 100 * roof_ms / t, tg))
+    # The glue kernels alone, as many launches as a token makes.
+    l0 = dec.layers[0]
+    glue = {
+        "add_rmsnorm": (2 * layers + 1, lambda: add_rmsnorm_kernel[(1,)](
+            dec.h, dec.o, l0["n1"], dec.xn, 1e-5, N=dec.Hd, num_warps=8)),
+        "rope_attention": (layers, lambda: rope_attn_kernel[(dec.H,)](
+            dec.qkv, l0["kc"], l0["vc"], dec.cos, dec.sin, dec.att, dec.pos,
+            1.0 / math.sqrt(dec.D), H=dec.H, D=dec.D, CTX=dec.ctx, num_warps=8)),
+        "silu_mul": (layers, lambda: silu_mul_kernel[(triton.cdiv(dec.F, 1024),)](
+            dec.gu, dec.m, N=dec.F, BLOCK=1024, num_warps=4)),
+        "lm_head_fp16": (1, lambda: torch.matmul(dec.lm, dec.xn, out=dec.logits)),
+    }
+    res["glue_ms_per_token"] = {}
+    for name, (count, fn) in glue.items():
+        tk, _ = graph_ms([fn] * count, reps=10)
+        res["glue_ms_per_token"][name] = tk * count
+    log("decode: %.3f ms/token (%.3f repeat), %.1f tok/s, roofline %.3f ms = %.1f%%; GEMVs alone %.3f ms; glue %s"
+        % (t, t2, 1e3 / t, roof_ms, 100 * roof_ms / t, tg,
+           ", ".join("%s %.3f ms" % kv for kv in res["glue_ms_per_token"].items())))
     return res
 
 
@@ -500,6 +522,9 @@ def main():
           "(%.2f GB / copy BW) -> %.1f%% of roofline; GEMVs alone %.3f ms"
           % (d["layers"], d["kv_positions"], d["ms_per_token"], d["tokens_per_s"], d["roofline_ms"],
              d["bytes_per_token"] / 1e9, d["pct_roofline"], d["gemv_only_ms"]))
+    print("  per token: GEMVs alone %.3f ms (%.0f GB/s); glue alone: %s"
+          % (d["gemv_only_ms"], d["gemv_only_GBps"],
+             ", ".join("%s %.3f ms" % kv for kv in d["glue_ms_per_token"].items())))
     return 0 if not bad else 1
 
 

@@ -19,19 +19,40 @@
 module attributes {gpu.container_module} {
 gpu.module @quantforge_int4 {
 
-  // Lanes (2j, 2j+1) of the result are nibbles (s, s+4) of word j, as f16
-  // 1024 + q minus `bias` (1024 + zero point): exact small integers.
-  func.func private @nibble_pairs(%w: vector<4xi32>, %shift: i32,
-                                  %bias: vector<8xf16>) -> vector<8xf16> {
-    %mask = arith.constant dense<983055> : vector<4xi32>        // 0x000F000F
+  // Dequantizes a 16-byte vector (4 words of 8 nibbles) into (q - zero) as
+  // exact small f16 integers: lanes (2j, 2j+1) of result s are nibbles
+  // (s, s+4) of word j. Nibbles 0 and 2 come out as 1024 + q, minus
+  // `bias` = 1024 + zero; nibbles 1 and 3 are masked in place as 1024 + 16q
+  // and one fma with 1/16 and -(64 + zero) finishes them, so a word needs one
+  // shift.
+  func.func private @dequant_pairs(%w: vector<4xi32>, %bias: vector<8xf16>)
+      -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) {
+    %lomask = arith.constant dense<983055> : vector<4xi32>      // 0x000F000F
+    %himask = arith.constant dense<15728880> : vector<4xi32>    // 0x00F000F0
     %magic = arith.constant dense<1677747200> : vector<4xi32>   // 0x64006400
-    %s = vector.broadcast %shift : i32 to vector<4xi32>
-    %sh = arith.shrui %w, %s : vector<4xi32>
-    %m = arith.andi %sh, %mask : vector<4xi32>
-    %o = arith.ori %m, %magic : vector<4xi32>
-    %h = vector.bitcast %o : vector<4xi32> to vector<8xf16>
-    %d = arith.subf %h, %bias : vector<8xf16>
-    return %d : vector<8xf16>
+    %eight = arith.constant dense<8> : vector<4xi32>
+    %sixteenth = arith.constant dense<6.250000e-02> : vector<8xf16>
+    %c960 = arith.constant dense<9.600000e+02> : vector<8xf16>
+    %hb = arith.subf %bias, %c960 : vector<8xf16>
+    %hbias = arith.negf %hb : vector<8xf16>
+    %w8 = arith.shrui %w, %eight : vector<4xi32>
+    %l0 = arith.andi %w, %lomask : vector<4xi32>
+    %h0 = arith.andi %w, %himask : vector<4xi32>
+    %l2 = arith.andi %w8, %lomask : vector<4xi32>
+    %h2 = arith.andi %w8, %himask : vector<4xi32>
+    %m0 = arith.ori %l0, %magic : vector<4xi32>
+    %m1 = arith.ori %h0, %magic : vector<4xi32>
+    %m2 = arith.ori %l2, %magic : vector<4xi32>
+    %m3 = arith.ori %h2, %magic : vector<4xi32>
+    %f0 = vector.bitcast %m0 : vector<4xi32> to vector<8xf16>
+    %f1 = vector.bitcast %m1 : vector<4xi32> to vector<8xf16>
+    %f2 = vector.bitcast %m2 : vector<4xi32> to vector<8xf16>
+    %f3 = vector.bitcast %m3 : vector<4xi32> to vector<8xf16>
+    %d0 = arith.subf %f0, %bias : vector<8xf16>
+    %d1 = math.fma %f1, %sixteenth, %hbias : vector<8xf16>
+    %d2 = arith.subf %f2, %bias : vector<8xf16>
+    %d3 = math.fma %f3, %sixteenth, %hbias : vector<8xf16>
+    return %d0, %d1, %d2, %d3 : vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>
   }
 
   // The f16 splat 1024 + zero point of (row, group): the packed zero point,
@@ -90,27 +111,27 @@ gpu.module @quantforge_int4 {
   func.func private @qdot32(%w: vector<4xi32>, %x0: vector<8xf16>,
                             %x1: vector<8xf16>, %x2: vector<8xf16>,
                             %x3: vector<8xf16>, %bias: vector<8xf16>) -> f32 {
-    %s0 = arith.constant 0 : i32
-    %s1 = arith.constant 4 : i32
-    %s2 = arith.constant 8 : i32
-    %s3 = arith.constant 12 : i32
-    %d0 = func.call @nibble_pairs(%w, %s0, %bias) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    %d1 = func.call @nibble_pairs(%w, %s1, %bias) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    %d2 = func.call @nibble_pairs(%w, %s2, %bias) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    %d3 = func.call @nibble_pairs(%w, %s3, %bias) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    // Four products per f16 lane at most (|q - zero| <= 15): the f16 partial
-    // sums stay far from overflow and lose ~2^-11 relative.
-    %p0 = arith.mulf %d0, %x0 : vector<8xf16>
-    %p1 = math.fma %d1, %x1, %p0 : vector<8xf16>
-    %p2 = math.fma %d2, %x2, %p1 : vector<8xf16>
-    %p3 = math.fma %d3, %x3, %p2 : vector<8xf16>
-    %wide = arith.extf %p3 : vector<8xf16> to vector<8xf32>
-    %sum = vector.reduction <add>, %wide fastmath<reassoc> : vector<8xf32> into f32
+    %d:4 = func.call @dequant_pairs(%w, %bias) : (vector<4xi32>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+    // Four products per f16 lane (|q - zero| <= 15), then a tree of f16x2
+    // adds down to two lanes: ~2^-11 relative per step, measured ~4e-4 on
+    // whole rows, for half the conversions of an f32 tree.
+    %p0 = arith.mulf %d#0, %x0 : vector<8xf16>
+    %p1 = math.fma %d#1, %x1, %p0 : vector<8xf16>
+    %p2 = math.fma %d#2, %x2, %p1 : vector<8xf16>
+    %p3 = math.fma %d#3, %x3, %p2 : vector<8xf16>
+    %lo4 = vector.shuffle %p3, %p3 [0, 1, 2, 3] : vector<8xf16>, vector<8xf16>
+    %hi4 = vector.shuffle %p3, %p3 [4, 5, 6, 7] : vector<8xf16>, vector<8xf16>
+    %q4 = arith.addf %lo4, %hi4 : vector<4xf16>
+    %lo2 = vector.shuffle %q4, %q4 [0, 1] : vector<4xf16>, vector<4xf16>
+    %hi2 = vector.shuffle %q4, %q4 [2, 3] : vector<4xf16>, vector<4xf16>
+    %q2 = arith.addf %lo2, %hi2 : vector<2xf16>
+    %wide = arith.extf %q2 : vector<2xf16> to vector<2xf32>
+    %sum = vector.reduction <add>, %wide : vector<2xf32> into f32
     return %sum : f32
   }
 
   // Regroups 32 consecutive x values (four vectors of 8) so that lane
-  // (2j + h) of result s is x[8j + s + 4h], matching @nibble_pairs.
+  // (2j + h) of result s is x[8j + s + 4h], matching @dequant_pairs.
   func.func private @permute_x(%a: vector<8xf16>, %b: vector<8xf16>,
                                %c: vector<8xf16>, %d: vector<8xf16>)
       -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) {
@@ -123,18 +144,36 @@ gpu.module @quantforge_int4 {
     return %x0, %x1, %x2, %x3 : vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>
   }
 
-  // Rows r0 and r1 times x over the 32 columns of weight vector v (scaled).
+  // scale * (row `r` of W) . x over the 32 columns of weight vector `v`.
+  func.func private @row_dot(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                             %zeros: memref<?xi8>, %has_zeros: i32,
+                             %r: index, %v: index, %nvec: index,
+                             %ngroups: index, %gshift: index, %zrow: index,
+                             %x0: vector<8xf16>, %x1: vector<8xf16>,
+                             %x2: vector<8xf16>, %x3: vector<8xf16>) -> f32 {
+    %i = affine.apply affine_map<(r, v)[n] -> ((r * n + v) * 4)>(%r, %v)[%nvec]
+    %w = vector.load %qw[%i] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %g = arith.shrui %v, %gshift : index
+    %si = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r, %g)[%ngroups]
+    %sh = memref.load %scales[%si] : memref<?xf16>
+    %sc = arith.extf %sh : f16 to f32
+    %z = func.call @zero_bias(%zeros, %has_zeros, %r, %g, %zrow) : (memref<?xi8>, i32, index, index, index) -> vector<8xf16>
+    %d = func.call @qdot32(%w, %x0, %x1, %x2, %x3, %z) : (vector<4xi32>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %r2 = arith.mulf %sc, %d : f32
+    return %r2 : f32
+  }
+
+  // Rows r0..r3 times x over the 32 columns of weight vector `v`: x is loaded
+  // and regrouped once for the four rows.
   func.func private @gemv_step(%qw: memref<?xi32>, %scales: memref<?xf16>,
                                %zeros: memref<?xi8>, %x: memref<?xf16>,
-                               %has_zeros: i32, %v: index, %r0: index,
-                               %r1: index, %nvec: index, %ngroups: index,
-                               %gshift: index, %zrow: index) -> (f32, f32) {
+                               %has_zeros: i32, %v: index, %rs: vector<4xindex>,
+                               %nvec: index, %ngroups: index, %gshift: index,
+                               %zrow: index) -> vector<4xf32> {
     %c8 = arith.constant 8 : index
     %c16 = arith.constant 16 : index
     %c24 = arith.constant 24 : index
     %c32 = arith.constant 32 : index
-    %base0 = arith.muli %r0, %nvec : index
-    %base1 = arith.muli %r1, %nvec : index
     %xo = arith.muli %v, %c32 : index
     %xo1 = arith.addi %xo, %c8 : index
     %xo2 = arith.addi %xo, %c16 : index
@@ -143,95 +182,80 @@ gpu.module @quantforge_int4 {
     %xb = vector.load %x[%xo1] {alignment = 16} : memref<?xf16>, vector<8xf16>
     %xc = vector.load %x[%xo2] {alignment = 16} : memref<?xf16>, vector<8xf16>
     %xd = vector.load %x[%xo3] {alignment = 16} : memref<?xf16>, vector<8xf16>
-    %i0 = affine.apply affine_map<(b, v) -> ((b + v) * 4)>(%base0, %v)
-    %i1 = affine.apply affine_map<(b, v) -> ((b + v) * 4)>(%base1, %v)
-    %w0 = vector.load %qw[%i0] {alignment = 16} : memref<?xi32>, vector<4xi32>
-    %w1 = vector.load %qw[%i1] {alignment = 16} : memref<?xi32>, vector<4xi32>
-    %g = arith.shrui %v, %gshift : index
-    %si0 = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r0, %g)[%ngroups]
-    %si1 = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r1, %g)[%ngroups]
-    %sh0 = memref.load %scales[%si0] : memref<?xf16>
-    %sh1 = memref.load %scales[%si1] : memref<?xf16>
-    %s0 = arith.extf %sh0 : f16 to f32
-    %s1 = arith.extf %sh1 : f16 to f32
-    %z0 = func.call @zero_bias(%zeros, %has_zeros, %r0, %g, %zrow) : (memref<?xi8>, i32, index, index, index) -> vector<8xf16>
-    %z1 = func.call @zero_bias(%zeros, %has_zeros, %r1, %g, %zrow) : (memref<?xi8>, i32, index, index, index) -> vector<8xf16>
     %p:4 = func.call @permute_x(%xa, %xb, %xc, %xd) : (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
-    %d0 = func.call @qdot32(%w0, %p#0, %p#1, %p#2, %p#3, %z0) : (vector<4xi32>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
-    %d1 = func.call @qdot32(%w1, %p#0, %p#1, %p#2, %p#3, %z1) : (vector<4xi32>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
-    %n0 = arith.mulf %s0, %d0 : f32
-    %n1 = arith.mulf %s1, %d1 : f32
-    return %n0, %n1 : f32, f32
+    %r0 = vector.extract %rs[0] : index from vector<4xindex>
+    %r1 = vector.extract %rs[1] : index from vector<4xindex>
+    %r2 = vector.extract %rs[2] : index from vector<4xindex>
+    %r3 = vector.extract %rs[3] : index from vector<4xindex>
+    %d0 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r0, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %d1 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r1, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %d2 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r2, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %d3 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r3, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %out = vector.from_elements %d0, %d1, %d2, %d3 : vector<4xf32>
+    return %out : vector<4xf32>
   }
 
   // y[r] = sum_c dequant(W)[r][c] * x[c]   (decode, batch 1).
-  // Block: 128 threads = 4 warps; each warp owns 2 consecutive rows and
-  // strides over them 16 bytes (32 values) per lane, so a warp reads 512
-  // contiguous bytes of a row per step. Grid: ceil(rows / 8).
+  // Block: 64 threads = 2 warps; each warp owns 4 consecutive rows and
+  // strides along them 16 bytes (32 values) per lane, two vectors per step,
+  // so 8 independent 16-byte weight loads per lane are in flight and a warp
+  // reads 512 contiguous bytes of a row per load. Grid: ceil(rows / 8).
   // Needs cols % 32 == 0 and group a power of two >= 32 (a 16-byte vector
   // never straddles groups).
   gpu.func @gemv_int4(%qw: memref<?xi32>, %scales: memref<?xf16>,
                       %zeros: memref<?xi8>, %x: memref<?xf16>,
                       %y: memref<?xf16>, %rows: index, %cols: index,
                       %group: index, %has_zeros: i32) kernel
-      attributes {known_block_size = array<i32: 128, 1, 1>} {
+      attributes {known_block_size = array<i32: 64, 1, 1>} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
-    %c4 = arith.constant 4 : index
-    %c8 = arith.constant 8 : index
-    %c16 = arith.constant 16 : index
-    %c24 = arith.constant 24 : index
     %c32 = arith.constant 32 : index
-    %zero = arith.constant 0.0 : f32
+    %c64 = arith.constant 64 : index
+    %zero = arith.constant dense<0.0> : vector<4xf32>
+    %offsets = arith.constant dense<[0, 1, 2, 3]> : vector<4xindex>
     %tid = gpu.thread_id x
     %bid = gpu.block_id x
     %lane = arith.remui %tid, %c32 : index
     %warp = arith.divui %tid, %c32 : index
-    %row0 = affine.apply affine_map<(b, w) -> (b * 8 + w * 2)>(%bid, %warp)
-    %row1 = arith.addi %row0, %c1 : index
-    %last = arith.subi %rows, %c1 : index
+    %row0 = affine.apply affine_map<(b, w) -> (b * 8 + w * 4)>(%bid, %warp)
+    %first = vector.broadcast %row0 : index to vector<4xindex>
+    %rowv = arith.addi %first, %offsets : vector<4xindex>
     // Rows past the end repeat the last row and are not stored.
-    %r0 = arith.minui %row0, %last : index
-    %r1 = arith.minui %row1, %last : index
+    %last = arith.subi %rows, %c1 : index
+    %lastv = vector.broadcast %last : index to vector<4xindex>
+    %rs = arith.minui %rowv, %lastv : vector<4xindex>
     %nvec = arith.divui %cols, %c32 : index
     %ngroups = arith.divui %cols, %group : index
     // Groups are a power of two (checked by the caller): shift, not divide.
     %vpg = arith.divui %group, %c32 : index
     %gshift = math.cttz %vpg : index
     %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
-    // Two vectors per lane per step keep 4 x 16 bytes of weights in flight
-    // per lane; the second repeats the last vector past the end, weighted 0.
-    %c64 = arith.constant 64 : index
-    %lastv = arith.subi %nvec, %c1 : index
-    %acc:2 = scf.for %v = %lane to %nvec step %c64
-        iter_args(%a0 = %zero, %a1 = %zero) -> (f32, f32) {
+    // The second vector of a step repeats the last one past the end,
+    // weighted 0.
+    %lastvec = arith.subi %nvec, %c1 : index
+    %acc = scf.for %v = %lane to %nvec step %c64
+        iter_args(%a = %zero) -> (vector<4xf32>) {
       %v2 = arith.addi %v, %c32 : index
       %in = arith.cmpi ult, %v2, %nvec : index
-      %vc = arith.minui %v2, %lastv : index
-      %p:2 = func.call @gemv_step(%qw, %scales, %zeros, %x, %has_zeros, %v, %r0, %r1, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, i32, index, index, index, index, index, index, index) -> (f32, f32)
-      %q:2 = func.call @gemv_step(%qw, %scales, %zeros, %x, %has_zeros, %vc, %r0, %r1, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, i32, index, index, index, index, index, index, index) -> (f32, f32)
-      %q0 = arith.select %in, %q#0, %zero : f32
-      %q1 = arith.select %in, %q#1, %zero : f32
-      %b0 = arith.addf %a0, %p#0 : f32
-      %b1 = arith.addf %a1, %p#1 : f32
-      %n0 = arith.addf %b0, %q0 : f32
-      %n1 = arith.addf %b1, %q1 : f32
-      scf.yield %n0, %n1 : f32, f32
+      %vc = arith.minui %v2, %lastvec : index
+      %p = func.call @gemv_step(%qw, %scales, %zeros, %x, %has_zeros, %v, %rs, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, i32, index, vector<4xindex>, index, index, index, index) -> vector<4xf32>
+      %q = func.call @gemv_step(%qw, %scales, %zeros, %x, %has_zeros, %vc, %rs, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, i32, index, vector<4xindex>, index, index, index, index) -> vector<4xf32>
+      %qm = arith.select %in, %q, %zero : vector<4xf32>
+      %b = arith.addf %a, %p : vector<4xf32>
+      %n = arith.addf %b, %qm : vector<4xf32>
+      scf.yield %n : vector<4xf32>
     }
-    %t0 = func.call @warp_sum(%acc#0) : (f32) -> f32
-    %t1 = func.call @warp_sum(%acc#1) : (f32) -> f32
-    %first = arith.cmpi eq, %lane, %c0 : index
-    %in0 = arith.cmpi ult, %row0, %rows : index
-    %in1 = arith.cmpi ult, %row1, %rows : index
-    %st0 = arith.andi %first, %in0 : i1
-    %st1 = arith.andi %first, %in1 : i1
-    scf.if %st0 {
-      %h = arith.truncf %t0 : f32 to f16
-      memref.store %h, %y[%row0] : memref<?xf16>
-    }
-    scf.if %st1 {
-      %h = arith.truncf %t1 : f32 to f16
-      memref.store %h, %y[%row1] : memref<?xf16>
+    %isfirst = arith.cmpi eq, %lane, %c0 : index
+    affine.for %i = 0 to 4 {
+      %e = vector.extract %acc[%i] : f32 from vector<4xf32>
+      %t = func.call @warp_sum(%e) : (f32) -> f32
+      %row = arith.addi %row0, %i : index
+      %inr = arith.cmpi ult, %row, %rows : index
+      %st = arith.andi %isfirst, %inr : i1
+      scf.if %st {
+        %h = arith.truncf %t : f32 to f16
+        memref.store %h, %y[%row] : memref<?xf16>
+      }
     }
     gpu.return
   }
@@ -243,7 +267,7 @@ gpu.module @quantforge_int4 {
   // (g = lane / 4, t = lane % 4) holds columns 32t..32t+31 of rows g and
   // g + 8; in step (j, u) its fragment slots k = 2t, 2t+1 take nibbles 2u,
   // 2u+4 of word j and slots 2t+8, 2t+9 take nibbles 2u+1, 2u+5.
-  // %ma / %mb: the four @nibble_pairs results of rows g and g + 8, joined.
+  // %ma / %mb: the four @dequant_pairs results of rows g and g + 8, joined.
   func.func private @mma_chunk(%ma: vector<32xf16>, %mb: vector<32xf16>,
                                %x: memref<?xf16>, %xo: index)
       -> vector<2x2xf32> {
@@ -306,22 +330,12 @@ gpu.module @quantforge_int4 {
   func.func private @chunk_pairs(%wa: vector<4xi32>, %wb: vector<4xi32>,
                                  %za: vector<8xf16>, %zb: vector<8xf16>)
       -> (vector<32xf16>, vector<32xf16>) {
-    %s0 = arith.constant 0 : i32
-    %s1 = arith.constant 4 : i32
-    %s2 = arith.constant 8 : i32
-    %s3 = arith.constant 12 : i32
-    %a0 = func.call @nibble_pairs(%wa, %s0, %za) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    %a1 = func.call @nibble_pairs(%wa, %s1, %za) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    %a2 = func.call @nibble_pairs(%wa, %s2, %za) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    %a3 = func.call @nibble_pairs(%wa, %s3, %za) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    %b0 = func.call @nibble_pairs(%wb, %s0, %zb) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    %b1 = func.call @nibble_pairs(%wb, %s1, %zb) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    %b2 = func.call @nibble_pairs(%wb, %s2, %zb) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    %b3 = func.call @nibble_pairs(%wb, %s3, %zb) : (vector<4xi32>, i32, vector<8xf16>) -> vector<8xf16>
-    %a01 = vector.shuffle %a0, %a1 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
-    %a23 = vector.shuffle %a2, %a3 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
-    %b01 = vector.shuffle %b0, %b1 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
-    %b23 = vector.shuffle %b2, %b3 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %a:4 = func.call @dequant_pairs(%wa, %za) : (vector<4xi32>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+    %b:4 = func.call @dequant_pairs(%wb, %zb) : (vector<4xi32>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+    %a01 = vector.shuffle %a#0, %a#1 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %a23 = vector.shuffle %a#2, %a#3 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %b01 = vector.shuffle %b#0, %b#1 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %b23 = vector.shuffle %b#2, %b#3 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
     %ma = vector.shuffle %a01, %a23 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31] : vector<16xf16>, vector<16xf16>
     %mb = vector.shuffle %b01, %b23 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31] : vector<16xf16>, vector<16xf16>
     return %ma, %mb : vector<32xf16>, vector<32xf16>
@@ -339,7 +353,8 @@ gpu.module @quantforge_int4 {
                                %y: memref<?xf16>, %rows: index, %cols: index,
                                %group: index, %has_zeros: i32,
                                %red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>,
-                               %ntiles: index, %xoff: index, %yoff: index) {
+                               %ntiles: index, %xoff: index, %yoff: index)
+      attributes {passthrough = ["alwaysinline"]} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c2 = arith.constant 2 : index
@@ -374,12 +389,23 @@ gpu.module @quantforge_int4 {
     %cpg = arith.divui %group, %c128 : index
     %gshift = math.cttz %cpg : index
     %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
-    %acc = scf.for %c = %warp to %nchunks step %c8
-        iter_args(%a = %zacc) -> (vector<8x4xf32>) {
-      %va = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%ra, %c, %t)[%nvec]
-      %vb = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%rb, %c, %t)[%nvec]
-      %wa = vector.load %qw[%va] {alignment = 16} : memref<?xi32>, vector<4xi32>
-      %wb = vector.load %qw[%vb] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    // The weights of a warp's next chunk are loaded before this chunk's
+    // math (software pipelining), so each lane keeps 2 x 16 bytes in flight
+    // while the tensor cores work; past the end the last chunk is reloaded.
+    %lastc = arith.subi %nchunks, %c1 : index
+    %c_first = arith.minui %warp, %lastc : index
+    %va0 = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%ra, %c_first, %t)[%nvec]
+    %vb0 = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%rb, %c_first, %t)[%nvec]
+    %wa0 = vector.load %qw[%va0] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %wb0 = vector.load %qw[%vb0] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %acc, %wlast_a, %wlast_b = scf.for %c = %warp to %nchunks step %c8
+        iter_args(%a = %zacc, %wa = %wa0, %wb = %wb0) -> (vector<8x4xf32>, vector<4xi32>, vector<4xi32>) {
+      %cn = arith.addi %c, %c8 : index
+      %cnext = arith.minui %cn, %lastc : index
+      %van = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%ra, %cnext, %t)[%nvec]
+      %vbn = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%rb, %cnext, %t)[%nvec]
+      %wan = vector.load %qw[%van] {alignment = 16} : memref<?xi32>, vector<4xi32>
+      %wbn = vector.load %qw[%vbn] {alignment = 16} : memref<?xi32>, vector<4xi32>
       %gi = arith.shrui %c, %gshift : index
       %sia = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%ra, %gi)[%ngroups]
       %sib = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%rb, %gi)[%ngroups]
@@ -488,7 +514,7 @@ gpu.module @quantforge_int4 {
       } else {
         scf.yield %acc6 : vector<8x4xf32>
       }
-      scf.yield %acc7 : vector<8x4xf32>
+      scf.yield %acc7, %wan, %wbn : vector<8x4xf32>, vector<4xi32>, vector<4xi32>
     }
     %v0 = vector.extract %acc[0] : vector<4xf32> from vector<8x4xf32>
     vector.store %v0, %red[%warp, %c0_i, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
@@ -548,20 +574,67 @@ gpu.module @quantforge_int4 {
     return
   }
 
-  // Grid: (ceil(rows / 16), ceil(batch / 64)); batch a multiple of 8.
-  gpu.func @gemm_int4(%qw: memref<?xi32>, %scales: memref<?xf16>,
-                      %zeros: memref<?xi8>, %x: memref<?xf16>,
-                      %y: memref<?xf16>, %rows: index, %cols: index,
-                      %group: index, %has_zeros: i32, %batch: index)
+  // Y = X W^T for a batch that is a multiple of `tile` (8, 16, 32 or 64):
+  // grid (ceil(rows / 16), batch / tile). The tile is a constant of each
+  // kernel, so the n-tile branches of @gemm_body fold away once inlined.
+  gpu.func @gemm_int4_n8(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32)
       workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
       kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
-    %c8 = arith.constant 8 : index
-    %c64 = arith.constant 64 : index
+    %tile = arith.constant 8 : index
+    %ntiles = arith.constant 1 : index
     %by = gpu.block_id y
-    %n0 = arith.muli %by, %c64 : index
-    %left = arith.subi %batch, %n0 : index
-    %n = arith.minui %left, %c64 : index
-    %ntiles = arith.divui %n, %c8 : index
+    %n0 = arith.muli %by, %tile : index
+    %xoff = arith.muli %n0, %cols : index
+    %yoff = arith.muli %n0, %rows : index
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
+    gpu.return
+  }
+
+  gpu.func @gemm_int4_n16(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32)
+      workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
+    %tile = arith.constant 16 : index
+    %ntiles = arith.constant 2 : index
+    %by = gpu.block_id y
+    %n0 = arith.muli %by, %tile : index
+    %xoff = arith.muli %n0, %cols : index
+    %yoff = arith.muli %n0, %rows : index
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
+    gpu.return
+  }
+
+  gpu.func @gemm_int4_n32(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32)
+      workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
+    %tile = arith.constant 32 : index
+    %ntiles = arith.constant 4 : index
+    %by = gpu.block_id y
+    %n0 = arith.muli %by, %tile : index
+    %xoff = arith.muli %n0, %cols : index
+    %yoff = arith.muli %n0, %rows : index
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
+    gpu.return
+  }
+
+  gpu.func @gemm_int4_n64(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32)
+      workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
+    %tile = arith.constant 64 : index
+    %ntiles = arith.constant 8 : index
+    %by = gpu.block_id y
+    %n0 = arith.muli %by, %tile : index
     %xoff = arith.muli %n0, %cols : index
     %yoff = arith.muli %n0, %rows : index
     func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
