@@ -103,7 +103,7 @@ class Kernels:
         args = (*memref(w.qweight), *memref(w.scales), *memref(w.zeros), *memref(x),
                 *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
                 np.int32(1 if w.asym else 0))
-        self._launch(self.f_gemv, ((w.rows + 7) // 8,), (128,), args)
+        self._launch(self.f_gemv, ((w.rows + 7) // 8,), (64,), args)
 
     def gemm(self, w, x, y, batch):
         # The largest batch tile that divides the batch (a multiple of 8).
