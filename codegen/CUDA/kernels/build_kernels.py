@@ -6,7 +6,8 @@ convert-gpu-to-nvvm and the dialect lowerings it needs, then
 gpu-module-to-binary, once with format=isa (the PTX, kept for reading and for
 `ptxas -v`) and once with format=bin (the cubin that ptxas makes inside
 gpu-module-to-binary). Writes <out>/<name>.<chip>.ptx and .cubin and, with
---report, prints ptxas' resource usage (registers, spills, shared memory).
+--report, prints ptxas' resource usage of each kernel on one line, sorted by
+name: registers, stack frame, spill stores and loads, shared memory.
 
   build_kernels.py --chip sm_90 --out .device/kernels [--report] [FILE.mlir...]
 """
@@ -73,6 +74,35 @@ def compile_object(path, chip, fmt):
     return unescape(m.group(1))
 
 
+def print_report(ptxas_log, chip):
+    """One line per entry function of `ptxas -v` output."""
+    kernels = {}
+    name = None
+    for line in ptxas_log.splitlines():
+        m = re.search(r"Compiling entry function '(\w+)'", line)
+        if m:
+            name = m.group(1)
+            kernels[name] = {"registers": 0, "stack": 0, "spill_stores": 0,
+                             "spill_loads": 0, "smem": 0}
+            continue
+        if name is None:
+            continue
+        k = kernels[name]
+        m = re.search(r"(\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads", line)
+        if m:
+            k["stack"], k["spill_stores"], k["spill_loads"] = map(int, m.groups())
+        m = re.search(r"Used (\d+) registers", line)
+        if m:
+            k["registers"] = int(m.group(1))
+        m = re.search(r"(\d+) bytes smem", line)
+        if m:
+            k["smem"] = int(m.group(1))
+    for name in sorted(kernels):
+        k = kernels[name]
+        print("kernel %s %s: registers %d, stack %d, spill stores %d, spill loads %d, smem %d"
+              % (name, chip, k["registers"], k["stack"], k["spill_stores"], k["spill_loads"], k["smem"]))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--chip", default="sm_90")
@@ -99,7 +129,7 @@ def main():
                                   "-o", os.devnull], capture_output=True, text=True)
             if res.returncode != 0:
                 sys.exit("build_kernels.py: ptxas rejected %s.ptx:\n%s" % (stem, res.stderr))
-            sys.stdout.write(res.stderr)
+            print_report(res.stderr, args.chip)
 
 
 if __name__ == "__main__":

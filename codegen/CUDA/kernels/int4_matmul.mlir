@@ -577,12 +577,14 @@ gpu.module @quantforge_int4 {
   // Y = X W^T for a batch that is a multiple of `tile` (8, 16, 32 or 64):
   // grid (ceil(rows / 16), batch / tile). The tile is a constant of each
   // kernel, so the n-tile branches of @gemm_body fold away once inlined.
+  // Two blocks per SM (minctasm) cap registers at 128 without spilling.
   gpu.func @gemm_int4_n8(%qw: memref<?xi32>, %scales: memref<?xf16>,
                           %zeros: memref<?xi8>, %x: memref<?xf16>,
                           %y: memref<?xf16>, %rows: index, %cols: index,
                           %group: index, %has_zeros: i32)
       workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
-      kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
     %tile = arith.constant 8 : index
     %ntiles = arith.constant 1 : index
     %by = gpu.block_id y
@@ -598,7 +600,8 @@ gpu.module @quantforge_int4 {
                           %y: memref<?xf16>, %rows: index, %cols: index,
                           %group: index, %has_zeros: i32)
       workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
-      kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
     %tile = arith.constant 16 : index
     %ntiles = arith.constant 2 : index
     %by = gpu.block_id y
@@ -614,7 +617,8 @@ gpu.module @quantforge_int4 {
                           %y: memref<?xf16>, %rows: index, %cols: index,
                           %group: index, %has_zeros: i32)
       workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
-      kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
     %tile = arith.constant 32 : index
     %ntiles = arith.constant 4 : index
     %by = gpu.block_id y
@@ -630,7 +634,8 @@ gpu.module @quantforge_int4 {
                           %y: memref<?xf16>, %rows: index, %cols: index,
                           %group: index, %has_zeros: i32)
       workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
-      kernel attributes {known_block_size = array<i32: 256, 1, 1>} {
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
     %tile = arith.constant 64 : index
     %ntiles = arith.constant 8 : index
     %by = gpu.block_id y
