@@ -21,7 +21,8 @@ def main():
         w = b.QWeight(rows, cols, 128, True, gen)
         x = torch.randn(16, cols, device=b.DEV, generator=gen).half()
         y = torch.empty(16, rows, device=b.DEV, dtype=torch.float16)
-        k.gemv(w, x[0], y[0])
+        for kind in k.gemv_kinds:
+            k.gemv(w, x[0], y[0], kind)
         k.gemm(w, x, y, 16)
     torch.cuda.synchronize()
 

@@ -260,6 +260,78 @@ gpu.module @quantforge_int4 {
     gpu.return
   }
 
+  // y = W x like @gemv_int4, for more warps per SM: a block of 4 warps owns
+  // 4 rows and splits their columns among its warps (warp w takes vectors
+  // 32w + lane + 128i, one 16-byte vector per row per step, so the 4 warps
+  // read 2 KB of a row contiguously); partial sums meet in shared memory.
+  // minctasm = 5 caps registers at 96 for 5 blocks (20 warps) per SM; at 80
+  // sm_80 spills, at 64 both chips do. Block 128 threads, grid
+  // ceil(rows / 4); same arguments and limits as @gemv_int4.
+  gpu.func @gemv_int4_splitk(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                             %zeros: memref<?xi8>, %x: memref<?xf16>,
+                             %y: memref<?xf16>, %rows: index, %cols: index,
+                             %group: index, %has_zeros: i32)
+      workgroup(%part: memref<4x4xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 128, 1, 1>,
+                         nvvm.minctasm = 5 : i32} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %c32 = arith.constant 32 : index
+    %c128 = arith.constant 128 : index
+    %zero = arith.constant dense<0.0> : vector<4xf32>
+    %offsets = arith.constant dense<[0, 1, 2, 3]> : vector<4xindex>
+    %tid = gpu.thread_id x
+    %bid = gpu.block_id x
+    %lane = arith.remui %tid, %c32 : index
+    %warp = arith.divui %tid, %c32 : index
+    %row0 = arith.muli %bid, %c4 : index
+    %first = vector.broadcast %row0 : index to vector<4xindex>
+    %rowv = arith.addi %first, %offsets : vector<4xindex>
+    %last = arith.subi %rows, %c1 : index
+    %lastv = vector.broadcast %last : index to vector<4xindex>
+    %rs = arith.minui %rowv, %lastv : vector<4xindex>
+    %nvec = arith.divui %cols, %c32 : index
+    %ngroups = arith.divui %cols, %group : index
+    %vpg = arith.divui %group, %c32 : index
+    %gshift = math.cttz %vpg : index
+    %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+    %acc = scf.for %v = %tid to %nvec step %c128
+        iter_args(%a = %zero) -> (vector<4xf32>) {
+      %p = func.call @gemv_step(%qw, %scales, %zeros, %x, %has_zeros, %v, %rs, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, i32, index, vector<4xindex>, index, index, index, index) -> vector<4xf32>
+      %n = arith.addf %a, %p : vector<4xf32>
+      scf.yield %n : vector<4xf32>
+    }
+    %isfirst = arith.cmpi eq, %lane, %c0 : index
+    affine.for %i = 0 to 4 {
+      %e = vector.extract %acc[%i] : f32 from vector<4xf32>
+      %t = func.call @warp_sum(%e) : (f32) -> f32
+      scf.if %isfirst {
+        memref.store %t, %part[%warp, %i] : memref<4x4xf32, #gpu.address_space<workgroup>>
+      }
+    }
+    gpu.barrier
+    // Thread i < 4 adds the four warps' sums of row row0 + i.
+    %row = arith.addi %row0, %tid : index
+    %mine = arith.cmpi ult, %tid, %c4 : index
+    %inr = arith.cmpi ult, %row, %rows : index
+    %st = arith.andi %mine, %inr : i1
+    scf.if %st {
+      %s0 = memref.load %part[%c0, %tid] : memref<4x4xf32, #gpu.address_space<workgroup>>
+      %c2 = arith.constant 2 : index
+      %c3 = arith.constant 3 : index
+      %s1 = memref.load %part[%c1, %tid] : memref<4x4xf32, #gpu.address_space<workgroup>>
+      %s2 = memref.load %part[%c2, %tid] : memref<4x4xf32, #gpu.address_space<workgroup>>
+      %s3 = memref.load %part[%c3, %tid] : memref<4x4xf32, #gpu.address_space<workgroup>>
+      %t01 = arith.addf %s0, %s1 : f32
+      %t23 = arith.addf %s2, %s3 : f32
+      %t = arith.addf %t01, %t23 : f32
+      %h = arith.truncf %t : f32 to f16
+      memref.store %h, %y[%row] : memref<?xf16>
+    }
+    gpu.return
+  }
+
   // One 128-column chunk of an m16 row tile against n-tile `nt` of x, on the
   // tensor cores (mma.sync m16n8k16, f16 in, f32 accumulate): 8 steps of k16.
   // k is permuted inside the chunk identically for both operands, so each

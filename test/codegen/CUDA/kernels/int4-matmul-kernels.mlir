@@ -14,6 +14,7 @@
 // SM90-NEXT: kernel gemm_int4_n64 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemm_int4_n8 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemv_int4 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
+// SM90-NEXT: kernel gemv_int4_splitk sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
 
 // SM80: kernel gather_f16 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
 // SM80-NEXT: kernel gemm_int4_n16 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
@@ -21,6 +22,7 @@
 // SM80-NEXT: kernel gemm_int4_n64 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemm_int4_n8 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemv_int4 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
+// SM80-NEXT: kernel gemv_int4_splitk sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
 
 // PTX in definition order. The GEMV reads 16-byte vectors and computes in
 // f16x2 with everything inlined; each GEMM's batch tile is folded, so n8
@@ -30,6 +32,11 @@
 // PTX: ld.global.v4.b32
 // PTX-NOT: call
 // PTX: fma.rn.f16x2
+// PTX-NOT: call
+// PTX-LABEL: .entry gemv_int4_splitk(
+// PTX-NOT: call
+// PTX: ld.global.v4.b32
+// PTX: bar.sync
 // PTX-NOT: call
 // PTX-LABEL: .entry gemm_int4_n8(
 // PTX: ld.global.v4.b32
