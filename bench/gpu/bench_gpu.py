@@ -166,6 +166,11 @@ def rel_err(out, ref):
 # ---------------------------------------------------------------- checks --
 
 CHECKS = []
+GEMV_OK = {}  # GEMV kernel -> every check of it passed
+
+
+def gemv_ok(kind, ok):
+    GEMV_OK[kind] = GEMV_OK.get(kind, True) and ok
 
 
 def check(name, out, ref, tol):
@@ -190,7 +195,8 @@ def run_checks(k, gen):
         for kind in k.gemv_kinds:
             y = torch.full((rows,), float("nan"), dtype=torch.float16, device=DEV)
             k.gemv(w, x, y, kind)
-            check("%s %dx%d %s" % (kind, rows, cols, "asym" if asym else "sym"), y, wd @ x.double(), tol)
+            gemv_ok(kind, check("%s %dx%d %s" % (kind, rows, cols, "asym" if asym else "sym"),
+                                y, wd @ x.double(), tol))
         for batch in (8, 16, 32, 64, 72):
             xb = torch.randn(batch, cols, device=DEV, generator=gen).half()
             yb = torch.full((batch, rows), float("nan"), dtype=torch.float16, device=DEV)
@@ -218,7 +224,8 @@ def run_checks(k, gen):
     for kind in k.gemv_kinds:
         y = torch.full((rows,), float("nan"), dtype=torch.float16, device=DEV)
         k.gemv(w, xp, y, kind)
-        check("%s act-order %dx%d (sorted+gathered)" % (kind, rows, cols), y, w_orig @ x.double(), tol)
+        gemv_ok(kind, check("%s act-order %dx%d (sorted+gathered)" % (kind, rows, cols), y,
+                            w_orig @ x.double(), tol))
 
 
 # ------------------------------------------------------------- ceilings --
@@ -270,8 +277,9 @@ def bench_matmuls(k, gen, copy_gbs, batches):
                                       "us_p10_p90": [s * 1e3 for s in spread], "bytes": moved,
                                       "GBps": gbs, "pct_copy": 100 * gbs / copy_gbs})
                     log("%s %dx%d: %.2f us, %.0f GB/s, %.1f%% of copy" % (kind, rows, cols, tk * 1e3, gbs, 100 * gbs / copy_gbs))
-                    best = tk if best is None else min(best, tk)
-                t = best
+                    if GEMV_OK.get(kind):
+                        best = tk if best is None else min(best, tk)
+                t = best if best is not None else tk  # no GEMV passed: flagged in checks
             else:
                 t, spread = graph_ms([lambda w=w: k.gemm(w, x, y, batch) for w in ws])
             tc, _ = graph_ms([lambda w=w: torch.matmul(x, w.T, out=y) for w in w16])
@@ -448,7 +456,7 @@ def bench_decode(k, gen, copy_gbs, layers):
         k.gemv_kind = kind
         small.logits.fill_(float("nan"))
         small.step()
-        check("decode 2-layer logits (%s)" % kind, small.logits, ref, 2e-2)
+        gemv_ok(kind, check("decode 2-layer logits (%s)" % kind, small.logits, ref, 2e-2))
     del small, ref
     torch.cuda.empty_cache()
     dec = Decoder(k, gen, layers=layers)
@@ -472,7 +480,9 @@ def bench_decode(k, gen, copy_gbs, layers):
                            "gemv_only_ms": tg, "gemv_only_GBps": wbytes / (tg * 1e-3) / 1e9}
         log("decode with %s: %.3f ms/token (%.3f repeat), %.1f tok/s, %.1f%% of roofline; GEMVs alone %.3f ms"
             % (kind, t, t2, 1e3 / t, 100 * roof_ms / t, tg))
-    best = min(by_kernel, key=lambda n: by_kernel[n]["ms_per_token"])
+    # The headline uses the fastest GEMV kernel that passed all its checks.
+    passed = [n for n in by_kernel if GEMV_OK.get(n)] or list(by_kernel)
+    best = min(passed, key=lambda n: by_kernel[n]["ms_per_token"])
     res = dict(by_kernel[best])
     res.update({"layers": layers, "gemv_kernel": best, "by_gemv_kernel": by_kernel,
                 "bytes_per_token": total, "int4_weight_bytes": wbytes,
