@@ -339,9 +339,13 @@ gpu.module @quantforge_int4 {
   // (g = lane / 4, t = lane % 4) holds columns 32t..32t+31 of rows g and
   // g + 8; in step (j, u) its fragment slots k = 2t, 2t+1 take nibbles 2u,
   // 2u+4 of word j and slots 2t+8, 2t+9 take nibbles 2u+1, 2u+5.
+  // With %split (a constant once inlined), steps (j, 0) and (j, 1)
+  // accumulate in two independent chains, so a warp with a single n-tile
+  // waits for 4 dependent mma instead of 8; several n-tiles are independent
+  // already and keep one chain (fewer registers).
   // %ma / %mb: the four @dequant_pairs results of rows g and g + 8, joined.
   func.func private @mma_chunk(%ma: vector<32xf16>, %mb: vector<32xf16>,
-                               %x: memref<?xf16>, %xo: index)
+                               %x: memref<?xf16>, %xo: index, %split: i1)
       -> vector<2x2xf32> {
     %c8 = arith.constant 8 : index
     %c16 = arith.constant 16 : index
@@ -363,38 +367,47 @@ gpu.module @quantforge_int4 {
     %a01 = vector.shape_cast %af01 : vector<8xf16> to vector<4x2xf16>
     %bf01 = vector.shuffle %x0, %x0 [2, 6, 3, 7] : vector<8xf16>, vector<8xf16>
     %b01 = vector.shape_cast %bf01 : vector<4xf16> to vector<2x2xf16>
-    %c01 = nvgpu.mma.sync(%a01, %b01, %c00) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %init1 = arith.select %split, %zero4, %c00 : vector<2x2xf32>
+    %c01 = nvgpu.mma.sync(%a01, %b01, %init1) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
     %af10 = vector.shuffle %ma, %mb [2, 3, 34, 35, 10, 11, 42, 43] : vector<32xf16>, vector<32xf16>
     %a10 = vector.shape_cast %af10 : vector<8xf16> to vector<4x2xf16>
     %bf10 = vector.shuffle %x1, %x1 [0, 4, 1, 5] : vector<8xf16>, vector<8xf16>
     %b10 = vector.shape_cast %bf10 : vector<4xf16> to vector<2x2xf16>
-    %c10 = nvgpu.mma.sync(%a10, %b10, %c01) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %p10 = arith.select %split, %c00, %c01 : vector<2x2xf32>
+    %c10 = nvgpu.mma.sync(%a10, %b10, %p10) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
     %af11 = vector.shuffle %ma, %mb [18, 19, 50, 51, 26, 27, 58, 59] : vector<32xf16>, vector<32xf16>
     %a11 = vector.shape_cast %af11 : vector<8xf16> to vector<4x2xf16>
     %bf11 = vector.shuffle %x1, %x1 [2, 6, 3, 7] : vector<8xf16>, vector<8xf16>
     %b11 = vector.shape_cast %bf11 : vector<4xf16> to vector<2x2xf16>
-    %c11 = nvgpu.mma.sync(%a11, %b11, %c10) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %p11 = arith.select %split, %c01, %c10 : vector<2x2xf32>
+    %c11 = nvgpu.mma.sync(%a11, %b11, %p11) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
     %af20 = vector.shuffle %ma, %mb [4, 5, 36, 37, 12, 13, 44, 45] : vector<32xf16>, vector<32xf16>
     %a20 = vector.shape_cast %af20 : vector<8xf16> to vector<4x2xf16>
     %bf20 = vector.shuffle %x2, %x2 [0, 4, 1, 5] : vector<8xf16>, vector<8xf16>
     %b20 = vector.shape_cast %bf20 : vector<4xf16> to vector<2x2xf16>
-    %c20 = nvgpu.mma.sync(%a20, %b20, %c11) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %p20 = arith.select %split, %c10, %c11 : vector<2x2xf32>
+    %c20 = nvgpu.mma.sync(%a20, %b20, %p20) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
     %af21 = vector.shuffle %ma, %mb [20, 21, 52, 53, 28, 29, 60, 61] : vector<32xf16>, vector<32xf16>
     %a21 = vector.shape_cast %af21 : vector<8xf16> to vector<4x2xf16>
     %bf21 = vector.shuffle %x2, %x2 [2, 6, 3, 7] : vector<8xf16>, vector<8xf16>
     %b21 = vector.shape_cast %bf21 : vector<4xf16> to vector<2x2xf16>
-    %c21 = nvgpu.mma.sync(%a21, %b21, %c20) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %p21 = arith.select %split, %c11, %c20 : vector<2x2xf32>
+    %c21 = nvgpu.mma.sync(%a21, %b21, %p21) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
     %af30 = vector.shuffle %ma, %mb [6, 7, 38, 39, 14, 15, 46, 47] : vector<32xf16>, vector<32xf16>
     %a30 = vector.shape_cast %af30 : vector<8xf16> to vector<4x2xf16>
     %bf30 = vector.shuffle %x3, %x3 [0, 4, 1, 5] : vector<8xf16>, vector<8xf16>
     %b30 = vector.shape_cast %bf30 : vector<4xf16> to vector<2x2xf16>
-    %c30 = nvgpu.mma.sync(%a30, %b30, %c21) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %p30 = arith.select %split, %c20, %c21 : vector<2x2xf32>
+    %c30 = nvgpu.mma.sync(%a30, %b30, %p30) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
     %af31 = vector.shuffle %ma, %mb [22, 23, 54, 55, 30, 31, 62, 63] : vector<32xf16>, vector<32xf16>
     %a31 = vector.shape_cast %af31 : vector<8xf16> to vector<4x2xf16>
     %bf31 = vector.shuffle %x3, %x3 [2, 6, 3, 7] : vector<8xf16>, vector<8xf16>
     %b31 = vector.shape_cast %bf31 : vector<4xf16> to vector<2x2xf16>
-    %c31 = nvgpu.mma.sync(%a31, %b31, %c30) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
-    return %c31 : vector<2x2xf32>
+    %p31 = arith.select %split, %c21, %c30 : vector<2x2xf32>
+    %c31 = nvgpu.mma.sync(%a31, %b31, %p31) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %both = arith.addf %c30, %c31 : vector<2x2xf32>
+    %sum = arith.select %split, %both, %c31 : vector<2x2xf32>
+    return %sum : vector<2x2xf32>
   }
 
   // The dequantized (q - zero) of rows g and g + 8 for one chunk, joined as
@@ -413,6 +426,17 @@ gpu.module @quantforge_int4 {
     return %ma, %mb : vector<32xf16>, vector<32xf16>
   }
 
+  // y[i] = f16(v) where both conditions hold.
+  func.func private @store_if(%y: memref<?xf16>, %i: index, %v: f32,
+                              %p: i1, %q: i1) {
+    %both = arith.andi %p, %q : i1
+    scf.if %both {
+      %h = arith.truncf %v : f32 to f16
+      memref.store %h, %y[%i] : memref<?xf16>
+    }
+    return
+  }
+
   // Y[n][r] = sum_c dequant(W)[r][c] * X[n][c] for the `ntiles` * 8 rows of
   // X from row xoff / cols (prefill).
   // Block: 256 threads = 8 warps on one m16 row tile (rows 16 * block_id.x
@@ -425,7 +449,8 @@ gpu.module @quantforge_int4 {
                                %y: memref<?xf16>, %rows: index, %cols: index,
                                %group: index, %has_zeros: i32,
                                %red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>,
-                               %ntiles: index, %xoff: index, %yoff: index)
+                               %ntiles: index, %xoff: index, %yoff: index,
+                               %xstride: index, %nvalid: index)
       attributes {passthrough = ["alwaysinline"]} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
@@ -455,6 +480,7 @@ gpu.module @quantforge_int4 {
     %rowb = arith.addi %rowa, %c8 : index
     %ra = arith.minui %rowa, %last : index
     %rb = arith.minui %rowb, %last : index
+    %split = arith.cmpi eq, %ntiles, %c1 : index
     %nvec = arith.divui %cols, %c32 : index
     %nchunks = arith.divui %cols, %c128 : index
     %ngroups = arith.divui %cols, %group : index
@@ -492,8 +518,8 @@ gpu.module @quantforge_int4 {
       // The n-tiles past the batch are skipped (warp-uniform branches).
       %in0 = arith.cmpi ult, %c0_i, %ntiles : index
       %acc0 = scf.if %in0 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (0 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
-        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index) -> vector<2x2xf32>
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (0 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo, %split) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
         %old = vector.extract %a[0] : vector<4xf32> from vector<8x4xf32>
         %new = math.fma %flat, %scale, %old : vector<4xf32>
@@ -504,8 +530,8 @@ gpu.module @quantforge_int4 {
       }
       %in1 = arith.cmpi ult, %c1_i, %ntiles : index
       %acc1 = scf.if %in1 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (8 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
-        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index) -> vector<2x2xf32>
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (8 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo, %split) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
         %old = vector.extract %acc0[1] : vector<4xf32> from vector<8x4xf32>
         %new = math.fma %flat, %scale, %old : vector<4xf32>
@@ -516,8 +542,8 @@ gpu.module @quantforge_int4 {
       }
       %in2 = arith.cmpi ult, %c2_i, %ntiles : index
       %acc2 = scf.if %in2 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (16 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
-        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index) -> vector<2x2xf32>
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (16 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo, %split) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
         %old = vector.extract %acc1[2] : vector<4xf32> from vector<8x4xf32>
         %new = math.fma %flat, %scale, %old : vector<4xf32>
@@ -528,8 +554,8 @@ gpu.module @quantforge_int4 {
       }
       %in3 = arith.cmpi ult, %c3_i, %ntiles : index
       %acc3 = scf.if %in3 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (24 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
-        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index) -> vector<2x2xf32>
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (24 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo, %split) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
         %old = vector.extract %acc2[3] : vector<4xf32> from vector<8x4xf32>
         %new = math.fma %flat, %scale, %old : vector<4xf32>
@@ -540,8 +566,8 @@ gpu.module @quantforge_int4 {
       }
       %in4 = arith.cmpi ult, %c4_i, %ntiles : index
       %acc4 = scf.if %in4 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (32 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
-        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index) -> vector<2x2xf32>
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (32 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo, %split) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
         %old = vector.extract %acc3[4] : vector<4xf32> from vector<8x4xf32>
         %new = math.fma %flat, %scale, %old : vector<4xf32>
@@ -552,8 +578,8 @@ gpu.module @quantforge_int4 {
       }
       %in5 = arith.cmpi ult, %c5_i, %ntiles : index
       %acc5 = scf.if %in5 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (40 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
-        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index) -> vector<2x2xf32>
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (40 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo, %split) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
         %old = vector.extract %acc4[5] : vector<4xf32> from vector<8x4xf32>
         %new = math.fma %flat, %scale, %old : vector<4xf32>
@@ -564,8 +590,8 @@ gpu.module @quantforge_int4 {
       }
       %in6 = arith.cmpi ult, %c6_i, %ntiles : index
       %acc6 = scf.if %in6 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (48 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
-        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index) -> vector<2x2xf32>
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (48 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo, %split) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
         %old = vector.extract %acc5[6] : vector<4xf32> from vector<8x4xf32>
         %new = math.fma %flat, %scale, %old : vector<4xf32>
@@ -576,8 +602,8 @@ gpu.module @quantforge_int4 {
       }
       %in7 = arith.cmpi ult, %c7_i, %ntiles : index
       %acc7 = scf.if %in7 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (56 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
-        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index) -> vector<2x2xf32>
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (56 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %part = func.call @mma_chunk(%m#0, %m#1, %x, %xo, %split) : (vector<32xf16>, vector<32xf16>, memref<?xf16>, index, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
         %old = vector.extract %acc6[7] : vector<4xf32> from vector<8x4xf32>
         %new = math.fma %flat, %scale, %old : vector<4xf32>
@@ -624,26 +650,41 @@ gpu.module @quantforge_int4 {
       }
       %n0 = affine.apply affine_map<(w, t) -> (w * 8 + t * 2)>(%warp, %t)
       %n1 = arith.addi %n0, %c1 : index
+      // Batch columns n0 = 8w + 2t and n1 = n0 + 1 exist below nvalid.
       %ina = arith.cmpi ult, %rowa, %rows : index
       %inb = arith.cmpi ult, %rowb, %rows : index
-      scf.if %ina {
-        %i0 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n0, %rowa)[%rows, %yoff]
-        %i1 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n1, %rowa)[%rows, %yoff]
-        %h0 = arith.truncf %sum#0 : f32 to f16
-        %h1 = arith.truncf %sum#1 : f32 to f16
-        memref.store %h0, %y[%i0] : memref<?xf16>
-        memref.store %h1, %y[%i1] : memref<?xf16>
-      }
-      scf.if %inb {
-        %i0 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n0, %rowb)[%rows, %yoff]
-        %i1 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n1, %rowb)[%rows, %yoff]
-        %h2 = arith.truncf %sum#2 : f32 to f16
-        %h3 = arith.truncf %sum#3 : f32 to f16
-        memref.store %h2, %y[%i0] : memref<?xf16>
-        memref.store %h3, %y[%i1] : memref<?xf16>
-      }
+      %ok0 = arith.cmpi ult, %n0, %nvalid : index
+      %ok1 = arith.cmpi ult, %n1, %nvalid : index
+      %ia0 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n0, %rowa)[%rows, %yoff]
+      %ia1 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n1, %rowa)[%rows, %yoff]
+      %ib0 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n0, %rowb)[%rows, %yoff]
+      %ib1 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n1, %rowb)[%rows, %yoff]
+      func.call @store_if(%y, %ia0, %sum#0, %ina, %ok0) : (memref<?xf16>, index, f32, i1, i1) -> ()
+      func.call @store_if(%y, %ia1, %sum#1, %ina, %ok1) : (memref<?xf16>, index, f32, i1, i1) -> ()
+      func.call @store_if(%y, %ib0, %sum#2, %inb, %ok0) : (memref<?xf16>, index, f32, i1, i1) -> ()
+      func.call @store_if(%y, %ib1, %sum#3, %inb, %ok1) : (memref<?xf16>, index, f32, i1, i1) -> ()
     }
     return
+  }
+
+  // y = W x on the tensor cores (decode, batch 1): @gemm_body with one
+  // n8 tile whose 8 columns all read x (x row stride 0) and only column 0
+  // stored. The products and their sums go to mma.sync instead of f16x2 fma
+  // and shuffle trees, about half the instructions per weight of
+  // @gemv_int4; 8 warps split K of one m16 tile, so 4096 rows give 2048
+  // warps. Block 256 threads, grid ceil(rows / 16); needs cols % 128 == 0
+  // and group a power of two >= 128. minctasm = 3: 24 warps per SM.
+  gpu.func @gemv_int4_mma(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32)
+      workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %c1, %c0, %c0, %c0, %c1) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
+    gpu.return
   }
 
   // Y = X W^T for a batch that is a multiple of `tile` (8, 16, 32 or 64):
@@ -663,7 +704,7 @@ gpu.module @quantforge_int4 {
     %n0 = arith.muli %by, %tile : index
     %xoff = arith.muli %n0, %cols : index
     %yoff = arith.muli %n0, %rows : index
-    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff, %cols, %tile) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
     gpu.return
   }
 
@@ -680,7 +721,7 @@ gpu.module @quantforge_int4 {
     %n0 = arith.muli %by, %tile : index
     %xoff = arith.muli %n0, %cols : index
     %yoff = arith.muli %n0, %rows : index
-    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff, %cols, %tile) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
     gpu.return
   }
 
@@ -697,7 +738,7 @@ gpu.module @quantforge_int4 {
     %n0 = arith.muli %by, %tile : index
     %xoff = arith.muli %n0, %cols : index
     %yoff = arith.muli %n0, %rows : index
-    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff, %cols, %tile) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
     gpu.return
   }
 
@@ -714,7 +755,7 @@ gpu.module @quantforge_int4 {
     %n0 = arith.muli %by, %tile : index
     %xoff = arith.muli %n0, %cols : index
     %yoff = arith.muli %n0, %rows : index
-    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff, %cols, %tile) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
     gpu.return
   }
 
