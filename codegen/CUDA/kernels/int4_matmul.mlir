@@ -19,6 +19,23 @@
 module attributes {gpu.container_module} {
 gpu.module @quantforge_int4 {
 
+  // (w & mask) | 0x64006400 per word as one lop3.b32 (LLVM emits and + or
+  // with immediates, which ptxas leaves as two LOP3: 4 of the 13 SASS
+  // instructions per dequantized word).
+  func.func private @mask_magic(%w: vector<4xi32>, %mask: i32) -> vector<4xi32> {
+    %magic = arith.constant 1677747200 : i32   // 0x64006400
+    %e0 = vector.extract %w[0] : i32 from vector<4xi32>
+    %e1 = vector.extract %w[1] : i32 from vector<4xi32>
+    %e2 = vector.extract %w[2] : i32 from vector<4xi32>
+    %e3 = vector.extract %w[3] : i32 from vector<4xi32>
+    %r0 = llvm.inline_asm asm_dialect = att "lop3.b32 $0, $1, $2, $3, 0xea;", "=r,r,r,r" %e0, %mask, %magic : (i32, i32, i32) -> i32
+    %r1 = llvm.inline_asm asm_dialect = att "lop3.b32 $0, $1, $2, $3, 0xea;", "=r,r,r,r" %e1, %mask, %magic : (i32, i32, i32) -> i32
+    %r2 = llvm.inline_asm asm_dialect = att "lop3.b32 $0, $1, $2, $3, 0xea;", "=r,r,r,r" %e2, %mask, %magic : (i32, i32, i32) -> i32
+    %r3 = llvm.inline_asm asm_dialect = att "lop3.b32 $0, $1, $2, $3, 0xea;", "=r,r,r,r" %e3, %mask, %magic : (i32, i32, i32) -> i32
+    %v = vector.from_elements %r0, %r1, %r2, %r3 : vector<4xi32>
+    return %v : vector<4xi32>
+  }
+
   // Dequantizes a 16-byte vector (4 words of 8 nibbles) into (q - zero) as
   // exact small f16 integers: lanes (2j, 2j+1) of result s are nibbles
   // (s, s+4) of word j. Nibbles 0 and 2 come out as 1024 + q, minus
@@ -27,23 +44,18 @@ gpu.module @quantforge_int4 {
   // shift.
   func.func private @dequant_pairs(%w: vector<4xi32>, %bias: vector<8xf16>)
       -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) {
-    %lomask = arith.constant dense<983055> : vector<4xi32>      // 0x000F000F
-    %himask = arith.constant dense<15728880> : vector<4xi32>    // 0x00F000F0
-    %magic = arith.constant dense<1677747200> : vector<4xi32>   // 0x64006400
+    %c_lo = arith.constant 983055 : i32       // 0x000F000F
+    %c_hi = arith.constant 15728880 : i32     // 0x00F000F0
     %eight = arith.constant dense<8> : vector<4xi32>
     %sixteenth = arith.constant dense<6.250000e-02> : vector<8xf16>
     %c960 = arith.constant dense<9.600000e+02> : vector<8xf16>
     %hb = arith.subf %bias, %c960 : vector<8xf16>
     %hbias = arith.negf %hb : vector<8xf16>
     %w8 = arith.shrui %w, %eight : vector<4xi32>
-    %l0 = arith.andi %w, %lomask : vector<4xi32>
-    %h0 = arith.andi %w, %himask : vector<4xi32>
-    %l2 = arith.andi %w8, %lomask : vector<4xi32>
-    %h2 = arith.andi %w8, %himask : vector<4xi32>
-    %m0 = arith.ori %l0, %magic : vector<4xi32>
-    %m1 = arith.ori %h0, %magic : vector<4xi32>
-    %m2 = arith.ori %l2, %magic : vector<4xi32>
-    %m3 = arith.ori %h2, %magic : vector<4xi32>
+    %m0 = func.call @mask_magic(%w, %c_lo) : (vector<4xi32>, i32) -> vector<4xi32>
+    %m1 = func.call @mask_magic(%w, %c_hi) : (vector<4xi32>, i32) -> vector<4xi32>
+    %m2 = func.call @mask_magic(%w8, %c_lo) : (vector<4xi32>, i32) -> vector<4xi32>
+    %m3 = func.call @mask_magic(%w8, %c_hi) : (vector<4xi32>, i32) -> vector<4xi32>
     %f0 = vector.bitcast %m0 : vector<4xi32> to vector<8xf16>
     %f1 = vector.bitcast %m1 : vector<4xi32> to vector<8xf16>
     %f2 = vector.bitcast %m2 : vector<4xi32> to vector<8xf16>
@@ -673,14 +685,15 @@ gpu.module @quantforge_int4 {
   // and shuffle trees, about half the instructions per weight of
   // @gemv_int4; 8 warps split K of one m16 tile, so 4096 rows give 2048
   // warps. Block 256 threads, grid ceil(rows / 16); needs cols % 128 == 0
-  // and group a power of two >= 128. minctasm = 3: 24 warps per SM.
+  // and group a power of two >= 128. minctasm = 3 caps registers at 80
+  // (24 warps per SM) without spilling.
   gpu.func @gemv_int4_mma(%qw: memref<?xi32>, %scales: memref<?xf16>,
                           %zeros: memref<?xi8>, %x: memref<?xf16>,
                           %y: memref<?xf16>, %rows: index, %cols: index,
                           %group: index, %has_zeros: i32)
       workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
       kernel attributes {known_block_size = array<i32: 256, 1, 1>,
-                         nvvm.minctasm = 2 : i32} {
+                         nvvm.minctasm = 3 : i32} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %c1, %c0, %c0, %c0, %c1) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
@@ -690,14 +703,15 @@ gpu.module @quantforge_int4 {
   // Y = X W^T for a batch that is a multiple of `tile` (8, 16, 32 or 64):
   // grid (ceil(rows / 16), batch / tile). The tile is a constant of each
   // kernel, so the n-tile branches of @gemm_body fold away once inlined.
-  // Two blocks per SM (minctasm) cap registers at 128 without spilling.
+  // minctasm caps registers without spilling: n8 at 80 (3 blocks per SM),
+  // n16 and n32 at 128 (2 blocks); n64 needs ~234 and runs 1 block per SM.
   gpu.func @gemm_int4_n8(%qw: memref<?xi32>, %scales: memref<?xf16>,
                           %zeros: memref<?xi8>, %x: memref<?xf16>,
                           %y: memref<?xf16>, %rows: index, %cols: index,
                           %group: index, %has_zeros: i32)
       workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
       kernel attributes {known_block_size = array<i32: 256, 1, 1>,
-                         nvvm.minctasm = 2 : i32} {
+                         nvvm.minctasm = 3 : i32} {
     %tile = arith.constant 8 : index
     %ntiles = arith.constant 1 : index
     %by = gpu.block_id y
@@ -748,7 +762,7 @@ gpu.module @quantforge_int4 {
                           %group: index, %has_zeros: i32)
       workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
       kernel attributes {known_block_size = array<i32: 256, 1, 1>,
-                         nvvm.minctasm = 2 : i32} {
+                         nvvm.minctasm = 1 : i32} {
     %tile = arith.constant 64 : index
     %ntiles = arith.constant 8 : index
     %by = gpu.block_id y
