@@ -40,6 +40,7 @@ DEV = "cuda"
 # CuPy 14 deprecates ExternalStream, the one way to launch on torch's stream.
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 L2_ROTATE_BYTES = 120 << 20  # rotate over more than twice the 50 MB L2
+PER_SHAPE = "per_shape"  # decode with the fastest checked GEMV per weight shape
 
 
 def log(*args):
@@ -99,6 +100,9 @@ class Kernels:
             except Exception:  # noqa: BLE001 (CuPy raises its driver error)
                 log("no kernel %s in %s" % (name, cubin))
         self.gemv_kind = next(iter(self.gemv_kinds))
+        # (rows, cols) -> GEMV kernel, used when gemv_kind is PER_SHAPE (the
+        # choice a lowering makes per weight shape).
+        self.per_shape = {}
         self.f_gemm = {t: self.mod.get_function("gemm_int4_n%d" % t) for t in (64, 32, 16, 8)}
         self.f_gather = self.mod.get_function("gather_f16")
 
@@ -108,7 +112,10 @@ class Kernels:
             fn(grid, block, args)
 
     def gemv(self, w, x, y, kind=None):
-        fn, rows, threads = self.gemv_kinds[kind or self.gemv_kind]
+        kind = kind or self.gemv_kind
+        if kind == PER_SHAPE:
+            kind = self.per_shape[(w.rows, w.cols)]
+        fn, rows, threads = self.gemv_kinds[kind]
         args = (*memref(w.qweight), *memref(w.scales), *memref(w.zeros), *memref(x),
                 *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
                 np.int32(1 if w.asym else 0))
@@ -470,8 +477,19 @@ def bench_decode(k, gen, copy_gbs, layers):
             k.gemv(l["o"], dec.att, dec.o)
             k.gemv(l["gu"], dec.xn, dec.gu)
             k.gemv(l["down"], dec.m, dec.d)
+    # The fastest GEMV kernel that passed its checks, per weight shape of the
+    # decoder (each timed over all layers' weights, so from DRAM).
+    passed_kinds = [n for n in k.gemv_kinds if GEMV_OK.get(n)] or list(k.gemv_kinds)
+    for name, xin, yout in (("qkv", dec.xn, dec.qkv), ("o", dec.att, dec.o),
+                            ("gu", dec.xn, dec.gu), ("down", dec.m, dec.d)):
+        w0 = dec.layers[0][name]
+        times = {kind: graph_ms([lambda l=l, kind=kind: k.gemv(l[name], xin, yout, kind)
+                                 for l in dec.layers], reps=10)[0] for kind in passed_kinds}
+        k.per_shape[(w0.rows, w0.cols)] = min(times, key=times.get)
+        log("decode %s %dx%d: %s -> %s" % (name, w0.rows, w0.cols, ", ".join(
+            "%s %.2f us" % (n, t * 1e3) for n, t in times.items()), k.per_shape[(w0.rows, w0.cols)]))
     by_kernel = {}
-    for kind in k.gemv_kinds:
+    for kind in list(k.gemv_kinds) + [PER_SHAPE]:
         k.gemv_kind = kind
         t, spread = graph_ms([dec.step], reps=20)
         t2, _ = graph_ms([dec.step], reps=20)
@@ -482,13 +500,14 @@ def bench_decode(k, gen, copy_gbs, layers):
         log("decode with %s: %.3f ms/token (%.3f repeat), %.1f tok/s, %.1f%% of roofline; GEMVs alone %.3f ms"
             % (kind, t, t2, 1e3 / t, 100 * roof_ms / t, tg))
     # The headline uses the fastest GEMV kernel that passed all its checks.
-    passed = [n for n in by_kernel if GEMV_OK.get(n)] or list(by_kernel)
+    passed = [n for n in by_kernel if GEMV_OK.get(n) or n == PER_SHAPE] or list(by_kernel)
     best = min(passed, key=lambda n: by_kernel[n]["ms_per_token"])
     res = dict(by_kernel[best])
     res.update({"layers": layers, "gemv_kernel": best, "by_gemv_kernel": by_kernel,
                 "bytes_per_token": total, "int4_weight_bytes": wbytes,
                 "lm_head_fp16_bytes": dec.lm.numel() * 2, "kv_bytes": kvbytes,
-                "kv_positions": dec.pos, "roofline_ms": roof_ms})
+                "kv_positions": dec.pos, "roofline_ms": roof_ms,
+                "per_shape_gemv": {"%dx%d" % rc: n for rc, n in k.per_shape.items()}})
     # The glue kernels alone, as many launches as a token makes.
     l0 = dec.layers[0]
     glue = {

@@ -14,6 +14,7 @@
 // SM90-NEXT: kernel gemm_int4_n64 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemm_int4_n8 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemv_int4 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
+// SM90-NEXT: kernel gemv_int4_mma sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemv_int4_splitk sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
 
 // SM80: kernel gather_f16 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
@@ -22,6 +23,7 @@
 // SM80-NEXT: kernel gemm_int4_n64 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemm_int4_n8 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemv_int4 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
+// SM80-NEXT: kernel gemv_int4_mma sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemv_int4_splitk sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
 
 // PTX in definition order. The GEMV reads 16-byte vectors and computes in
@@ -38,6 +40,13 @@
 // PTX: ld.global.v4.b32
 // PTX: bar.sync
 // PTX-NOT: call
+// gemv_int4_mma is the n8 body with one chunk's 8 mma, the dequantization
+// masks as lop3.
+// PTX-LABEL: .entry gemv_int4_mma(
+// PTX: ld.global.v4.b32
+// PTX: lop3.b32
+// PTX-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-NOT: mma.sync
 // PTX-LABEL: .entry gemm_int4_n8(
 // PTX: ld.global.v4.b32
 // PTX-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
