@@ -94,7 +94,7 @@ class Kernels:
         # GEMV kernels: name -> (function, rows per block, threads per block).
         self.gemv_kinds = {}
         for name, rows, threads in (("gemv_int4", 8, 64), ("gemv_int4_splitk", 4, 128),
-                                     ("gemv_int4_mma", 16, 256)):
+                                     ("gemv_int4_mma", 16, 256), ("gemv_int4_tc", 16, 256)):
             try:
                 self.gemv_kinds[name] = (self.mod.get_function(name), rows, threads)
             except Exception:  # noqa: BLE001 (CuPy raises its driver error)

@@ -16,6 +16,7 @@
 // SM90-NEXT: kernel gemv_int4 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
 // SM90-NEXT: kernel gemv_int4_mma sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemv_int4_splitk sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
+// SM90-NEXT: kernel gemv_int4_tc sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
 
 // SM80: kernel gather_f16 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
 // SM80-NEXT: kernel gemm_int4_n16 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
@@ -25,6 +26,7 @@
 // SM80-NEXT: kernel gemv_int4 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
 // SM80-NEXT: kernel gemv_int4_mma sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemv_int4_splitk sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
+// SM80-NEXT: kernel gemv_int4_tc sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
 
 // PTX in definition order. The GEMV reads 16-byte vectors and computes in
 // f16x2 with everything inlined; each GEMM's batch tile is folded, so n8
@@ -45,6 +47,18 @@
 // PTX-LABEL: .entry gemv_int4_mma(
 // PTX: ld.global.v4.b32
 // PTX: lop3.b32
+// PTX-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-NOT: mma.sync
+// gemv_int4_tc: x staged in shared memory behind a barrier, then per chunk
+// two weight loads, four lop3 per word and no f16 arithmetic before the mma.
+// (The always-inlined body is also emitted as a function of its own.)
+// PTX-LABEL: .func gemv_tc_body(
+// PTX-LABEL: .entry gemv_int4_tc(
+// PTX: ld.global.v4.b32
+// PTX: bar.sync
+// PTX: ld.global.v4.b32
+// PTX-NOT: sub.f16x2
+// PTX-NOT: fma.rn.f16x2
 // PTX-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 // PTX-NOT: mma.sync
 // PTX-LABEL: .entry gemm_int4_n8(
