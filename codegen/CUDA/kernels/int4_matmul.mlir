@@ -74,23 +74,32 @@ gpu.module @quantforge_int4 {
     return %d0, %d1, %d2, %d3 : vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>
   }
 
-  // The zero point of (row, group) as i16: the packed nibble, or the
-  // symmetric midpoint 8. Branch-free, so loads of later steps can be
-  // hoisted: without zero points byte 0 of `zeros` is read and ignored.
-  func.func private @zero_nibble(%zeros: memref<?xi8>, %has_zeros: i32,
-                                 %row: index, %group: index,
-                                 %zero_row_bytes: index) -> i16 {
+  // The byte of `zeros` that holds the zero point of (row, group); without
+  // zero points byte 0, read and ignored (branch-free, so the load can be
+  // issued chunks ahead of its use).
+  func.func private @zero_byte(%zeros: memref<?xi8>, %has_zeros: i32,
+                               %row: index, %group: index,
+                               %zero_row_bytes: index) -> i8 {
     %c0 = arith.constant 0 : i32
     %c0i = arith.constant 0 : index
     %c1i = arith.constant 1 : index
-    %c4 = arith.constant 4 : index
-    %c15 = arith.constant 15 : i16
-    %c8 = arith.constant 8 : i16
     %present = arith.cmpi ne, %has_zeros, %c0 : i32
     %half = arith.shrui %group, %c1i : index
     %at = affine.apply affine_map<(r, h)[n] -> (r * n + h)>(%row, %half)[%zero_row_bytes]
     %safe = arith.select %present, %at, %c0i : index
     %byte = memref.load %zeros[%safe] : memref<?xi8>
+    return %byte : i8
+  }
+
+  // The zero point of `group` from its @zero_byte as i16: the packed
+  // nibble, or the symmetric midpoint 8.
+  func.func private @nibble_of(%byte: i8, %has_zeros: i32, %group: index) -> i16 {
+    %c0 = arith.constant 0 : i32
+    %c1i = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %c15 = arith.constant 15 : i16
+    %c8 = arith.constant 8 : i16
+    %present = arith.cmpi ne, %has_zeros, %c0 : i32
     %odd = arith.andi %group, %c1i : index
     %sh = arith.muli %odd, %c4 : index
     %sh16 = arith.index_cast %sh : index to i16
@@ -101,16 +110,42 @@ gpu.module @quantforge_int4 {
     return %z : i16
   }
 
-  // The f16 splat 1024 + zero point of (row, group).
-  func.func private @zero_bias(%zeros: memref<?xi8>, %has_zeros: i32,
-                               %row: index, %group: index,
-                               %zero_row_bytes: index) -> vector<8xf16> {
-    %z = func.call @zero_nibble(%zeros, %has_zeros, %row, %group, %zero_row_bytes) : (memref<?xi8>, i32, index, index, index) -> i16
+  // The f16 splat 1024 + zero point from the zero byte of (row, group).
+  func.func private @bias_of(%byte: i8, %has_zeros: i32, %group: index) -> vector<8xf16> {
+    %z = func.call @nibble_of(%byte, %has_zeros, %group) : (i8, i32, index) -> i16
     %magic = arith.constant 25600 : i16                          // 0x6400
     %bits = arith.ori %z, %magic : i16
     %f = arith.bitcast %bits : i16 to f16
     %splat = vector.broadcast %f : f16 to vector<8xf16>
     return %splat : vector<8xf16>
+  }
+
+  // The f16 splat 1024 + zero point of (row, group).
+  func.func private @zero_bias(%zeros: memref<?xi8>, %has_zeros: i32,
+                               %row: index, %group: index,
+                               %zero_row_bytes: index) -> vector<8xf16> {
+    %b = func.call @zero_byte(%zeros, %has_zeros, %row, %group, %zero_row_bytes) : (memref<?xi8>, i32, index, index, index) -> i8
+    %splat = func.call @bias_of(%b, %has_zeros, %group) : (i8, i32, index) -> vector<8xf16>
+    return %splat : vector<8xf16>
+  }
+
+  // The scales and zero bytes of rows ra and rb for 128-column chunk c,
+  // loaded with the chunk's weights so that no load is waited for in the
+  // iteration that issues it.
+  func.func private @chunk_meta(%scales: memref<?xf16>, %zeros: memref<?xi8>,
+                                %has_zeros: i32, %ra: index, %rb: index,
+                                %c: index, %gshift: index, %ngroups: index,
+                                %zrow: index) -> (vector<2xf16>, vector<2xi8>) {
+    %gi = arith.shrui %c, %gshift : index
+    %sia = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%ra, %gi)[%ngroups]
+    %sib = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%rb, %gi)[%ngroups]
+    %sa = memref.load %scales[%sia] : memref<?xf16>
+    %sb = memref.load %scales[%sib] : memref<?xf16>
+    %za = func.call @zero_byte(%zeros, %has_zeros, %ra, %gi, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
+    %zb = func.call @zero_byte(%zeros, %has_zeros, %rb, %gi, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
+    %s2 = vector.from_elements %sa, %sb : vector<2xf16>
+    %z2 = vector.from_elements %za, %zb : vector<2xi8>
+    return %s2, %z2 : vector<2xf16>, vector<2xi8>
   }
 
   func.func private @warp_sum(%v: f32) -> f32 {
@@ -473,11 +508,9 @@ gpu.module @quantforge_int4 {
     return %ma, %mb : vector<32xf16>, vector<32xf16>
   }
 
-  // y[i] = f16(v) where both conditions hold.
-  func.func private @store_if(%y: memref<?xf16>, %i: index, %v: f32,
-                              %p: i1, %q: i1) {
-    %both = arith.andi %p, %q : i1
-    scf.if %both {
+  // y[i] = f16(v) where p holds.
+  func.func private @store_if(%y: memref<?xf16>, %i: index, %v: f32, %p: i1) {
+    scf.if %p {
       %h = arith.truncf %v : f32 to f16
       memref.store %h, %y[%i] : memref<?xf16>
     }
@@ -496,8 +529,7 @@ gpu.module @quantforge_int4 {
                                %y: memref<?xf16>, %rows: index, %cols: index,
                                %group: index, %has_zeros: i32,
                                %red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>,
-                               %ntiles: index, %xoff: index, %yoff: index,
-                               %xstride: index, %nvalid: index)
+                               %ntiles: index, %xoff: index, %yoff: index)
       attributes {passthrough = ["alwaysinline"]} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
@@ -534,38 +566,43 @@ gpu.module @quantforge_int4 {
     %cpg = arith.divui %group, %c128 : index
     %gshift = math.cttz %cpg : index
     %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
-    // The weights of a warp's next chunk are loaded before this chunk's
-    // math (software pipelining), so each lane keeps 2 x 16 bytes in flight
-    // while the tensor cores work; past the end the last chunk is reloaded.
+    // The weights, scales and zero bytes of a warp's next chunk are loaded
+    // before this chunk's math (software pipelining), so each lane keeps
+    // 2 x 16 bytes in flight while the tensor cores work and never waits on
+    // a load issued in the same iteration; past the end the last chunk is
+    // reloaded.
     %lastc = arith.subi %nchunks, %c1 : index
     %c_first = arith.minui %warp, %lastc : index
     %va0 = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%ra, %c_first, %t)[%nvec]
     %vb0 = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%rb, %c_first, %t)[%nvec]
     %wa0 = vector.load %qw[%va0] {alignment = 16} : memref<?xi32>, vector<4xi32>
     %wb0 = vector.load %qw[%vb0] {alignment = 16} : memref<?xi32>, vector<4xi32>
-    %acc, %wlast_a, %wlast_b = scf.for %c = %warp to %nchunks step %c8
-        iter_args(%a = %zacc, %wa = %wa0, %wb = %wb0) -> (vector<8x4xf32>, vector<4xi32>, vector<4xi32>) {
+    %mf:2 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra, %rb, %c_first, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
+    %acc, %wlast_a, %wlast_b, %l0, %l1 = scf.for %c = %warp to %nchunks step %c8
+        iter_args(%a = %zacc, %wa = %wa0, %wb = %wb0, %s2 = %mf#0, %z2 = %mf#1)
+        -> (vector<8x4xf32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>) {
       %cn = arith.addi %c, %c8 : index
       %cnext = arith.minui %cn, %lastc : index
       %van = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%ra, %cnext, %t)[%nvec]
       %vbn = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%rb, %cnext, %t)[%nvec]
       %wan = vector.load %qw[%van] {alignment = 16} : memref<?xi32>, vector<4xi32>
       %wbn = vector.load %qw[%vbn] {alignment = 16} : memref<?xi32>, vector<4xi32>
+      %mn:2 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra, %rb, %cnext, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
       %gi = arith.shrui %c, %gshift : index
-      %sia = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%ra, %gi)[%ngroups]
-      %sib = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%rb, %gi)[%ngroups]
-      %sha = memref.load %scales[%sia] : memref<?xf16>
-      %shb = memref.load %scales[%sib] : memref<?xf16>
+      %sha = vector.extract %s2[0] : f16 from vector<2xf16>
+      %shb = vector.extract %s2[1] : f16 from vector<2xf16>
+      %zba = vector.extract %z2[0] : i8 from vector<2xi8>
+      %zbb = vector.extract %z2[1] : i8 from vector<2xi8>
       %sa = arith.extf %sha : f16 to f32
       %sb = arith.extf %shb : f16 to f32
-      %za = func.call @zero_bias(%zeros, %has_zeros, %ra, %gi, %zrow) : (memref<?xi8>, i32, index, index, index) -> vector<8xf16>
-      %zb = func.call @zero_bias(%zeros, %has_zeros, %rb, %gi, %zrow) : (memref<?xi8>, i32, index, index, index) -> vector<8xf16>
+      %za = func.call @bias_of(%zba, %has_zeros, %gi) : (i8, i32, index) -> vector<8xf16>
+      %zb = func.call @bias_of(%zbb, %has_zeros, %gi) : (i8, i32, index) -> vector<8xf16>
       %m:2 = func.call @chunk_pairs(%wa, %wb, %za, %zb) : (vector<4xi32>, vector<4xi32>, vector<8xf16>, vector<8xf16>) -> (vector<32xf16>, vector<32xf16>)
       %scale = vector.from_elements %sa, %sa, %sb, %sb : vector<4xf32>
       // The n-tiles past the batch are skipped (warp-uniform branches).
       %in0 = arith.cmpi ult, %c0_i, %ntiles : index
       %acc0 = scf.if %in0 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (0 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (0 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
         %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
         %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
@@ -578,7 +615,7 @@ gpu.module @quantforge_int4 {
       }
       %in1 = arith.cmpi ult, %c1_i, %ntiles : index
       %acc1 = scf.if %in1 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (8 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (8 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
         %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
         %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
@@ -591,7 +628,7 @@ gpu.module @quantforge_int4 {
       }
       %in2 = arith.cmpi ult, %c2_i, %ntiles : index
       %acc2 = scf.if %in2 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (16 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (16 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
         %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
         %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
@@ -604,7 +641,7 @@ gpu.module @quantforge_int4 {
       }
       %in3 = arith.cmpi ult, %c3_i, %ntiles : index
       %acc3 = scf.if %in3 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (24 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (24 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
         %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
         %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
@@ -617,7 +654,7 @@ gpu.module @quantforge_int4 {
       }
       %in4 = arith.cmpi ult, %c4_i, %ntiles : index
       %acc4 = scf.if %in4 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (32 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (32 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
         %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
         %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
@@ -630,7 +667,7 @@ gpu.module @quantforge_int4 {
       }
       %in5 = arith.cmpi ult, %c5_i, %ntiles : index
       %acc5 = scf.if %in5 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (40 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (40 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
         %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
         %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
@@ -643,7 +680,7 @@ gpu.module @quantforge_int4 {
       }
       %in6 = arith.cmpi ult, %c6_i, %ntiles : index
       %acc6 = scf.if %in6 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (48 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (48 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
         %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
         %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
@@ -656,7 +693,7 @@ gpu.module @quantforge_int4 {
       }
       %in7 = arith.cmpi ult, %c7_i, %ntiles : index
       %acc7 = scf.if %in7 -> (vector<8x4xf32>) {
-        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (56 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%xstride, %xoff]
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (56 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
         %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
         %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
         %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
@@ -667,7 +704,7 @@ gpu.module @quantforge_int4 {
       } else {
         scf.yield %acc6 : vector<8x4xf32>
       }
-      scf.yield %acc7, %wan, %wbn : vector<8x4xf32>, vector<4xi32>, vector<4xi32>
+      scf.yield %acc7, %wan, %wbn, %mn#0, %mn#1 : vector<8x4xf32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>
     }
     %v0 = vector.extract %acc[0] : vector<4xf32> from vector<8x4xf32>
     vector.store %v0, %red[%warp, %c0_i, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
@@ -705,42 +742,18 @@ gpu.module @quantforge_int4 {
       }
       %n0 = affine.apply affine_map<(w, t) -> (w * 8 + t * 2)>(%warp, %t)
       %n1 = arith.addi %n0, %c1 : index
-      // Batch columns n0 = 8w + 2t and n1 = n0 + 1 exist below nvalid.
       %ina = arith.cmpi ult, %rowa, %rows : index
       %inb = arith.cmpi ult, %rowb, %rows : index
-      %ok0 = arith.cmpi ult, %n0, %nvalid : index
-      %ok1 = arith.cmpi ult, %n1, %nvalid : index
       %ia0 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n0, %rowa)[%rows, %yoff]
       %ia1 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n1, %rowa)[%rows, %yoff]
       %ib0 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n0, %rowb)[%rows, %yoff]
       %ib1 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n1, %rowb)[%rows, %yoff]
-      func.call @store_if(%y, %ia0, %sum#0, %ina, %ok0) : (memref<?xf16>, index, f32, i1, i1) -> ()
-      func.call @store_if(%y, %ia1, %sum#1, %ina, %ok1) : (memref<?xf16>, index, f32, i1, i1) -> ()
-      func.call @store_if(%y, %ib0, %sum#2, %inb, %ok0) : (memref<?xf16>, index, f32, i1, i1) -> ()
-      func.call @store_if(%y, %ib1, %sum#3, %inb, %ok1) : (memref<?xf16>, index, f32, i1, i1) -> ()
+      func.call @store_if(%y, %ia0, %sum#0, %ina) : (memref<?xf16>, index, f32, i1) -> ()
+      func.call @store_if(%y, %ia1, %sum#1, %ina) : (memref<?xf16>, index, f32, i1) -> ()
+      func.call @store_if(%y, %ib0, %sum#2, %inb) : (memref<?xf16>, index, f32, i1) -> ()
+      func.call @store_if(%y, %ib1, %sum#3, %inb) : (memref<?xf16>, index, f32, i1) -> ()
     }
     return
-  }
-
-  // y = W x on the tensor cores (decode, batch 1): @gemm_body with one
-  // n8 tile whose 8 columns all read x (x row stride 0) and only column 0
-  // stored. The products and their sums go to mma.sync instead of f16x2 fma
-  // and shuffle trees, about half the instructions per weight of
-  // @gemv_int4; 8 warps split K of one m16 tile, so 4096 rows give 2048
-  // warps. Block 256 threads, grid ceil(rows / 16); needs cols % 128 == 0
-  // and group a power of two >= 128. minctasm = 3 caps registers at 80
-  // (24 warps per SM) without spilling.
-  gpu.func @gemv_int4_mma(%qw: memref<?xi32>, %scales: memref<?xf16>,
-                          %zeros: memref<?xi8>, %x: memref<?xf16>,
-                          %y: memref<?xf16>, %rows: index, %cols: index,
-                          %group: index, %has_zeros: i32)
-      workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
-      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
-                         nvvm.minctasm = 3 : i32} {
-    %c0 = arith.constant 0 : index
-    %c1 = arith.constant 1 : index
-    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %c1, %c0, %c0, %c0, %c1) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
-    gpu.return
   }
 
   // Lane t's 16 bytes of 128-column chunk c of a row whose lane-t word
@@ -753,20 +766,67 @@ gpu.module @quantforge_int4 {
   }
 
   // acc + scale * (mma - C - z S) for one row and chunk of @gemv_int4_tc.
-  func.func private @tc_row(%scales: memref<?xf16>, %zeros: memref<?xi8>,
-                            %has_zeros: i32, %r: index, %gi: index,
-                            %ngroups: index, %zrow: index, %mma: f32,
-                            %cc: f32, %ss: f32, %acc: f32) -> f32 {
-    %si = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r, %gi)[%ngroups]
-    %sh = memref.load %scales[%si] : memref<?xf16>
+  func.func private @tc_row(%sh: f16, %zbyte: i8, %has_zeros: i32,
+                            %gi: index, %mma: f32, %cc: f32, %ss: f32,
+                            %acc: f32) -> f32 {
     %sc = arith.extf %sh : f16 to f32
-    %z = func.call @zero_nibble(%zeros, %has_zeros, %r, %gi, %zrow) : (memref<?xi8>, i32, index, index, index) -> i16
+    %z = func.call @nibble_of(%zbyte, %has_zeros, %gi) : (i8, i32, index) -> i16
     %zf = arith.uitofp %z : i16 to f32
     %d = arith.subf %mma, %cc : f32
     %nz = arith.negf %zf : f32
     %e = math.fma %nz, %ss, %d : f32
     %r2 = math.fma %sc, %e, %acc : f32
     return %r2 : f32
+  }
+
+  // 2^a per element with ex2.approx.ftz.f32 (inline PTX).
+  func.func private @ex2x8(%a: vector<8xf32>) -> vector<8xf32> {
+    %a0 = vector.extract %a[0] : f32 from vector<8xf32>
+    %e0 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a0 : (f32) -> f32
+    %a1 = vector.extract %a[1] : f32 from vector<8xf32>
+    %e1 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a1 : (f32) -> f32
+    %a2 = vector.extract %a[2] : f32 from vector<8xf32>
+    %e2 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a2 : (f32) -> f32
+    %a3 = vector.extract %a[3] : f32 from vector<8xf32>
+    %e3 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a3 : (f32) -> f32
+    %a4 = vector.extract %a[4] : f32 from vector<8xf32>
+    %e4 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a4 : (f32) -> f32
+    %a5 = vector.extract %a[5] : f32 from vector<8xf32>
+    %e5 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a5 : (f32) -> f32
+    %a6 = vector.extract %a[6] : f32 from vector<8xf32>
+    %e6 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a6 : (f32) -> f32
+    %a7 = vector.extract %a[7] : f32 from vector<8xf32>
+    %e7 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a7 : (f32) -> f32
+    %r = vector.from_elements %e0, %e1, %e2, %e3, %e4, %e5, %e6, %e7 : vector<8xf32>
+    return %r : vector<8xf32>
+  }
+
+  // x[xo..xo+7], or with %silu (a constant once inlined) the SwiGLU
+  // silu(g) * u of g = x[xo..], u = x[cols + xo..] in f32, rounded to f16
+  // like the separate activation kernel it replaces.
+  func.func private @tc_input(%x: memref<?xf16>, %xo: index, %cols: index,
+                              %silu: i1) -> vector<8xf16> {
+    %g = vector.load %x[%xo] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %r = scf.if %silu -> (vector<8xf16>) {
+      %uo = arith.addi %xo, %cols : index
+      %u = vector.load %x[%uo] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %gf = arith.extf %g : vector<8xf16> to vector<8xf32>
+      %uf = arith.extf %u : vector<8xf16> to vector<8xf32>
+      // exp(-g) as 2^(-g log2 e) with ex2.approx (the NVVM lowering of
+      // math.exp2 wants libdevice).
+      %nl2e = arith.constant dense<-1.44269504> : vector<8xf32>
+      %one = arith.constant dense<1.0> : vector<8xf32>
+      %a = arith.mulf %gf, %nl2e : vector<8xf32>
+      %e = func.call @ex2x8(%a) : (vector<8xf32>) -> vector<8xf32>
+      %den = arith.addf %e, %one : vector<8xf32>
+      %sg = arith.divf %gf, %den : vector<8xf32>
+      %m = arith.mulf %sg, %uf : vector<8xf32>
+      %h = arith.truncf %m : vector<8xf32> to vector<8xf16>
+      scf.yield %h : vector<8xf16>
+    } else {
+      scf.yield %g : vector<8xf16>
+    }
+    return %r : vector<8xf16>
   }
 
   // Sum over each aligned group of 16 lanes.
@@ -810,7 +870,8 @@ gpu.module @quantforge_int4 {
                                   %group: index, %has_zeros: i32,
                                   %xs: memref<16384xf16, #gpu.address_space<workgroup>>,
                                   %cs: memref<128x2xf32, #gpu.address_space<workgroup>>,
-                                  %red: memref<8x16xf32, #gpu.address_space<workgroup>>)
+                                  %red: memref<8x16xf32, #gpu.address_space<workgroup>>,
+                                  %silu: i1)
       attributes {passthrough = ["alwaysinline"]} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
@@ -849,6 +910,8 @@ gpu.module @quantforge_int4 {
     %wb0 = func.call @load_chunk(%qw, %wb_at, %k0) : (memref<?xi32>, index, index) -> vector<4xi32>
     %wa1 = func.call @load_chunk(%qw, %wa_at, %k1) : (memref<?xi32>, index, index) -> vector<4xi32>
     %wb1 = func.call @load_chunk(%qw, %wb_at, %k1) : (memref<?xi32>, index, index) -> vector<4xi32>
+    %m0:2 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra, %rb, %k0, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
+    %m1:2 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra, %rb, %k1, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
 
     // Stage x: thread i regroups 8-value vectors i, i + 256, ...; the 16
     // threads of a chunk reduce its C and S with shuffles (every lane runs
@@ -863,7 +926,7 @@ gpu.module @quantforge_int4 {
       %inx = arith.cmpi ult, %v, %nx8 : index
       %vc = arith.minui %v, %lastx : index
       %xo = arith.muli %vc, %c8 : index
-      %xv = vector.load %x[%xo] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %xv = func.call @tc_input(%x, %xo, %cols, %silu) : (memref<?xf16>, index, index, i1) -> vector<8xf16>
       %xg = vector.shuffle %xv, %xv [0, 4, 1, 5, 2, 6, 3, 7] : vector<8xf16>, vector<8xf16>
       %xq = arith.mulf %xg, %scale_odd : vector<8xf16>
       %xf = arith.extf %xv : vector<8xf16> to vector<8xf32>
@@ -885,15 +948,19 @@ gpu.module @quantforge_int4 {
     }
     gpu.barrier
 
-    %res:6 = scf.for %c = %warp to %nchunks step %c8
+    %res:10 = scf.for %c = %warp to %nchunks step %c8
         iter_args(%oa = %fzero, %ob = %fzero, %wa = %wa0, %wb = %wb0,
-                  %na = %wa1, %nb = %wb1)
-        -> (f32, f32, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>) {
-      // Two chunks ahead; past the end the last chunk is reloaded.
+                  %na = %wa1, %nb = %wb1, %s2 = %m0#0, %z2 = %m0#1,
+                  %ns2 = %m1#0, %nz2 = %m1#1)
+        -> (f32, f32, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>,
+            vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>) {
+      // Weights, scales and zero bytes two chunks ahead; past the end the
+      // last chunk is reloaded.
       %cn = arith.addi %c, %c16 : index
       %cnc = arith.minui %cn, %lastc : index
       %wa2 = func.call @load_chunk(%qw, %wa_at, %cnc) : (memref<?xi32>, index, index) -> vector<4xi32>
       %wb2 = func.call @load_chunk(%qw, %wb_at, %cnc) : (memref<?xi32>, index, index) -> vector<4xi32>
+      %m2:2 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra, %rb, %cnc, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
       %xo = affine.apply affine_map<(c, t) -> (c * 128 + t * 32)>(%c, %t)
       %x0 = vector.load %xs[%xo] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
       %xo1 = arith.addi %xo, %c8 : index
@@ -915,9 +982,13 @@ gpu.module @quantforge_int4 {
       %cc = memref.load %cs[%c, %c0] : memref<128x2xf32, #gpu.address_space<workgroup>>
       %ss = memref.load %cs[%c, %c1] : memref<128x2xf32, #gpu.address_space<workgroup>>
       %gi = arith.shrui %c, %gshift : index
-      %oa2 = func.call @tc_row(%scales, %zeros, %has_zeros, %ra, %gi, %ngroups, %zrow, %pa0, %cc, %ss, %oa) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, f32, f32, f32, f32) -> f32
-      %ob2 = func.call @tc_row(%scales, %zeros, %has_zeros, %rb, %gi, %ngroups, %zrow, %pb0, %cc, %ss, %ob) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, f32, f32, f32, f32) -> f32
-      scf.yield %oa2, %ob2, %na, %nb, %wa2, %wb2 : f32, f32, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>
+      %sa = vector.extract %s2[0] : f16 from vector<2xf16>
+      %sb = vector.extract %s2[1] : f16 from vector<2xf16>
+      %za = vector.extract %z2[0] : i8 from vector<2xi8>
+      %zb = vector.extract %z2[1] : i8 from vector<2xi8>
+      %oa2 = func.call @tc_row(%sa, %za, %has_zeros, %gi, %pa0, %cc, %ss, %oa) : (f16, i8, i32, index, f32, f32, f32, f32) -> f32
+      %ob2 = func.call @tc_row(%sb, %zb, %has_zeros, %gi, %pb0, %cc, %ss, %ob) : (f16, i8, i32, index, f32, f32, f32, f32) -> f32
+      scf.yield %oa2, %ob2, %na, %nb, %wa2, %wb2, %ns2, %nz2, %m2#0, %m2#1 : f32, f32, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>
     }
     // Lane (g, 0) holds rows g and g + 8 of its warp's K slice.
     %t0 = arith.cmpi eq, %t, %c0 : index
@@ -955,7 +1026,32 @@ gpu.module @quantforge_int4 {
     %cmax = arith.constant 16384 : index
     %fits = arith.cmpi ule, %cols, %cmax : index
     scf.if %fits {
-      func.call @gemv_tc_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %cs, %red) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, memref<128x2xf32, #gpu.address_space<workgroup>>, memref<8x16xf32, #gpu.address_space<workgroup>>) -> ()
+      %false = arith.constant false
+      func.call @gemv_tc_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %cs, %red, %false) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, memref<128x2xf32, #gpu.address_space<workgroup>>, memref<8x16xf32, #gpu.address_space<workgroup>>, i1) -> ()
+    }
+    gpu.return
+  }
+
+  // y = W (silu(g) * u) with x = [g; u] of 2 * cols values (the gate/up
+  // GEMV's output): @gemv_int4_tc with the SwiGLU activation of the FFN
+  // computed while x is staged, so the decode needs no kernel for it.
+  // Same launch and limits as @gemv_int4_tc; x holds 2 * cols values. The
+  // activation's registers would spill under the cap of 80, so 2 blocks per
+  // SM (at 4096 rows all 256 blocks are resident either way).
+  gpu.func @gemv_int4_tc_silu(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                              %zeros: memref<?xi8>, %x: memref<?xf16>,
+                              %y: memref<?xf16>, %rows: index, %cols: index,
+                              %group: index, %has_zeros: i32)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                %cs: memref<128x2xf32, #gpu.address_space<workgroup>>,
+                %red: memref<8x16xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %cmax = arith.constant 16384 : index
+    %fits = arith.cmpi ule, %cols, %cmax : index
+    scf.if %fits {
+      %true = arith.constant true
+      func.call @gemv_tc_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %cs, %red, %true) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, memref<128x2xf32, #gpu.address_space<workgroup>>, memref<8x16xf32, #gpu.address_space<workgroup>>, i1) -> ()
     }
     gpu.return
   }
@@ -964,7 +1060,7 @@ gpu.module @quantforge_int4 {
   // grid (ceil(rows / 16), batch / tile). The tile is a constant of each
   // kernel, so the n-tile branches of @gemm_body fold away once inlined.
   // minctasm caps registers without spilling: n8 at 80 (3 blocks per SM),
-  // n16 and n32 at 128 (2 blocks); n64 needs ~234 and runs 1 block per SM.
+  // n16 at 128 (2 blocks); n32 (~172) and n64 (~248) run 1 block per SM.
   gpu.func @gemm_int4_n8(%qw: memref<?xi32>, %scales: memref<?xf16>,
                           %zeros: memref<?xi8>, %x: memref<?xf16>,
                           %y: memref<?xf16>, %rows: index, %cols: index,
@@ -978,7 +1074,7 @@ gpu.module @quantforge_int4 {
     %n0 = arith.muli %by, %tile : index
     %xoff = arith.muli %n0, %cols : index
     %yoff = arith.muli %n0, %rows : index
-    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff, %cols, %tile) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
     gpu.return
   }
 
@@ -995,7 +1091,7 @@ gpu.module @quantforge_int4 {
     %n0 = arith.muli %by, %tile : index
     %xoff = arith.muli %n0, %cols : index
     %yoff = arith.muli %n0, %rows : index
-    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff, %cols, %tile) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
     gpu.return
   }
 
@@ -1005,14 +1101,14 @@ gpu.module @quantforge_int4 {
                           %group: index, %has_zeros: i32)
       workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
       kernel attributes {known_block_size = array<i32: 256, 1, 1>,
-                         nvvm.minctasm = 2 : i32} {
+                         nvvm.minctasm = 1 : i32} {
     %tile = arith.constant 32 : index
     %ntiles = arith.constant 4 : index
     %by = gpu.block_id y
     %n0 = arith.muli %by, %tile : index
     %xoff = arith.muli %n0, %cols : index
     %yoff = arith.muli %n0, %rows : index
-    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff, %cols, %tile) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
     gpu.return
   }
 
@@ -1029,7 +1125,7 @@ gpu.module @quantforge_int4 {
     %n0 = arith.muli %by, %tile : index
     %xoff = arith.muli %n0, %cols : index
     %yoff = arith.muli %n0, %rows : index
-    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff, %cols, %tile) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index, index, index) -> ()
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
     gpu.return
   }
 
