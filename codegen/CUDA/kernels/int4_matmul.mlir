@@ -566,37 +566,35 @@ gpu.module @quantforge_int4 {
     %cpg = arith.divui %group, %c128 : index
     %gshift = math.cttz %cpg : index
     %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
-    // The weights, scales and zero bytes of a warp's next chunk are loaded
-    // before this chunk's math (software pipelining), so each lane keeps
-    // 2 x 16 bytes in flight while the tensor cores work and never waits on
-    // a load issued in the same iteration; past the end the last chunk is
-    // reloaded.
+    // The weights of a warp's next chunk are loaded before this chunk's
+    // math (software pipelining), so each lane keeps 2 x 16 bytes in flight
+    // while the tensor cores work; past the end the last chunk is reloaded.
+    // (Loading the scales and zero bytes a chunk ahead too, as
+    // @gemv_int4_tc does, measured no faster here and cost n32 its
+    // register cap: bench/gpu/NOTES.md, v7.)
     %lastc = arith.subi %nchunks, %c1 : index
     %c_first = arith.minui %warp, %lastc : index
     %va0 = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%ra, %c_first, %t)[%nvec]
     %vb0 = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%rb, %c_first, %t)[%nvec]
     %wa0 = vector.load %qw[%va0] {alignment = 16} : memref<?xi32>, vector<4xi32>
     %wb0 = vector.load %qw[%vb0] {alignment = 16} : memref<?xi32>, vector<4xi32>
-    %mf:2 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra, %rb, %c_first, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
-    %acc, %wlast_a, %wlast_b, %l0, %l1 = scf.for %c = %warp to %nchunks step %c8
-        iter_args(%a = %zacc, %wa = %wa0, %wb = %wb0, %s2 = %mf#0, %z2 = %mf#1)
-        -> (vector<8x4xf32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>) {
+    %acc, %wlast_a, %wlast_b = scf.for %c = %warp to %nchunks step %c8
+        iter_args(%a = %zacc, %wa = %wa0, %wb = %wb0) -> (vector<8x4xf32>, vector<4xi32>, vector<4xi32>) {
       %cn = arith.addi %c, %c8 : index
       %cnext = arith.minui %cn, %lastc : index
       %van = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%ra, %cnext, %t)[%nvec]
       %vbn = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%rb, %cnext, %t)[%nvec]
       %wan = vector.load %qw[%van] {alignment = 16} : memref<?xi32>, vector<4xi32>
       %wbn = vector.load %qw[%vbn] {alignment = 16} : memref<?xi32>, vector<4xi32>
-      %mn:2 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra, %rb, %cnext, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
       %gi = arith.shrui %c, %gshift : index
-      %sha = vector.extract %s2[0] : f16 from vector<2xf16>
-      %shb = vector.extract %s2[1] : f16 from vector<2xf16>
-      %zba = vector.extract %z2[0] : i8 from vector<2xi8>
-      %zbb = vector.extract %z2[1] : i8 from vector<2xi8>
+      %sia = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%ra, %gi)[%ngroups]
+      %sib = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%rb, %gi)[%ngroups]
+      %sha = memref.load %scales[%sia] : memref<?xf16>
+      %shb = memref.load %scales[%sib] : memref<?xf16>
       %sa = arith.extf %sha : f16 to f32
       %sb = arith.extf %shb : f16 to f32
-      %za = func.call @bias_of(%zba, %has_zeros, %gi) : (i8, i32, index) -> vector<8xf16>
-      %zb = func.call @bias_of(%zbb, %has_zeros, %gi) : (i8, i32, index) -> vector<8xf16>
+      %za = func.call @zero_bias(%zeros, %has_zeros, %ra, %gi, %zrow) : (memref<?xi8>, i32, index, index, index) -> vector<8xf16>
+      %zb = func.call @zero_bias(%zeros, %has_zeros, %rb, %gi, %zrow) : (memref<?xi8>, i32, index, index, index) -> vector<8xf16>
       %m:2 = func.call @chunk_pairs(%wa, %wb, %za, %zb) : (vector<4xi32>, vector<4xi32>, vector<8xf16>, vector<8xf16>) -> (vector<32xf16>, vector<32xf16>)
       %scale = vector.from_elements %sa, %sa, %sb, %sb : vector<4xf32>
       // The n-tiles past the batch are skipped (warp-uniform branches).
@@ -704,7 +702,7 @@ gpu.module @quantforge_int4 {
       } else {
         scf.yield %acc6 : vector<8x4xf32>
       }
-      scf.yield %acc7, %wan, %wbn, %mn#0, %mn#1 : vector<8x4xf32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>
+      scf.yield %acc7, %wan, %wbn : vector<8x4xf32>, vector<4xi32>, vector<4xi32>
     }
     %v0 = vector.extract %acc[0] : vector<4xf32> from vector<8x4xf32>
     vector.store %v0, %red[%warp, %c0_i, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
@@ -1060,7 +1058,7 @@ gpu.module @quantforge_int4 {
   // grid (ceil(rows / 16), batch / tile). The tile is a constant of each
   // kernel, so the n-tile branches of @gemm_body fold away once inlined.
   // minctasm caps registers without spilling: n8 at 80 (3 blocks per SM),
-  // n16 at 128 (2 blocks); n32 (~172) and n64 (~248) run 1 block per SM.
+  // n16 and n32 at 128 (2 blocks); n64 needs ~234 and runs 1 block per SM.
   gpu.func @gemm_int4_n8(%qw: memref<?xi32>, %scales: memref<?xf16>,
                           %zeros: memref<?xi8>, %x: memref<?xf16>,
                           %y: memref<?xf16>, %rows: index, %cols: index,
@@ -1101,7 +1099,7 @@ gpu.module @quantforge_int4 {
                           %group: index, %has_zeros: i32)
       workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
       kernel attributes {known_block_size = array<i32: 256, 1, 1>,
-                         nvvm.minctasm = 1 : i32} {
+                         nvvm.minctasm = 2 : i32} {
     %tile = arith.constant 32 : index
     %ntiles = arith.constant 4 : index
     %by = gpu.block_id y
