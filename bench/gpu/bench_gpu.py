@@ -15,7 +15,9 @@ One process measures, in this order:
      linear layers through our kernels; RMSNorm, RoPE + attention over an FP16
      KV cache, SiLU*up as three small Triton kernels; FP16 lm_head through
      cuBLAS), captured in one CUDA graph: tokens/s and % of the roofline
-     bytes-per-token / copy bandwidth.
+     bytes-per-token / copy bandwidth; once with each GEMV kernel, once with
+     the fastest checked one per weight shape, and once more with SiLU*up
+     fused into the down projection (gemv_int4_tc_silu).
 Prints a table last and writes <out>/gpu.json.
 
   python3 bench_gpu.py --cubin int4_matmul.sm_90.cubin --out DIR [--quick]
