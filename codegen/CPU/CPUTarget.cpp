@@ -56,8 +56,12 @@ std::unique_ptr<llvm::TargetMachine> createHostMachine(Location loc) {
   for (const auto &feature : llvm::sys::getHostCPUFeatures())
     features +=
         (feature.getValue() ? "+" : "-") + feature.getKey().str() + ",";
+  llvm::TargetOptions options;
+  // Constructors (a GPU executable's module loads) must run at dlopen: the
+  // objects are linked without crt files, so only .init_array is run.
+  options.UseInitArray = true;
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), features, llvm::TargetOptions(),
+      triple, llvm::sys::getHostCPUName(), features, options,
       llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
 }
 
