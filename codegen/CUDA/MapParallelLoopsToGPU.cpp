@@ -63,7 +63,7 @@ struct LLMMapParallelLoopsToGPUPass
     func::FuncOp func = getOperation();
     if (blockSize < 1 || blockSize > 1024) {
       func.emitError() << "block-size must be between 1 and 1024, got "
-                       << blockSize;
+                       << static_cast<int64_t>(blockSize);
       return signalPassFailure();
     }
     IRRewriter rewriter(&getContext());

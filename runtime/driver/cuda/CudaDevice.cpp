@@ -22,6 +22,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <utility>
 
 #include <dlfcn.h>
@@ -100,34 +101,42 @@ struct CudaApi {
   }
 };
 
-/// Opens the driver library once per process; the error is kept too.
-Result<const CudaApi *> loadApi() {
-  static CudaApi api;
-  static std::string error = [] {
-    const char *override = std::getenv("QF_LIBCUDA");
-    const char *path = override && *override ? override : "libcuda.so.1";
-    api.library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!api.library) {
-      const char *why = dlerror();
-      return std::string("cannot load the CUDA driver library ") + path +
-             " (" + (why ? why : "unknown error") +
-             "); this machine needs an NVIDIA GPU and its driver";
-    }
+/// Opens `path` and resolves the entry points.
+std::string openApi(CudaApi &api, const char *path) {
+  api.library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!api.library) {
+    const char *why = dlerror();
+    return std::string("cannot load the CUDA driver library ") + path + " (" +
+           (why ? why : "unknown error") +
+           "); this machine needs an NVIDIA GPU and its driver";
+  }
 #define QF_RESOLVE(name, ...)                                                  \
   api.name = reinterpret_cast<decltype(api.name)>(dlsym(api.library, #name));  \
   if (!api.name)                                                               \
-    return std::string("the CUDA driver library has no ") + #name +            \
-           " (driver too old?)";
-    QF_CUDA_FUNCTIONS(QF_RESOLVE)
+    return std::string("the CUDA driver library ") + path + " has no " +       \
+           #name + " (driver too old?)";
+  QF_CUDA_FUNCTIONS(QF_RESOLVE)
 #undef QF_RESOLVE
-    CUresult result = api.cuInit(0);
-    if (result != CUDA_SUCCESS)
-      return api.describe("cuInit", result);
-    return std::string();
-  }();
-  if (!error.empty())
-    return Status::error(error);
-  return &api;
+  CUresult result = api.cuInit(0);
+  if (result != CUDA_SUCCESS)
+    return api.describe("cuInit", result);
+  return std::string();
+}
+
+/// The driver library ($QF_LIBCUDA, else libcuda.so.1), opened once per
+/// process and path; a failure is kept too.
+Result<const CudaApi *> loadApi() {
+  const char *override = std::getenv("QF_LIBCUDA");
+  std::string path = override && *override ? override : "libcuda.so.1";
+  static std::mutex mutex;
+  static std::map<std::string, std::pair<CudaApi, std::string>> opened;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto [it, inserted] = opened.try_emplace(path);
+  if (inserted)
+    it->second.second = openApi(it->second.first, path.c_str());
+  if (!it->second.second.empty())
+    return Status::error(it->second.second);
+  return &it->second.first;
 }
 
 class CudaDevice;
