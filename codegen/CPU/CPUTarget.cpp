@@ -99,7 +99,7 @@ optimizedLLVMIR(ModuleOp module, llvm::TargetMachine &machine,
 /// Links the object into a shared object with lld. libc and libm symbols
 /// (malloc, expf, ...) stay undefined and bind to the runtime process.
 LogicalResult link(Location loc, llvm::StringRef object,
-                          llvm::StringRef shared) {
+                   llvm::StringRef shared) {
   auto lld = llvm::sys::findProgramByName("ld.lld", {QF_LLVM_TOOLS_DIR});
   if (!lld)
     return emitError(loc) << "ld.lld not found in " << QF_LLVM_TOOLS_DIR;

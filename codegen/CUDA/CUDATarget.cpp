@@ -49,8 +49,8 @@ class CUDATarget : public TargetBackend {
 public:
   llvm::StringRef name() const override { return "cuda"; }
 
-  std::unique_ptr<TargetBackend>
-  configure(const TargetOptions &options, std::string &error) const override {
+  std::unique_ptr<TargetBackend> configure(const TargetOptions &options,
+                                           std::string &error) const override {
     auto configured = std::make_unique<CUDATarget>(*this);
     if (!options.gpuArch.empty()) {
       if (!llvm::is_contained(kChips, options.gpuArch)) {

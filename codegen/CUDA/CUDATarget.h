@@ -1,4 +1,4 @@
-//===- CUDATarget.h - the NVIDIA GPU code generator --------------*- C++ -*-===//
+//===- CUDATarget.h - the NVIDIA GPU code generator -------------*- C++ -*-===//
 //
 // Part of QuantForge.
 //

@@ -1,4 +1,4 @@
-//===- Passes.h - passes of the CUDA code generator --------------*- C++ -*-===//
+//===- Passes.h - passes of the CUDA code generator -------------*- C++ -*-===//
 //
 // Part of QuantForge.
 //

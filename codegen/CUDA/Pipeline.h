@@ -1,4 +1,4 @@
-//===- Pipeline.h - the CUDA lowering pipeline -------------------*- C++ -*-===//
+//===- Pipeline.h - the CUDA lowering pipeline ------------------*- C++ -*-===//
 //
 // Part of QuantForge.
 //

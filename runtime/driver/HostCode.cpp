@@ -57,7 +57,7 @@ Status writeAll(int fd, const uint8_t *data, size_t size) {
 /// dlopen()s `size` bytes: from a memfd where the kernel has them, otherwise
 /// from a temporary file unlinked right after loading.
 Result<std::unique_ptr<SharedObject>> dlopenBytes(const uint8_t *data,
-                                                   size_t size) {
+                                                  size_t size) {
   std::string path;
   int fd = memfd_create("quantforge-executable", MFD_CLOEXEC);
   bool temporaryFile = fd < 0;
@@ -158,8 +158,7 @@ Status PackedArguments::pack(const std::vector<DispatchArg> &args) {
       *word++ = arg.value;
       continue;
     }
-    int64_t address =
-        int64_t(reinterpret_cast<uintptr_t>(arg.buffer->data()));
+    int64_t address = int64_t(reinterpret_cast<uintptr_t>(arg.buffer->data()));
     size_t rank = arg.shape.size();
     word[0] = address;
     word[1] = address;

@@ -1,4 +1,4 @@
-//===- HostCode.h - shared objects of host code and their ABI ----*- C++ -*-===//
+//===- HostCode.h - shared objects of host code and their ABI ---*- C++ -*-===//
 //
 // Part of QuantForge.
 //

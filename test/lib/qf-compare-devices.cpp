@@ -49,18 +49,18 @@ Error compare(const float *test, const float *ref, size_t count) {
     difference += d * d;
     norm += double(ref[i]) * double(ref[i]);
   }
-  error.relative = norm > 0 ? std::sqrt(difference / norm) : std::sqrt(difference);
+  error.relative =
+      norm > 0 ? std::sqrt(difference / norm) : std::sqrt(difference);
   return error;
 }
 
 /// The cache rows of positions [0, end) of every layer, K and V, head.
 Result<std::vector<float>> cacheRows(Session &session, int64_t end) {
   const KvCacheInfo &kv = session.artifact().kvCache();
-  std::vector<float> all(size_t(kv.layers * 2 * kv.kvHeads * kv.capacity *
-                                kv.headDim));
-  QF_RETURN_IF_ERROR(session.device().read(session.kvCacheBuffer(), 0,
-                                           all.data(),
-                                           all.size() * sizeof(float)));
+  std::vector<float> all(
+      size_t(kv.layers * 2 * kv.kvHeads * kv.capacity * kv.headDim));
+  QF_RETURN_IF_ERROR(session.device().read(
+      session.kvCacheBuffer(), 0, all.data(), all.size() * sizeof(float)));
   std::vector<float> rows;
   size_t block = size_t(kv.capacity * kv.headDim);
   for (size_t start = 0; start < all.size(); start += block)
@@ -158,7 +158,8 @@ int main(int argc, char **argv) {
       Result<LogitsView> d = (*test)->decode(next);
       if (!d)
         return fail(d.message());
-      check("decode", sequence, step, compare(d->data, expected.data(), expected.size()));
+      check("decode", sequence, step,
+            compare(d->data, expected.data(), expected.size()));
     }
     if (compareCache) {
       int64_t end = (*ref)->position();

@@ -71,20 +71,19 @@ struct CudaApi {
   X(cuMemFree_v2, CUresult (*)(CUdeviceptr))                                   \
   X(cuMemAllocAsync, CUresult (*)(CUdeviceptr *, size_t, CUstream))            \
   X(cuMemFreeAsync, CUresult (*)(CUdeviceptr, CUstream))                       \
-  X(cuMemsetD8Async, CUresult (*)(CUdeviceptr, unsigned char, size_t,          \
-                                  CUstream))                                   \
+  X(cuMemsetD8Async,                                                           \
+    CUresult (*)(CUdeviceptr, unsigned char, size_t, CUstream))                \
   X(cuMemcpyHtoDAsync_v2,                                                      \
     CUresult (*)(CUdeviceptr, const void *, size_t, CUstream))                 \
-  X(cuMemcpyDtoHAsync_v2,                                                      \
-    CUresult (*)(void *, CUdeviceptr, size_t, CUstream))                       \
+  X(cuMemcpyDtoHAsync_v2, CUresult (*)(void *, CUdeviceptr, size_t, CUstream)) \
   X(cuModuleLoadData, CUresult (*)(CUmodule *, const void *))                  \
   X(cuModuleLoadDataEx,                                                        \
     CUresult (*)(CUmodule *, const void *, unsigned, int *, void **))          \
   X(cuModuleUnload, CUresult (*)(CUmodule))                                    \
   X(cuModuleGetFunction, CUresult (*)(CUfunction *, CUmodule, const char *))   \
   X(cuLaunchKernel,                                                            \
-    CUresult (*)(CUfunction, unsigned, unsigned, unsigned, unsigned,           \
-                 unsigned, unsigned, unsigned, CUstream, void **, void **))
+    CUresult (*)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, \
+                 unsigned, unsigned, CUstream, void **, void **))
 #define QF_DECLARE(name, ...)                                                  \
   using name##_type = __VA_ARGS__;                                             \
   name##_type name = nullptr;
@@ -185,7 +184,8 @@ public:
 
 class CudaDevice : public Device {
 public:
-  CudaDevice(const CudaApi &api, int64_t ordinal) : api_(api), ordinal_(ordinal) {}
+  CudaDevice(const CudaApi &api, int64_t ordinal)
+      : api_(api), ordinal_(ordinal) {}
   ~CudaDevice() override {
     if (stream_) {
       api_.cuCtxSetCurrent(context_);
@@ -198,15 +198,18 @@ public:
 
   Status open() {
     int count = 0;
-    QF_RETURN_IF_ERROR(check("cuDeviceGetCount", api_.cuDeviceGetCount(&count)));
+    QF_RETURN_IF_ERROR(
+        check("cuDeviceGetCount", api_.cuDeviceGetCount(&count)));
     if (ordinal_ >= count)
       return Status::error("there are " + std::to_string(count) +
                            " CUDA devices");
     QF_RETURN_IF_ERROR(
         check("cuDeviceGet", api_.cuDeviceGet(&device_, int(ordinal_))));
-    QF_RETURN_IF_ERROR(check("cuDevicePrimaryCtxRetain",
-                             api_.cuDevicePrimaryCtxRetain(&context_, device_)));
-    QF_RETURN_IF_ERROR(check("cuCtxSetCurrent", api_.cuCtxSetCurrent(context_)));
+    QF_RETURN_IF_ERROR(
+        check("cuDevicePrimaryCtxRetain",
+              api_.cuDevicePrimaryCtxRetain(&context_, device_)));
+    QF_RETURN_IF_ERROR(
+        check("cuCtxSetCurrent", api_.cuCtxSetCurrent(context_)));
     QF_RETURN_IF_ERROR(check(
         "cuDeviceGetAttribute",
         api_.cuDeviceGetAttribute(
@@ -215,18 +218,19 @@ public:
         "cuDeviceGetAttribute",
         api_.cuDeviceGetAttribute(
             &minor_, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device_)));
-    QF_RETURN_IF_ERROR(check("cuStreamCreate",
-                             api_.cuStreamCreate(&stream_, CU_STREAM_NON_BLOCKING)));
+    QF_RETURN_IF_ERROR(
+        check("cuStreamCreate",
+              api_.cuStreamCreate(&stream_, CU_STREAM_NON_BLOCKING)));
     // Temporaries are freed and allocated again on every call: keep the
     // pool's memory instead of returning it to the system each time.
     CUmemoryPool pool = nullptr;
     uint64_t keepAll = UINT64_MAX;
     QF_RETURN_IF_ERROR(check("cuDeviceGetDefaultMemPool",
                              api_.cuDeviceGetDefaultMemPool(&pool, device_)));
-    QF_RETURN_IF_ERROR(check("cuMemPoolSetAttribute",
-                             api_.cuMemPoolSetAttribute(
-                                 pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD,
-                                 &keepAll)));
+    QF_RETURN_IF_ERROR(
+        check("cuMemPoolSetAttribute",
+              api_.cuMemPoolSetAttribute(
+                  pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &keepAll)));
     const char *poison = std::getenv("QF_CUDA_POISON");
     poison_ = poison && *poison && std::strcmp(poison, "0") != 0;
     return Status();
@@ -254,11 +258,12 @@ public:
     api_.cuCtxSetCurrent(context_);
     CUdeviceptr address = 0;
     if (bytes) {
-      QF_RETURN_IF_ERROR(check("cuMemAlloc", api_.cuMemAlloc_v2(&address, bytes)));
+      QF_RETURN_IF_ERROR(
+          check("cuMemAlloc", api_.cuMemAlloc_v2(&address, bytes)));
       // Zero-filled as the interface promises; poisoned for checks.
-      QF_RETURN_IF_ERROR(check("cuMemsetD8Async",
-                               api_.cuMemsetD8Async(address, poison_ ? 0xff : 0,
-                                                    bytes, stream_)));
+      QF_RETURN_IF_ERROR(check(
+          "cuMemsetD8Async",
+          api_.cuMemsetD8Async(address, poison_ ? 0xff : 0, bytes, stream_)));
     }
     return std::unique_ptr<Buffer>(new CudaBuffer(api_, address, bytes));
   }
@@ -291,9 +296,10 @@ public:
     if (!size)
       return Status();
     api_.cuCtxSetCurrent(context_);
-    QF_RETURN_IF_ERROR(check("cuMemcpyDtoHAsync",
-                             api_.cuMemcpyDtoHAsync_v2(
-                                 data, address(buffer) + offset, size, stream_)));
+    QF_RETURN_IF_ERROR(
+        check("cuMemcpyDtoHAsync",
+              api_.cuMemcpyDtoHAsync_v2(data, address(buffer) + offset, size,
+                                        stream_)));
     return synchronize();
   }
 
@@ -485,12 +491,12 @@ using qf::current;
 extern "C" {
 
 __attribute__((visibility("default"))) void *mgpuModuleLoad(void *data,
-                                                             size_t) {
+                                                            size_t) {
   return current ? current->loadModule(data, false, 0) : nullptr;
 }
 
 __attribute__((visibility("default"))) void *mgpuModuleLoadJIT(void *data,
-                                                                int optLevel) {
+                                                               int optLevel) {
   return current ? current->loadModule(data, true, optLevel) : nullptr;
 }
 
@@ -503,10 +509,9 @@ mgpuModuleGetFunction(void *module, const char *name) {
 }
 
 __attribute__((visibility("default"))) void
-mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
-                 intptr_t gridZ, intptr_t blockX, intptr_t blockY,
-                 intptr_t blockZ, int32_t sharedBytes, void *, void **params,
-                 void **, size_t) {
+mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
+                 intptr_t blockX, intptr_t blockY, intptr_t blockZ,
+                 int32_t sharedBytes, void *, void **params, void **, size_t) {
   if (current)
     current->launch(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
                     sharedBytes, params);
@@ -526,8 +531,7 @@ mgpuMemAlloc(uint64_t bytes, void *, bool hostShared) {
   return current ? current->streamAllocate(bytes) : nullptr;
 }
 
-__attribute__((visibility("default"))) void mgpuMemFree(void *address,
-                                                        void *) {
+__attribute__((visibility("default"))) void mgpuMemFree(void *address, void *) {
   if (current)
     current->streamFree(address);
 }

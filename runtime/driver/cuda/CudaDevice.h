@@ -1,4 +1,4 @@
-//===- CudaDevice.h - the NVIDIA GPU driver ----------------------*- C++ -*-===//
+//===- CudaDevice.h - the NVIDIA GPU driver ---------------------*- C++ -*-===//
 //
 // Part of QuantForge.
 //

@@ -50,10 +50,9 @@ TEST_F(CudaDeviceTest, FakeDriverCopiesAndTargets) {
   ASSERT_TRUE(device.ok()) << device.message();
   EXPECT_EQ((*device)->name(), "cuda:0");
   std::vector<std::string> targets = (*device)->targets();
-  for (const char *target : {"cuda-sm_90", "cuda-sm_90a", "cuda-ptx-sm_80",
-                             "cuda-ptx-sm_90"})
-    EXPECT_NE(std::find(targets.begin(), targets.end(), target),
-              targets.end())
+  for (const char *target :
+       {"cuda-sm_90", "cuda-sm_90a", "cuda-ptx-sm_80", "cuda-ptx-sm_90"})
+    EXPECT_NE(std::find(targets.begin(), targets.end(), target), targets.end())
         << target;
 
   Result<std::unique_ptr<Buffer>> buffer = (*device)->allocate(16);
@@ -88,8 +87,11 @@ TEST_F(CudaDeviceTest, RejectsNonElfExecutables) {
   Result<std::unique_ptr<Device>> device = createDevice("cuda:0");
   ASSERT_TRUE(device.ok()) << device.message();
   const uint8_t bytes[] = {'n', 'o', 't', ' ', 'e', 'l', 'f'};
-  ExecutableSource source{"executable 0", "elf-shared-object", bytes,
-                          sizeof(bytes), {"qf_prefill"}};
+  ExecutableSource source{"executable 0",
+                          "elf-shared-object",
+                          bytes,
+                          sizeof(bytes),
+                          {"qf_prefill"}};
   Result<std::unique_ptr<LoadedExecutable>> loaded =
       (*device)->loadExecutable(source);
   ASSERT_FALSE(loaded.ok());
