@@ -76,6 +76,11 @@ def LLMQuantizeGPTQ : Pass<"llm-quantize-gptq", "::mlir::ModuleOp"> {
     weight key a tensor `<key>.hessian` (F32 or F64, [in, in]), as the
     calibration step writes it (2/n * sum of x x^T over the calibration
     tokens). Output, packing and progress as in `llm-quantize-rtn`.
+
+    With `act-order`, columns are quantized in order of decreasing diag(H)
+    (ties in column order) and the weights are typed `act_order` with a
+    `g_idx` part naming each column's group; `llm-fold-act-order` then
+    removes the g_idx lookup from the matmul.
   }];
   let options = [
     Option<"bits", "bits", "unsigned", "4", "Bits per weight (2 to 8)">,
@@ -93,6 +98,9 @@ def LLMQuantizeGPTQ : Pass<"llm-quantize-gptq", "::mlir::ModuleOp"> {
            "Columns per lazy batch update">,
     Option<"staticGroups", "static-groups", "bool", "false",
            "Fit every group's scale before quantizing any column">,
+    Option<"actOrder", "act-order", "bool", "false",
+           "Quantize columns in decreasing diag(H) order (desc_act); the "
+           "weights get act_order and a g_idx part">,
     Option<"output", "output", "std::string", "",
            "Path of the parameter file to write (required)">,
     Option<"progress", "progress", "bool", "true",

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace quantforge;
@@ -28,6 +29,12 @@ namespace {
 /// as in the reference numbers and in GPTQ/AWQ practice.
 bool isDecoderWeight(StringRef key) {
   return key.starts_with("model.layers.") || key.starts_with("blk.");
+}
+
+std::vector<uint8_t> bytesOf(const std::vector<int32_t> &values) {
+  std::vector<uint8_t> bytes(values.size() * sizeof(int32_t));
+  std::memcpy(bytes.data(), values.data(), bytes.size());
+  return bytes;
 }
 
 double relativeError(const std::vector<float> &approx,
@@ -86,7 +93,7 @@ LogicalResult quantforge::quantizeLinears(ModuleOp module,
         type.getShape(), settings.bits, group, settings.symmetric,
         f16Scales ? cast<FloatType>(Float16Type::get(ctx))
                   : cast<FloatType>(Float32Type::get(ctx)),
-        llm::WeightPacking::canonical, /*actOrder=*/false);
+        llm::WeightPacking::canonical, settings.actOrder);
     if (!qtype)
       return failure();
     std::string key = weight.getKey().str();
@@ -113,6 +120,12 @@ LogicalResult quantforge::quantizeLinears(ModuleOp module,
           key + ".zeros", qf::io::DType::U8,
           {rows, qf::quant::packedRowBytes(groups, int(settings.bits))},
           packed->zeros);
+    if (status.ok() && settings.actOrder) {
+      if (int64_t(quantized->gIdx.size()) != cols)
+        return weight.emitOpError("act-order quantization gave no g_idx");
+      status = writer.addTensor(key + ".g_idx", qf::io::DType::I32, {cols},
+                                bytesOf(quantized->gIdx));
+    }
     if (!status.ok())
       return weight.emitOpError() << status.message();
 

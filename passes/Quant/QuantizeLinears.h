@@ -33,6 +33,8 @@ struct LinearQuantization {
   /// The parameter file to write.
   std::string output;
   bool progress = true;
+  /// The weights carry g_idx (GPTQ desc_act): typed act_order.
+  bool actOrder = false;
   /// Quantizes one [rows, cols] matrix (key names the weight).
   std::function<qf::Result<qf::quant::UnpackedWeight>(
       const std::string &key, const std::vector<float> &weights, int64_t rows,

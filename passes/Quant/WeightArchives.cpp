@@ -73,8 +73,8 @@ WeightArchives::readUnpacked(llm::WeightOp weight) {
   qf::Result<qf::quant::UnpackedWeight> unpacked =
       qf::Status::error("decoding '" +
                         llm::stringifyWeightPacking(type.getPacking()).str() +
-                        "' weights is not supported here; only the canonical "
-                        "and GPTQ layouts");
+                        "' weights is not supported here; only the canonical, "
+                        "GPTQ and AWQ layouts");
   switch (type.getPacking()) {
   case llm::WeightPacking::canonical: {
     qf::quant::CanonicalTensors t;
@@ -106,6 +106,17 @@ WeightArchives::readUnpacked(llm::WeightOp weight) {
     unpacked = qf::quant::unpackGPTQ(
         t, type.getRows(), type.getCols(), int(type.getBits()),
         type.getGroupSize(), type.getPacking() == llm::WeightPacking::gptq_v2);
+    break;
+  }
+  case llm::WeightPacking::awq_gemm: {
+    qf::quant::AWQTensors t;
+    t.qweight = part(".qweight", int32_t());
+    t.qzeros = part(".qzeros", int32_t());
+    t.scales = part(".scales", uint16_t());
+    if (!status.ok())
+      return status;
+    unpacked = qf::quant::unpackAWQ(t, type.getRows(), type.getCols(),
+                                    type.getGroupSize());
     break;
   }
   default:

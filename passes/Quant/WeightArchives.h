@@ -34,11 +34,11 @@ public:
   ~WeightArchives();
 
   /// The values of `weight` as a row-major float32 array; quantized weights
-  /// in the canonical or a GPTQ layout are decoded.
+  /// in the canonical, GPTQ or AWQ layouts are decoded.
   qf::Result<std::vector<float>> readFloats(llm::WeightOp weight);
 
-  /// A quantized weight (canonical or GPTQ v1/v2 packing, with g_idx when
-  /// act-order) with one integer per element.
+  /// A quantized weight (canonical, GPTQ v1/v2 or AWQ GEMM packing, with
+  /// g_idx when act-order) with one integer per element.
   qf::Result<qf::quant::UnpackedWeight> readUnpacked(llm::WeightOp weight);
 
 private:
