@@ -120,9 +120,6 @@ struct LLMFoldActOrderPass
       return success();
     if (failed(checkStructure(linears)))
       return failure();
-    if (output.empty())
-      return module.emitError("llm-fold-act-order: the module has act-order "
-                              "weights; it needs output=<parameter file>");
 
     WeightArchives archives(module);
     // Column permutations first: the placement compares them.
@@ -144,6 +141,9 @@ struct LLMFoldActOrderPass
     }
     for (llm::LinearOp linear : linears)
       columns[linear] = edits[linear.getWeight().getDefiningOp()].columns;
+    if (output.empty())
+      return module.emitError("llm-fold-act-order: the module has act-order "
+                              "weights; it needs output=<parameter file>");
 
     // Group the linears that need a permuted input by that input.
     llvm::MapVector<Value, SmallVector<llm::LinearOp>> byInput;
