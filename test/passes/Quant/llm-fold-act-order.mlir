@@ -14,6 +14,8 @@
 // RUN: quant-opt %t/t.gptq.mlir --llm-fold-act-order="output=%t/t.folded.safetensors" -o %t/t.folded.mlir 2>%t/t.progress
 // RUN: FileCheck %s --check-prefix=FOLDED < %t/t.folded.mlir
 // RUN: FileCheck %s --check-prefix=PROGRESS < %t/t.progress
+// RUN: quant-opt %t/t.gptq.mlir --llm-fold-act-order="output=%t/t.quiet.safetensors progress=false" -o %t/t.quiet.mlir 2>%t/t.quiet.log
+// RUN: count 0 < %t/t.quiet.log
 // RUN: qf-dequantize-weights %t/t.gptq.mlir %t/t.gptq.deq.safetensors
 // RUN: qf-dequantize-weights %t/t.folded.mlir %t/t.folded.deq.safetensors
 // RUN: %python %S/check_fold.py weights %t/t.gptq.deq.safetensors %t/t.folded.deq.safetensors %t/t.gptq.safetensors %t/t.folded.safetensors | FileCheck %s --check-prefix=WEIGHTS
