@@ -130,13 +130,14 @@ struct LLMFoldActOrderPass
       auto unpacked = archives.readUnpacked(weight);
       if (!unpacked.ok())
         return weight.emitOpError() << unpacked.message();
+      auto sorted = qf::quant::sortColumnsByGroup(*unpacked);
+      if (!sorted.ok())
+        return weight.emitOpError("cannot fold act-order: ")
+               << sorted.message();
       WeightEdit edit;
       edit.op = weight;
-      auto folded = qf::quant::foldActOrder(*unpacked, edit.columns);
-      if (!folded.ok())
-        return weight.emitOpError("cannot fold act-order: ")
-               << folded.message();
-      edit.quantized = folded.take();
+      edit.quantized = std::move(sorted->weight);
+      edit.columns = std::move(sorted->perm);
       edits[weight] = std::move(edit);
     }
     for (llm::LinearOp linear : linears)

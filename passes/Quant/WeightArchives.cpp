@@ -23,7 +23,7 @@ WeightArchives::WeightArchives(mlir::ModuleOp module) {
 WeightArchives::~WeightArchives() = default;
 
 qf::Result<std::vector<float>> WeightArchives::readFloats(llm::WeightOp weight) {
-  if (isa<llm::QWeightType>(weight.getType())) {
+  if (mlir::isa<llm::QWeightType>(weight.getType())) {
     auto unpacked = readUnpacked(weight);
     if (!unpacked.ok())
       return unpacked.status();
@@ -53,7 +53,7 @@ qf::Result<std::vector<T>> WeightArchives::readRaw(const std::string &symbol,
 
 qf::Result<qf::quant::UnpackedWeight>
 WeightArchives::readUnpacked(llm::WeightOp weight) {
-  auto type = dyn_cast<llm::QWeightType>(weight.getType());
+  auto type = mlir::dyn_cast<llm::QWeightType>(weight.getType());
   if (!type)
     return qf::Status::error("not a quantized weight");
   std::string symbol = weight.getArchive().str(), key = weight.getKey().str();

@@ -45,54 +45,7 @@ UnpackedWeight scatteredWeight(int64_t rows, int64_t cols, int64_t group,
   return w;
 }
 
-std::vector<int32_t> inverse(const std::vector<int32_t> &perm) {
-  std::vector<int32_t> inv(perm.size());
-  for (size_t i = 0; i < perm.size(); ++i)
-    inv[perm[i]] = int32_t(i);
-  return inv;
-}
-
-TEST(ActOrder, GroupOrderIsAStableSortOfGIdx) {
-  EXPECT_EQ(groupOrder({1, 0, 1, 0, 2, 2}),
-            (std::vector<int32_t>{1, 3, 0, 2, 4, 5}));
-  EXPECT_TRUE(isIdentity(groupOrder({0, 0, 1, 1})));
-  EXPECT_FALSE(isIdentity({1, 0}));
-}
-
-TEST(ActOrder, FoldRoundTripsExactly) {
-  const int64_t rows = 8, cols = 96, group = 32;
-  UnpackedWeight w = scatteredWeight(rows, cols, group, 1);
-  std::vector<int32_t> perm;
-  Result<UnpackedWeight> folded = foldActOrder(w, perm);
-  ASSERT_TRUE(folded.ok()) << folded.message();
-  EXPECT_TRUE(folded->gIdx.empty());
-  EXPECT_FALSE(isIdentity(perm));
-  // Groups are contiguous: column j is in group j / group.
-  for (int64_t j = 0; j < cols; ++j)
-    EXPECT_EQ(w.gIdx[perm[j]], j / group);
-  // dequantize(folded)[:, inverse(perm)] == dequantize(original), bit for bit.
-  std::vector<float> original = w.dequantize(), got = folded->dequantize();
-  std::vector<int32_t> inv = inverse(perm);
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < cols; ++c)
-      ASSERT_EQ(got[r * cols + inv[c]], original[r * cols + c])
-          << "row " << r << " column " << c;
-  // And the layer: x W^T == x[perm] W_folded^T (in double, different order
-  // of summation only).
-  std::vector<float> x = randomNormal(cols, 7);
-  std::vector<float> xp = permuteVector(x, perm);
-  for (int64_t r = 0; r < rows; ++r) {
-    double y = 0, yp = 0, norm = 0;
-    for (int64_t c = 0; c < cols; ++c) {
-      y += double(x[c]) * original[r * cols + c];
-      yp += double(xp[c]) * got[r * cols + c];
-      norm += std::abs(double(x[c]) * original[r * cols + c]);
-    }
-    EXPECT_NEAR(y, yp, 1e-12 * norm);
-  }
-}
-
-TEST(ActOrder, GPTQActOrderOutputFolds) {
+TEST(ActOrderFold, GPTQActOrderOutputFolds) {
   const int64_t rows = 16, cols = 64, group = 16;
   std::vector<float> w = randomNormal(rows * cols, 3);
   std::vector<float> x = randomNormal(128 * cols, 4);
@@ -107,37 +60,25 @@ TEST(ActOrder, GPTQActOrderOutputFolds) {
   options.actOrder = true;
   Result<UnpackedWeight> q = quantizeGPTQ(w.data(), rows, cols, h.data(), options);
   ASSERT_TRUE(q.ok()) << q.message();
-  std::vector<int32_t> perm;
-  Result<UnpackedWeight> folded = foldActOrder(*q, perm);
-  ASSERT_TRUE(folded.ok()) << folded.message();
-  std::vector<float> original = q->dequantize(), got = folded->dequantize();
+  auto sorted = sortColumnsByGroup(*q);
+  ASSERT_TRUE(sorted.ok()) << sorted.message();
+  std::vector<float> original = q->dequantize(), got = sorted->weight.dequantize();
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t j = 0; j < cols; ++j)
-      ASSERT_EQ(got[r * cols + j], original[r * cols + perm[j]]);
+      ASSERT_EQ(got[r * cols + j], original[r * cols + sorted->perm[j]]);
+  EXPECT_FALSE(isIdentity(sorted->perm));
 
-  // Static groups keep column groups: the fold is the identity.
+  // Static groups keep column groups: nothing to fold.
   options.staticGroups = true;
   q = quantizeGPTQ(w.data(), rows, cols, h.data(), options);
   ASSERT_TRUE(q.ok()) << q.message();
-  folded = foldActOrder(*q, perm);
-  ASSERT_TRUE(folded.ok()) << folded.message();
-  EXPECT_TRUE(isIdentity(perm));
-  EXPECT_EQ(folded->dequantize(), q->dequantize());
+  sorted = sortColumnsByGroup(*q);
+  ASSERT_TRUE(sorted.ok()) << sorted.message();
+  EXPECT_TRUE(isIdentity(sorted->perm));
+  EXPECT_EQ(sorted->weight.dequantize(), q->dequantize());
 }
 
-TEST(ActOrder, UnequalGroupsDoNotFold) {
-  UnpackedWeight w = scatteredWeight(2, 64, 32, 5);
-  std::fill(w.gIdx.begin(), w.gIdx.begin() + 40, 0); // group 0: > 32 columns
-  std::vector<int32_t> perm;
-  Result<UnpackedWeight> folded = foldActOrder(w, perm);
-  ASSERT_FALSE(folded.ok());
-  EXPECT_NE(folded.message().find("exactly 32 columns"), std::string::npos)
-      << folded.message();
-  w.gIdx.clear();
-  EXPECT_FALSE(foldActOrder(w, perm).ok());
-}
-
-TEST(ActOrder, PermutedRowsPermuteTheOutput) {
+TEST(ActOrderFold, PermutedRowsPermuteTheOutput) {
   const int64_t rows = 12, cols = 64;
   UnpackedWeight w = scatteredWeight(rows, cols, 32, 9);
   std::vector<int32_t> perm(rows);
@@ -149,12 +90,15 @@ TEST(ActOrder, PermutedRowsPermuteTheOutput) {
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t c = 0; c < cols; ++c)
       ASSERT_EQ(got[i * cols + c], original[perm[i] * cols + c]);
+  EXPECT_EQ(permuteVector({1.f, 2.f, 3.f}, {2, 0, 1}),
+            (std::vector<float>{3.f, 1.f, 2.f}));
+  EXPECT_TRUE(isIdentity({0, 1, 2}));
   EXPECT_FALSE(permuteRows(w, {0, 1}).ok());
   perm[0] = int32_t(rows);
   EXPECT_FALSE(permuteRows(w, perm).ok());
 }
 
-TEST(ActOrder, CanonicalLayoutKeepsGIdx) {
+TEST(ActOrderFold, CanonicalLayoutKeepsGIdx) {
   UnpackedWeight w = scatteredWeight(4, 64, 16, 11);
   Result<CanonicalTensors> packed = packCanonical(w, false, false);
   ASSERT_TRUE(packed.ok()) << packed.message();
