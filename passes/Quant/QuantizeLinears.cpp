@@ -125,8 +125,11 @@ LogicalResult quantforge::quantizeLinears(ModuleOp module,
     auto quantized = settings.quantize(key, *values, rows, cols, group);
     if (!quantized.ok())
       return weight.emitOpError() << quantized.message();
-    if (settings.actOrder && int64_t(quantized->gIdx.size()) != cols)
-      return weight.emitOpError("act-order quantization gave no g_idx");
+    // The type says whether a g_idx part exists; the quantizer must agree.
+    if (settings.actOrder != !quantized->gIdx.empty())
+      return weight.emitOpError(settings.actOrder
+                                    ? "act-order quantization gave no g_idx"
+                                    : "quantization gave an unexpected g_idx");
     qf::Status status = addCanonicalWeight(writer, key, *quantized,
                                            settings.symmetric, f16Scales);
     if (!status.ok())
