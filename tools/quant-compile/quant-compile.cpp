@@ -104,6 +104,15 @@ cl::opt<double> gptqDamp("damp", cl::desc("GPTQ damping (fraction of mean diag H
 cl::opt<bool> gptqStaticGroups("static-groups",
                                cl::desc("GPTQ: fit all group scales up front"),
                                cl::init(false));
+cl::opt<bool> gptqActOrder("act-order",
+                           cl::desc("GPTQ: quantize columns in decreasing "
+                                    "diag(H) order (desc_act)"),
+                           cl::init(false));
+cl::opt<bool> foldActOrder(
+    "fold-act-order",
+    cl::desc("Fold act-order permutations at compile time so that no g_idx "
+             "lookup is left in the matmuls (llm-fold-act-order)"),
+    cl::init(true));
 cl::opt<unsigned> quantBits("bits", cl::desc("Bits per quantized weight"),
                             cl::init(4));
 cl::opt<int64_t> quantGroupSize(
@@ -199,12 +208,38 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     llvm::errs() << "quant-compile: cannot create a temporary file\n";
     return failure();
   }
+  // Act-order weights, imported or from GPTQ, are repacked by the fold.
+  llvm::SmallString<128> importedFold, gptqFold;
+  auto removeFolds = llvm::make_scope_exit([&] {
+    for (auto *path : {&importedFold, &gptqFold})
+      if (!path->empty())
+        llvm::sys::fs::remove(*path);
+  });
+  if (foldActOrder &&
+      (llvm::sys::fs::createTemporaryFile("qf-actorder", "safetensors",
+                                          importedFold) ||
+       llvm::sys::fs::createTemporaryFile("qf-actorder", "safetensors",
+                                          gptqFold))) {
+    llvm::errs() << "quant-compile: cannot create a temporary file\n";
+    return failure();
+  }
+  if (gptqActOrder && quantMethod != QuantMethod::GPTQ) {
+    llvm::errs() << "quant-compile: --act-order needs --quant=gptq\n";
+    return failure();
+  }
   bool calibrate = quantMethod == QuantMethod::GPTQ || emit == Phase::Statistics;
   if (calibrate && calibText.empty()) {
     llvm::errs() << "quant-compile: calibration needs --calib <text file>\n";
     return failure();
   }
   if (failed(runPipeline(*module, [&](OpPassManager &pm) {
+        if (graphPipeline.getNumOccurrences() == 0) {
+          LLMOptimizePipelineOptions optimize;
+          optimize.foldActOrder = foldActOrder;
+          optimize.actOrderOutput = importedFold.str().str();
+          buildLLMOptimizePipeline(pm, optimize);
+          return success();
+        }
         // The text names its anchor (builtin.module); parse it as a whole
         // pipeline rather than nesting it under this one's.
         FailureOr<OpPassManager> parsed =
@@ -241,8 +276,14 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
           gptq.statistics = statistics.str().str();
           gptq.dampPercent = gptqDamp;
           gptq.staticGroups = gptqStaticGroups;
+          gptq.actOrder = gptqActOrder;
           gptq.output = quantizedParams.str().str();
           pm.addPass(createLLMQuantizeGPTQ(gptq));
+          if (gptqActOrder && foldActOrder) {
+            LLMFoldActOrderOptions fold;
+            fold.output = gptqFold.str().str();
+            pm.addPass(createLLMFoldActOrder(fold));
+          }
         }
         if (quantMethod == QuantMethod::RTN) {
           LLMQuantizeRTNOptions rtn;
