@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CPU/CPUTarget.h"
+#include "codegen/CUDA/CUDATarget.h"
 #include "codegen/Calibration/Calibration.h"
 #include "codegen/Target/ArtifactBuilder.h"
 #include "codegen/Target/TargetBackend.h"
@@ -53,8 +54,13 @@ cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                cl::desc("<Hugging Face directory or .gguf file>"));
 cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                 cl::value_desc("file"), cl::init("-"));
-cl::opt<std::string> targetName("target", cl::desc("Code generator (cpu)"),
+cl::opt<std::string> targetName("target",
+                                cl::desc("Code generator (cpu, cuda)"),
                                 cl::init("cpu"));
+cl::opt<std::string> gpuArch("gpu-arch",
+                             cl::desc("GPU architecture (cuda: sm_80, sm_90)"));
+cl::opt<std::string> gpuFormat("gpu-format",
+                               cl::desc("GPU code (cuda: cubin, ptx)"));
 cl::opt<std::string>
     graphPipeline("pipeline",
                   cl::desc("Graph pipeline run after import, in "
@@ -162,6 +168,16 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
       llvm::errs() << " " << name;
     llvm::errs() << ")\n";
     return failure();
+  }
+  std::unique_ptr<codegen::TargetBackend> configured;
+  if (!gpuArch.empty() || !gpuFormat.empty()) {
+    std::string error;
+    configured = target->configure({gpuArch, gpuFormat}, error);
+    if (!configured) {
+      llvm::errs() << "quant-compile: " << error << "\n";
+      return failure();
+    }
+    target = configured.get();
   }
   llm::ModelBuildOptions options;
   options.maxSeq = maxSeq;
@@ -336,6 +352,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   quantforge::registerAllPasses();
   codegen::registerCPUTarget();
+  codegen::registerCUDATarget();
   registerPassManagerCLOptions();
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "QuantForge compiler\n");
