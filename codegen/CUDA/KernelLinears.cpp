@@ -334,9 +334,11 @@ struct LLMLaunchKernelLinearsPass
       if (xType.getDimSize(0) != 1)
         return success(); // A static batch keeps the generic code.
       // One token: only the GEMV; the generic code goes.
-      for (Operation &op :
-           llvm::make_early_inc_range(llvm::reverse(body.without_terminator())))
-        op.erase();
+      SmallVector<Operation *> generic = llvm::map_to_vector(
+          body.without_terminator(), [](Operation &op) { return &op; });
+      for (Operation *op : llvm::reverse(generic))
+        op->erase();
+      b.setInsertionPoint(body.getTerminator());
       launch.gemv(splitKCols);
       return success();
     }
