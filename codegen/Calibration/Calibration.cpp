@@ -87,7 +87,9 @@ LogicalResult codegen::calibrateHessians(ModuleOp original,
   {
     PassManager pm(module->getContext());
     buildLLMBindPipeline(pm);
-    pm.addPass(createLLMInstrumentHessians());
+    LLMInstrumentLinearInputsOptions observe;
+    observe.absMean = options.absMean;
+    pm.addPass(createLLMInstrumentLinearInputs(observe));
     if (failed(pm.run(*module)))
       return failure();
   }
@@ -104,6 +106,7 @@ LogicalResult codegen::calibrateHessians(ModuleOp original,
     std::string archive, key;
     std::vector<std::string> keys;
     RankedTensorType type;
+    std::string statistic; ///< "hessian" or "abs-mean"
   };
   std::vector<Argument> arguments;
   for (unsigned i = 3; i < prefill.getNumArguments(); ++i) {
@@ -117,10 +120,11 @@ LogicalResult codegen::calibrateHessians(ModuleOp original,
       arguments.push_back(
           {Argument::Parameter,
            binding.getAs<FlatSymbolRefAttr>("archive").getValue().str(),
-           binding.getAs<StringAttr>("key").str(), {}, type});
+           binding.getAs<StringAttr>("key").str(), {}, type, ""});
     } else {
       auto stat = prefill.getArgAttrOfType<DictionaryAttr>(i, "llm.statistic");
-      Argument argument{Argument::Statistic, "", "", {}, type};
+      Argument argument{Argument::Statistic, "", "", {}, type,
+                        stat.getAs<StringAttr>("kind").str()};
       for (Attribute key : stat.getAs<ArrayAttr>("keys"))
         argument.keys.push_back(cast<StringAttr>(key).str());
       arguments.push_back(argument);
@@ -181,7 +185,7 @@ LogicalResult codegen::calibrateHessians(ModuleOp original,
                                argument.type.getShape().end());
     uint64_t element = elementBytes(argument.type.getElementType());
     if (argument.kind == Argument::Statistic) {
-      qf::Buffer *buffer = allocate(uint64_t(shape[0] * shape[1]) * 4);
+      qf::Buffer *buffer = allocate(uint64_t(argument.type.getNumElements()) * 4);
       statistics.push_back({buffer, &argument});
       args.push_back(qf::DispatchArg::array(buffer, shape, 4));
       continue;
@@ -247,21 +251,26 @@ LogicalResult codegen::calibrateHessians(ModuleOp original,
   if (options.progress)
     llvm::errs() << "\n";
 
-  // The reference averages per sequence: H = 2/samples * sum of x x^T.
   qf::io::SafetensorsWriter writer;
-  float factor = 2.0f / float(options.samples);
   for (auto [buffer, argument] : statistics) {
-    int64_t cols = argument->type.getDimSize(0);
-    std::vector<uint8_t> bytes(uint64_t(cols * cols) * 4);
+    // The GPTQ reference averages per sequence: H = 2/samples * sum of
+    // x x^T; mean |x| is per token.
+    bool hessian = argument->statistic == "hessian";
+    float factor = hessian ? 2.0f / float(options.samples)
+                           : 1.0f / float(options.samples * options.seqLen);
+    int64_t count = argument->type.getNumElements();
+    std::vector<uint8_t> bytes(uint64_t(count) * 4);
     const float *sums = static_cast<const float *>(buffer->data());
-    for (int64_t i = 0; i < cols * cols; ++i) {
+    for (int64_t i = 0; i < count; ++i) {
       float value = sums[i] * factor;
       std::memcpy(&bytes[i * 4], &value, 4);
     }
+    std::vector<int64_t> shape(argument->type.getShape().begin(),
+                               argument->type.getShape().end());
     for (const std::string &key : argument->keys)
-      if (qf::Status status = writer.addTensor(key + ".hessian",
-                                               qf::io::DType::F32,
-                                               {cols, cols}, bytes);
+      if (qf::Status status =
+              writer.addTensor(key + (hessian ? ".hessian" : ".absmean"),
+                               qf::io::DType::F32, shape, bytes);
           !status.ok())
         return emitError(loc) << status.message();
   }

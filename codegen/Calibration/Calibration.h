@@ -5,9 +5,10 @@
 //===----------------------------------------------------------------------===//
 //
 // Calibration runs our own compiled code: the model, instrumented by
-// llm-instrument-hessians, is compiled for the host CPU and executed through
-// the runtime's CPU driver on windows of the user's text; the statistics
-// buffers it fills are written to a file the quantization passes read.
+// llm-instrument-linear-inputs, is compiled for the host CPU and executed
+// through the runtime's CPU driver on windows of the user's text; the
+// statistics buffers it fills are written to a file the quantization passes
+// read.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,11 +32,15 @@ struct CalibrationOptions {
   int64_t seqLen = 512;
   uint64_t seed = 0;
   bool progress = true;
+  /// Also record mean |x| per input channel (AWQ's scales).
+  bool absMean = false;
 };
 
 /// Writes, for every decoder linear of `module` (an llm module before
 /// binding; it is not modified), `<weight key>.hessian` = 2/samples * sum of
-/// x x^T over the calibration tokens (F32, [in, in]) to `statisticsPath`.
+/// x x^T over the calibration tokens (F32, [in, in]) and, with
+/// `options.absMean`, `<weight key>.absmean` = mean |x| per input channel
+/// (F32, [in]) to `statisticsPath`.
 mlir::LogicalResult calibrateHessians(mlir::ModuleOp module,
                                       const CalibrationOptions &options,
                                       const std::string &statisticsPath);

@@ -43,18 +43,44 @@ def LLMQuantizeRTN : Pass<"llm-quantize-rtn", "::mlir::ModuleOp"> {
   let dependentDialects = ["::quantforge::llm::LLMDialect"];
 }
 
-def LLMInstrumentHessians : Pass<"llm-instrument-hessians", "::mlir::ModuleOp"> {
-  let summary = "Accumulate the Hessian of every linear layer's input";
+def LLMInstrumentLinearInputs
+    : Pass<"llm-instrument-linear-inputs", "::mlir::ModuleOp"> {
+  let summary = "Accumulate statistics of every linear layer's input";
   let description = [{
     The observer half of calibration. Runs on a bound module (after
     `llm-bind-parameters`); in the prefill entry point, for every distinct
-    input `x` ([tokens, in]) of the decoder's linear layers, adds an argument
-    `h` ([in, in] f32, tagged `llm.statistic = {keys = [...], kind =
-    "hessian"}` with the weights that read `x`) and accumulates
-    `h += x^T x` into it, returning it like the KV cache so that the
-    compiled code updates the caller's buffer in place. Running the
-    instrumented executable over calibration text then leaves the sum of
-    `x x^T` over all tokens in each buffer.
+    input `x` ([tokens, in]) of the decoder's linear layers and every
+    statistic asked for, adds an argument tagged `llm.statistic = {keys =
+    [...], kind = ...}` with the weights that read `x`, accumulates into it
+    and returns it like the KV cache, so that the compiled code updates the
+    caller's buffer in place:
+    - `hessian`: `h += x^T x` ([in, in] f32, GPTQ and AWQ);
+    - `abs-mean`: `a += sum over tokens of |x|` ([in] f32, AWQ's scales;
+      the caller divides by the number of tokens it ran).
+    Running the instrumented executable over calibration text leaves the
+    sums over all tokens in the buffers.
+
+    Example:
+    ```
+    quant-opt bound.mlir --llm-instrument-linear-inputs="hessian=true abs-mean=true"
+    ```
+  }];
+  let options = [
+    Option<"hessian", "hessian", "bool", "true",
+           "Accumulate x^T x per input">,
+    Option<"absMean", "abs-mean", "bool", "false",
+           "Accumulate |x| per input channel">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
+def LLMInstrumentHessians : Pass<"llm-instrument-hessians", "::mlir::ModuleOp"> {
+  let summary = "Accumulate the Hessian of every linear layer's input";
+  let description = [{
+    `llm-instrument-linear-inputs` with only the `hessian` statistic (its
+    earlier name, kept for pipelines that use it).
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::arith::ArithDialect"];
@@ -105,6 +131,65 @@ def LLMQuantizeGPTQ : Pass<"llm-quantize-gptq", "::mlir::ModuleOp"> {
            "Path of the parameter file to write (required)">,
     Option<"progress", "progress", "bool", "true",
            "Report each layer on stderr as it is quantized">,
+  ];
+  let dependentDialects = ["::quantforge::llm::LLMDialect"];
+}
+
+def LLMQuantizeAWQ : Pass<"llm-quantize-awq", "::mlir::ModuleOp"> {
+  let summary = "AWQ weight quantization of the linear layers";
+  let description = [{
+    Activation-aware weight quantization (Lin et al. 2023, as llm-awq and
+    AutoAWQ): the linears that read one input (q/k/v after the input
+    RMSNorm, gate/up after the post-attention RMSNorm, down after swiglu's
+    `up`, o after attention's values when every query head has its own KV
+    head) get per input channel scales s = mean|x|^alpha / sqrt(max * min),
+    alpha searched over `grid` points for the least output error of the
+    group. The scales are folded exactly: the weights' columns are
+    multiplied by s and the producer (the RMSNorm weight, or the rows of
+    `up_proj` / `v_proj`) divided by s; inputs with no such producer keep
+    s = 1. Then each linear's groups are clipped to the max |w| (shrunk by
+    up to `max-shrink` on a `clip-grid`) of least error, q/k excepted, and
+    quantized with round-to-nearest into the canonical layout.
+
+    Every error is the exact output error over the calibration tokens,
+    trace((W - W') H (W - W')^T) with H = sum of x x^T, for the scaled
+    weights with the Hessian of the scaled input diag(1/s) H diag(1/s).
+    `statistics` is the calibration file: `<key>.hessian` ([in, in]) and
+    `<key>.absmean` ([in], mean |x|) for every weight. The rescaled RMSNorm
+    weights are written as F32 to `output` beside the packed weights, and
+    the module reads them from there. `report` writes a JSON object with
+    one entry per linear (alpha, clip, errors of RTN and AWQ, seconds).
+
+    Example:
+    ```
+    quant-opt model.mlir --llm-quantize-awq="bits=4 group-size=128 statistics=stats.safetensors output=model.awq.safetensors report=awq.json"
+    ```
+  }];
+  let options = [
+    Option<"bits", "bits", "unsigned", "4", "Bits per weight (2 to 8)">,
+    Option<"groupSize", "group-size", "int64_t", "128",
+           "Columns per scale; 0 for one group per output channel">,
+    Option<"symmetric", "symmetric", "bool", "false",
+           "Symmetric around zero (no zero points)">,
+    Option<"scaleType", "scale-type", "std::string", "\"f32\"",
+           "Element type of the scales: f32 or f16">,
+    Option<"statistics", "statistics", "std::string", "",
+           "Safetensors file with <key>.hessian and <key>.absmean for every "
+           "weight (required)">,
+    Option<"grid", "grid", "int64_t", "20",
+           "Scale search grid: alpha = i / grid, i < grid">,
+    Option<"clip", "clip", "bool", "true",
+           "Search each group's clipping after the scales">,
+    Option<"clipGrid", "clip-grid", "int64_t", "20",
+           "Clip search grid: shrink = 1 - i / clip-grid">,
+    Option<"maxShrink", "max-shrink", "double", "0.5",
+           "Clipping keeps at least 1 - max-shrink of a group's max |w|">,
+    Option<"output", "output", "std::string", "",
+           "Path of the parameter file to write (required)">,
+    Option<"progress", "progress", "bool", "true",
+           "Report each layer on stderr as it is quantized">,
+    Option<"report", "report", "std::string", "",
+           "Path of a JSON report of every linear (none if empty)">,
   ];
   let dependentDialects = ["::quantforge::llm::LLMDialect"];
 }

@@ -7,10 +7,8 @@
 #include "passes/Quant/Passes.h"
 
 #include "passes/Quant/QuantizeLinears.h"
-#include "runtime/io/Safetensors.h"
+#include "passes/Quant/Statistics.h"
 #include "runtime/quant/GPTQ.h"
-
-#include <cstring>
 
 namespace quantforge {
 #define GEN_PASS_DEF_LLMQUANTIZEGPTQ
@@ -21,33 +19,6 @@ using namespace mlir;
 using namespace quantforge;
 
 namespace {
-
-/// `<key>.hessian` of the statistics file, widened to double.
-qf::Result<std::vector<double>> readHessian(const qf::io::SafetensorsFile &file,
-                                            const std::string &key,
-                                            int64_t cols) {
-  std::string name = key + ".hessian";
-  const qf::io::TensorInfo *info = file.find(name);
-  if (!info)
-    return qf::Status::error(file.name() + ": no tensor '" + name + "'");
-  if (info->shape != std::vector<int64_t>{cols, cols} ||
-      (info->dtype != qf::io::DType::F32 && info->dtype != qf::io::DType::F64))
-    return qf::Status::error(file.name() + ": tensor '" + name + "' must be "
-                             "F32 or F64 of shape [" + std::to_string(cols) +
-                             ", " + std::to_string(cols) + "]");
-  qf::io::ByteSpan bytes = file.bytes(*info);
-  std::vector<double> h(cols * cols);
-  if (info->dtype == qf::io::DType::F64) {
-    std::memcpy(h.data(), bytes.data, bytes.size);
-  } else {
-    for (int64_t i = 0; i < cols * cols; ++i) {
-      float value;
-      std::memcpy(&value, bytes.data + 4 * i, 4);
-      h[i] = value;
-    }
-  }
-  return h;
-}
 
 struct LLMQuantizeGPTQPass
     : quantforge::impl::LLMQuantizeGPTQBase<LLMQuantizeGPTQPass> {
@@ -84,7 +55,8 @@ struct LLMQuantizeGPTQPass
     settings.quantize = [&](const std::string &key, const std::vector<float> &w,
                             int64_t rows, int64_t cols, int64_t group)
         -> qf::Result<qf::quant::UnpackedWeight> {
-      qf::Result<std::vector<double>> h = readHessian(*file, key, cols);
+      qf::Result<std::vector<double>> h =
+          readStatistic(*file, key + ".hessian", {cols, cols});
       if (!h.ok())
         return h.status();
       qf::quant::GPTQOptions options = gptq;

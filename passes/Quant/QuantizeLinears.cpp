@@ -25,12 +25,6 @@ using namespace quantforge;
 
 namespace {
 
-/// Weights of the decoder layers; the embedding and the head stay float,
-/// as in the reference numbers and in GPTQ/AWQ practice.
-bool isDecoderWeight(StringRef key) {
-  return key.starts_with("model.layers.") || key.starts_with("blk.");
-}
-
 double relativeError(const std::vector<float> &approx,
                      const std::vector<float> &exact) {
   double error = 0, norm = 0;
@@ -43,6 +37,25 @@ double relativeError(const std::vector<float> &approx,
 }
 
 } // namespace
+
+bool quantforge::isDecoderWeight(StringRef key) {
+  return key.starts_with("model.layers.") || key.starts_with("blk.");
+}
+
+LogicalResult
+quantforge::checkLinearQuantization(ModuleOp module,
+                                    const LinearQuantization &settings) {
+  std::string pass = "llm-quantize-" + settings.method;
+  if (settings.output.empty())
+    return module.emitError(pass + " needs output=<parameter file>");
+  if (settings.scaleType != "f32" && settings.scaleType != "f16")
+    return module.emitError(pass + ": scale-type must be f32 or f16, got '")
+           << settings.scaleType << "'";
+  if (settings.bits < 2 || settings.bits > 8)
+    return module.emitError(pass + ": bits must be 2 to 8, got ")
+           << settings.bits;
+  return success();
+}
 
 qf::Status quantforge::addCanonicalWeight(qf::io::SafetensorsWriter &writer,
                                           const std::string &key,
@@ -75,12 +88,8 @@ qf::Status quantforge::addCanonicalWeight(qf::io::SafetensorsWriter &writer,
 LogicalResult quantforge::quantizeLinears(ModuleOp module,
                                           const LinearQuantization &settings) {
   MLIRContext *ctx = module.getContext();
-  std::string pass = "llm-quantize-" + settings.method;
-  if (settings.output.empty())
-    return module.emitError(pass + " needs output=<parameter file>");
-  if (settings.scaleType != "f32" && settings.scaleType != "f16")
-    return module.emitError(pass + ": scale-type must be f32 or f16, got '")
-           << settings.scaleType << "'";
+  if (failed(checkLinearQuantization(module, settings)))
+    return failure();
   bool f16Scales = settings.scaleType == "f16";
 
   // Each distinct (archive, key) feeding a linear, with its uses.
@@ -154,6 +163,35 @@ LogicalResult quantforge::quantizeLinears(ModuleOp module,
           (long long)rows, (long long)cols,
           relativeError(quantized->dequantize(), *values), ms);
     }
+  }
+  for (const LinearQuantization::FloatTensor &tensor : settings.floatTensors) {
+    auto first = tensor.uses.front()->get().getDefiningOp<llm::WeightOp>();
+    auto type =
+        cast<RankedTensorType>(first.getType()).clone(Float32Type::get(ctx));
+    std::vector<uint8_t> bytes(tensor.values.size() * 4);
+    std::memcpy(bytes.data(), tensor.values.data(), bytes.size());
+    if (qf::Status status = writer.addTensor(
+            tensor.key, qf::io::DType::F32,
+            std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
+            std::move(bytes));
+        !status.ok())
+      return first.emitOpError() << status.message();
+    // One replacement beside each weight op, so that it dominates the uses.
+    llvm::DenseMap<Operation *, Value> replacements;
+    for (OpOperand *operand : tensor.uses) {
+      auto weight = operand->get().getDefiningOp<llm::WeightOp>();
+      Value &replacement = replacements[weight];
+      if (!replacement) {
+        OpBuilder b(weight);
+        replacement = llm::WeightOp::create(
+            b, weight.getLoc(), type, FlatSymbolRefAttr::get(ctx, archiveName),
+            b.getStringAttr(tensor.key));
+      }
+      operand->set(replacement);
+    }
+    for (auto [weight, replacement] : replacements)
+      if (weight->use_empty())
+        weight->erase();
   }
   if (qf::Status status = writer.write(path.str().str()); !status.ok())
     return module.emitError() << status.message();

@@ -41,7 +41,26 @@ struct LinearQuantization {
       const std::string &key, const std::vector<float> &weights, int64_t rows,
       int64_t cols, int64_t groupSize)>
       quantize;
+  /// Float tensors written as F32 beside the packed weights (AWQ's
+  /// rescaled RMSNorm weights); `uses` then read them instead of the
+  /// weight they had.
+  struct FloatTensor {
+    std::string key;
+    std::vector<float> values;
+    llvm::SmallVector<mlir::OpOperand *> uses;
+  };
+  std::vector<FloatTensor> floatTensors;
 };
+
+/// Weights of the decoder layers (`model.layers.*`, GGUF `blk.*`): the
+/// quantized ones; the embedding and the head stay float, as in the
+/// reference numbers and in GPTQ/AWQ practice.
+bool isDecoderWeight(llvm::StringRef key);
+
+/// Checks what every quantizer shares (output, scale type, bits) before
+/// any work; errors go to the module.
+mlir::LogicalResult checkLinearQuantization(mlir::ModuleOp module,
+                                            const LinearQuantization &settings);
 
 /// Adds `weight` to `writer` in the canonical layout (docs/quantization.md):
 /// "<key>.qweight", "<key>.scales", unless symmetric "<key>.zeros", and with

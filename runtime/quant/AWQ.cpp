@@ -18,23 +18,23 @@ namespace qf::quant {
 
 namespace {
 
-Status checkOptions(const char *what, int64_t cols, int64_t tokens,
-                    const AWQOptions &options) {
+Status checkOptions(const char *what, int64_t cols, const AWQOptions &options) {
   auto fail = [&](const std::string &problem) {
     return Status::error(std::string("AWQ ") + what + ": " + problem);
   };
-  if (cols <= 0 || tokens <= 0)
-    return fail(std::to_string(tokens) + " tokens of " + std::to_string(cols) +
-                " channels");
+  if (cols <= 0)
+    return fail(std::to_string(cols) + " channels");
   if (options.bits < 2 || options.bits > 8)
     return fail(std::to_string(options.bits) + " bits");
   if (options.groupSize < 0 ||
       (options.groupSize > 0 && cols % options.groupSize != 0))
     return fail("groups of " + std::to_string(options.groupSize) +
                 " cannot split " + std::to_string(cols) + " columns");
-  if (options.grid <= 0 || options.clipTokens <= 0 ||
-      !(options.maxShrink * options.grid >= 1.0 && options.maxShrink < 1.0))
-    return fail("a grid of " + std::to_string(options.grid) +
+  if (options.grid <= 0)
+    return fail("a grid of " + std::to_string(options.grid));
+  if (options.clipGrid <= 0 ||
+      !(options.maxShrink * options.clipGrid >= 1.0 && options.maxShrink < 1.0))
+    return fail("a clip grid of " + std::to_string(options.clipGrid) +
                 " with max shrink " + std::to_string(options.maxShrink));
   return Status();
 }
@@ -54,35 +54,44 @@ void fakeQuantize(const float *in, int64_t count, int64_t groupSize,
   }
 }
 
-/// d_r^T G d_r for each row of d [rows, n]; G symmetric [n, n].
+/// d_r^T H d_r for each row of d [rows, n]; H symmetric [n, n] with leading
+/// dimension ldh.
 std::vector<double> rowQuadraticForms(const std::vector<double> &d,
-                                      int64_t rows, int64_t n,
-                                      const std::vector<double> &g,
-                                      int threads) {
-  std::vector<double> dg(rows * n, 0.0), forms(rows, 0.0);
-  gemm<double>(false, false, rows, n, n, 1.0, d.data(), n, g.data(), n,
-               dg.data(), n, threads);
+                                      int64_t rows, int64_t n, const double *h,
+                                      int64_t ldh, int threads) {
+  std::vector<double> dh(rows * n, 0.0), forms(rows, 0.0);
+  gemm<double>(false, false, rows, n, n, 1.0, d.data(), n, h, ldh, dh.data(),
+               n, threads);
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < n; ++c)
-      forms[r] += d[r * n + c] * dg[r * n + c];
+      forms[r] += d[r * n + c] * dh[r * n + c];
   return forms;
 }
 
-/// X^T X over the given tokens and columns, both triangles.
-std::vector<double> gram(const float *x, int64_t tokens, int64_t cols,
-                         int64_t ldx, int threads) {
-  std::vector<double> g(cols * cols, 0.0);
-  gramLower(x, tokens, cols, ldx, 1.0, g.data(), cols, threads);
-  symmetrizeFromLower(g.data(), cols);
-  return g;
-}
+/// Rows per product with H: bounds the memory of the differences.
+constexpr int64_t RowsPerSlice = 256;
 
 } // namespace
 
+std::vector<float> scalesForAlpha(const float *absMean, int64_t cols,
+                                  float alpha) {
+  std::vector<float> s(cols);
+  for (int64_t c = 0; c < cols; ++c)
+    s[c] = std::max(std::pow(absMean[c], alpha), 1e-4f);
+  auto [lo, hi] = std::minmax_element(s.begin(), s.end());
+  const float norm = std::sqrt(*hi * *lo);
+  for (float &v : s) {
+    v /= norm;
+    if (!std::isfinite(v))
+      v = 1.0f;
+  }
+  return s;
+}
+
 Result<AWQScaleSearch>
 searchScales(const std::vector<WeightView<const float>> &weights, int64_t cols,
-             const float *x, int64_t tokens, const AWQOptions &options) {
-  QF_RETURN_IF_ERROR(checkOptions("scale search", cols, tokens, options));
+             const InputStatistics &input, const AWQOptions &options) {
+  QF_RETURN_IF_ERROR(checkOptions("scale search", cols, options));
   int64_t totalRows = 0;
   for (const WeightView<const float> &w : weights) {
     if (!w.data || w.rows <= 0)
@@ -94,33 +103,13 @@ searchScales(const std::vector<WeightView<const float>> &weights, int64_t cols,
   const int threads = resolveThreads(options.threads);
   const int64_t groupSize = groupSizeOf(options, cols);
 
-  std::vector<float> xMean(cols);
-  {
-    std::vector<double> sums(cols, 0.0);
-    for (int64_t t = 0; t < tokens; ++t)
-      for (int64_t c = 0; c < cols; ++c)
-        sums[c] += std::fabs(x[t * cols + c]);
-    for (int64_t c = 0; c < cols; ++c)
-      xMean[c] = float(sums[c] / double(tokens));
-  }
-  const std::vector<double> g = gram(x, tokens, cols, cols, threads);
-
   AWQScaleSearch result;
   result.losses.resize(options.grid);
   double best = std::numeric_limits<double>::infinity();
-  std::vector<float> s(cols), scaled(cols), quantized(cols);
-  constexpr int64_t RowsPerSlice = 256;
+  std::vector<float> scaled(cols), quantized(cols);
   for (int i = 0; i < options.grid; ++i) {
     const float alpha = float(i) / float(options.grid);
-    for (int64_t c = 0; c < cols; ++c)
-      s[c] = std::max(std::pow(xMean[c], alpha), 1e-4f);
-    auto [lo, hi] = std::minmax_element(s.begin(), s.end());
-    const float norm = std::sqrt(*hi * *lo);
-    for (float &v : s) {
-      v /= norm;
-      if (!std::isfinite(v))
-        v = 1.0f;
-    }
+    std::vector<float> s = scalesForAlpha(input.absMean, cols, alpha);
     double loss = 0.0;
     for (const WeightView<const float> &w : weights)
       for (int64_t r0 = 0; r0 < w.rows; r0 += RowsPerSlice) {
@@ -135,15 +124,16 @@ searchScales(const std::vector<WeightView<const float>> &weights, int64_t cols,
           for (int64_t c = 0; c < cols; ++c)
             d[r * cols + c] = double(row[c]) - double(quantized[c] / s[c]);
         }
-        for (double form : rowQuadraticForms(d, count, cols, g, threads))
+        for (double form : rowQuadraticForms(d, count, cols, input.hessian,
+                                             cols, threads))
           loss += form;
       }
-    loss /= double(tokens) * double(totalRows);
+    loss /= double(totalRows);
     result.losses[i] = loss;
     if (loss < best) {
       best = loss;
       result.alpha = alpha;
-      result.scales = s;
+      result.scales = std::move(s);
     }
   }
   if (result.scales.empty())
@@ -151,51 +141,54 @@ searchScales(const std::vector<WeightView<const float>> &weights, int64_t cols,
   return result;
 }
 
-Status foldScales(const std::vector<float> &scales, float *normWeight,
-                  const std::vector<WeightView<float>> &weights) {
+template <typename T>
+Status foldScales(const std::vector<float> &scales, T *producer,
+                  int64_t producerCols,
+                  const std::vector<WeightView<T>> &consumers) {
   for (float s : scales)
     if (!(s > 0.0f) || !std::isfinite(s))
       return Status::error("AWQ fold: scale " + std::to_string(s) +
                            " is not positive and finite");
+  if (producerCols <= 0)
+    return Status::error("AWQ fold: a producer of " +
+                         std::to_string(producerCols) + " columns");
   const int64_t cols = int64_t(scales.size());
   for (int64_t c = 0; c < cols; ++c)
-    normWeight[c] /= scales[c];
-  for (const WeightView<float> &w : weights)
+    for (int64_t j = 0; j < producerCols; ++j)
+      producer[c * producerCols + j] /= T(scales[c]);
+  for (const WeightView<T> &w : consumers)
     for (int64_t r = 0; r < w.rows; ++r)
       for (int64_t c = 0; c < cols; ++c)
-        w.data[r * cols + c] *= scales[c];
+        w.data[r * cols + c] *= T(scales[c]);
   return Status();
 }
 
+template Status foldScales<float>(const std::vector<float> &, float *, int64_t,
+                                  const std::vector<WeightView<float>> &);
+template Status foldScales<double>(const std::vector<float> &, double *,
+                                   int64_t,
+                                   const std::vector<WeightView<double>> &);
+
 Result<AWQClipSearch> searchClip(const float *weight, int64_t rows,
-                                 int64_t cols, const float *x, int64_t tokens,
+                                 int64_t cols, const double *hessian,
                                  const AWQOptions &options) {
-  QF_RETURN_IF_ERROR(checkOptions("clip search", cols, tokens, options));
+  QF_RETURN_IF_ERROR(checkOptions("clip search", cols, options));
   if (rows <= 0)
     return Status::error("AWQ clip search: " + std::to_string(rows) + " rows");
   const int threads = resolveThreads(options.threads);
   const int64_t groupSize = groupSizeOf(options, cols);
   const int64_t groups = cols / groupSize;
 
-  // AutoAWQ's input_feat[:, ::step].
-  const int64_t step = std::max<int64_t>(1, tokens / options.clipTokens);
-  const int64_t used = (tokens + step - 1) / step;
-  std::vector<float> sampled(used * cols);
-  for (int64_t t = 0; t < used; ++t)
-    std::copy(x + t * step * cols, x + (t * step + 1) * cols,
-              sampled.begin() + t * cols);
-
   AWQClipSearch result;
   result.maxValues.resize(rows * groups);
   result.errors.resize(rows * groups);
   result.unclippedErrors.resize(rows * groups);
-  const int steps = int(options.maxShrink * options.grid);
+  const int steps = int(options.maxShrink * options.clipGrid);
   std::vector<float> orgMax(rows), clipped(groupSize), quantized(groupSize);
   std::vector<double> d(rows * groupSize);
   for (int64_t g = 0; g < groups; ++g) {
     // Only the group's own inputs meet its weights.
-    const std::vector<double> gg =
-        gram(sampled.data() + g * groupSize, used, groupSize, cols, threads);
+    const double *hg = hessian + g * groupSize * cols + g * groupSize;
     for (int64_t r = 0; r < rows; ++r) {
       const float *w = weight + r * cols + g * groupSize;
       orgMax[r] = 0.0f;
@@ -203,7 +196,7 @@ Result<AWQClipSearch> searchClip(const float *weight, int64_t rows,
         orgMax[r] = std::max(orgMax[r], std::fabs(w[i]));
     }
     for (int i = 0; i < steps; ++i) {
-      const float shrink = float(1.0 - double(i) / options.grid);
+      const float shrink = float(1.0 - double(i) / options.clipGrid);
       for (int64_t r = 0; r < rows; ++r) {
         const float *w = weight + r * cols + g * groupSize;
         const float maxValue = orgMax[r] * shrink;
@@ -215,15 +208,14 @@ Result<AWQClipSearch> searchClip(const float *weight, int64_t rows,
           d[r * groupSize + j] = double(w[j]) - double(quantized[j]);
       }
       std::vector<double> forms =
-          rowQuadraticForms(d, rows, groupSize, gg, threads);
+          rowQuadraticForms(d, rows, groupSize, hg, cols, threads);
       for (int64_t r = 0; r < rows; ++r) {
-        const double error = forms[r] / double(used);
         const int64_t at = r * groups + g;
         if (i == 0) {
-          result.unclippedErrors[at] = result.errors[at] = error;
+          result.unclippedErrors[at] = result.errors[at] = forms[r];
           result.maxValues[at] = orgMax[r];
-        } else if (error < result.errors[at]) {
-          result.errors[at] = error;
+        } else if (forms[r] < result.errors[at]) {
+          result.errors[at] = forms[r];
           result.maxValues[at] = orgMax[r] * shrink;
         }
       }
@@ -249,6 +241,22 @@ Status applyClip(float *weight, int64_t rows, int64_t cols, int64_t groupSize,
       weight[r * cols + c] = std::clamp(weight[r * cols + c], -m, m);
     }
   return Status();
+}
+
+double outputError(const float *a, const float *b, int64_t rows, int64_t cols,
+                   const double *hessian, int threads) {
+  threads = resolveThreads(threads);
+  double total = 0.0;
+  for (int64_t r0 = 0; r0 < rows; r0 += RowsPerSlice) {
+    const int64_t count = std::min(RowsPerSlice, rows - r0);
+    std::vector<double> d(count * cols);
+    for (int64_t i = 0; i < count * cols; ++i)
+      d[i] = double(a[r0 * cols + i]) - double(b[r0 * cols + i]);
+    for (double form :
+         rowQuadraticForms(d, count, cols, hessian, cols, threads))
+      total += form;
+  }
+  return total;
 }
 
 } // namespace qf::quant

@@ -1,5 +1,4 @@
-//===- AWQ.h - activation-aware weight quantization searches -----*- C++
-//-*-===//
+//===- AWQ.h - activation-aware weight quantization searches ----*- C++ -*-===//
 //
 // Part of QuantForge.
 //
@@ -7,9 +6,17 @@
 //
 // AWQ (Lin et al., 2023) as llm-awq's auto_scale and auto_clip and AutoAWQ
 // implement them: per input channel scales s = mean|x|^alpha that protect
-// the salient channels (folded into the preceding RMSNorm), then per group
-// clipping of the weights' range, both chosen by the output error they leave
-// on calibration activations. The weights are then quantized with RTN.
+// the salient channels (folded into the layer that produces the input),
+// then per group clipping of the weights' range, both chosen by the output
+// error they leave on calibration activations. The weights are then
+// quantized with RTN.
+//
+// The searches read the calibration statistics rather than the activations:
+// mean |x| per input channel and H = sum of x x^T (any positive multiple of
+// it). The output error of a weight change D = W - W' over the tokens is
+// sum_t |D x_t|^2 = trace(D H D^T), so the objective of the paper,
+// ||Q(W diag(s)) diag(s)^-1 X - W X||^2, is evaluated exactly at a cost
+// independent of the number of tokens.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,14 +36,12 @@ struct AWQOptions {
   int64_t groupSize = 128;
   /// false = AutoAWQ's zero_point.
   bool symmetric = false;
-  /// Grid points: alpha = i / grid for the scales, shrink = i / grid for
-  /// the clipping (AutoAWQ's n_grid).
+  /// The scale search tries alpha = i / grid, i < grid (AutoAWQ's n_grid).
   int grid = 20;
-  /// Clipping keeps at least (1 - maxShrink) of a group's max |w|.
+  /// The clip search tries shrink = 1 - i / clipGrid for i < maxShrink *
+  /// clipGrid, keeping at least (1 - maxShrink) of a group's max |w|.
+  int clipGrid = 20;
   double maxShrink = 0.5;
-  /// The clip search reads every (tokens / clipTokens)-th token
-  /// (n_sample_token).
-  int64_t clipTokens = 512;
   /// 0 = every hardware thread. Results do not depend on it.
   int threads = 0;
 };
@@ -47,52 +52,70 @@ template <typename T> struct WeightView {
   int64_t rows;
 };
 
+/// Calibration statistics of one linear input of `cols` channels.
+struct InputStatistics {
+  const float *absMean; ///< [cols], mean |x| per channel
+  const double *hessian; ///< [cols, cols], a multiple of sum x x^T, symmetric
+};
+
 struct AWQScaleSearch {
   std::vector<float> scales; ///< cols, the best grid point's
   float alpha = 0.0f;        ///< the best grid point
-  /// Per grid point: mean over the outputs of all the weights of
-  /// (X W^T - X Q(W diag(s))^T diag(s)^-1)^2.
+  /// Per grid point: sum over the rows d of all the weights of d^T H d,
+  /// d = w - Q(w s) / s, divided by the number of rows.
   std::vector<double> losses;
 };
 
-/// Searches the scales of the linears `weights` that read the same input,
-/// X [tokens, cols] (e.g. q/k/v or gate/up): s = max(mean|x|^alpha, 1e-4)
-/// per input channel, divided by sqrt(max(s) * min(s)), for alpha = i / grid,
-/// i < grid; keeps the first alpha of least loss. Q is RTN's quantizer
-/// (GroupQuantizer) per group of the scaled weight, in float32 as the
-/// weights are. The loss is evaluated as sum_r d_r^T (X^T X) d_r over the
-/// rows d_r of W - Q(W s)/s, in double: equal to the output error, at a
-/// cost independent of the number of tokens.
+/// The scales of grid point alpha: s = max(absMean^alpha, 1e-4) per channel,
+/// divided by sqrt(max(s) * min(s)) (AutoAWQ's normalization).
+std::vector<float> scalesForAlpha(const float *absMean, int64_t cols,
+                                  float alpha);
+
+/// Searches the scales of the linears `weights` that read the same input
+/// (e.g. q/k/v or gate/up) over alpha = i / grid, keeping the first alpha
+/// of least loss. Q is RTN's quantizer (GroupQuantizer) per group of the
+/// scaled weight, in float32 as the weights are; the loss in double.
 Result<AWQScaleSearch>
 searchScales(const std::vector<WeightView<const float>> &weights, int64_t cols,
-             const float *x, int64_t tokens, const AWQOptions &options);
+             const InputStatistics &input, const AWQOptions &options);
 
-/// Folds the scales into the model: the preceding RMSNorm weight [cols] is
-/// divided by s, every linear's input column c multiplied by s[c]. The float
-/// function is unchanged up to rounding.
-Status foldScales(const std::vector<float> &scales, float *normWeight,
-                  const std::vector<WeightView<float>> &weights);
+/// Folds the scales into the model so that its function is unchanged up to
+/// rounding: every consumer's input column c is multiplied by s[c] and row c
+/// of the producer divided by s[c]. The producer is the RMSNorm weight
+/// ([cols], producerCols = 1) or the weight [cols, producerCols] of the
+/// linear whose output channels become the consumers' input channels one to
+/// one (swiglu's `up`, or the values of multi-head attention).
+template <typename T>
+Status foldScales(const std::vector<float> &scales, T *producer,
+                  int64_t producerCols,
+                  const std::vector<WeightView<T>> &consumers);
 
 struct AWQClipSearch {
   /// [rows, groups]: the largest |w| to keep in each group.
   std::vector<float> maxValues;
-  /// [rows, groups]: the group's output error with that clipping and with
-  /// none (the search's objective).
+  /// [rows, groups]: the group's output error d_g^T H_gg d_g with that
+  /// clipping and with none (the search's objective).
   std::vector<double> errors, unclippedErrors;
 };
 
-/// Searches per output channel and group the clipping max = (1 - i / grid)
-/// * max|w| for i < maxShrink * grid, keeping the first of least error
-/// mean_t (x_t,g . (w_g - Q(clamp(w_g, -max, max))))^2 over the sampled
-/// tokens. Like llm-awq, call it on the weight after foldScales with X
-/// divided by the scales, and skip q/k (their outputs meet in a product).
+/// Searches per output channel and group the clipping max = shrink *
+/// max|w|, keeping the first of least error over the group's own inputs
+/// (H's diagonal block of the group, as llm-awq's auto_clip). Like llm-awq,
+/// call it on the weight after foldScales with the Hessian of the scaled
+/// input, diag(1/s) H diag(1/s), and skip q/k (their outputs meet in a
+/// product).
 Result<AWQClipSearch> searchClip(const float *weight, int64_t rows,
-                                 int64_t cols, const float *x, int64_t tokens,
+                                 int64_t cols, const double *hessian,
                                  const AWQOptions &options);
 
 /// Clamps each group of `weight` to [-max, max] (AutoAWQ's apply_clip).
 Status applyClip(float *weight, int64_t rows, int64_t cols, int64_t groupSize,
                  const std::vector<float> &maxValues);
+
+/// trace((A - B) H (A - B)^T) for [rows, cols] A and B and a symmetric H
+/// [cols, cols]: the summed squared output error of B in place of A.
+double outputError(const float *a, const float *b, int64_t rows, int64_t cols,
+                   const double *hessian, int threads = 0);
 
 } // namespace qf::quant
 

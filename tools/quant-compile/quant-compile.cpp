@@ -83,13 +83,15 @@ cl::opt<Phase> emit(
                           "the target's executable alone (.so for cpu)"),
                clEnumValN(Phase::Artifact, "artifact",
                           "the .qfa artifact the runtime runs (default)")));
-enum class QuantMethod { None, RTN, GPTQ };
+enum class QuantMethod { None, RTN, GPTQ, AWQ };
 cl::opt<QuantMethod> quantMethod(
     "quant", cl::desc("Weight quantization"), cl::init(QuantMethod::None),
     cl::values(clEnumValN(QuantMethod::None, "none", "keep the stored weights"),
                clEnumValN(QuantMethod::RTN, "rtn", "round to nearest"),
                clEnumValN(QuantMethod::GPTQ, "gptq",
-                          "GPTQ with Hessians from --calib text")));
+                          "GPTQ with Hessians from --calib text"),
+               clEnumValN(QuantMethod::AWQ, "awq",
+                          "AWQ with statistics from --calib text")));
 cl::opt<std::string> calibText("calib",
                                cl::desc("Calibration text (.txt or .jsonl)"));
 cl::opt<int64_t> calibSamples("calib-samples",
@@ -113,6 +115,14 @@ cl::opt<bool> foldActOrder(
     cl::desc("Fold act-order permutations at compile time so that no g_idx "
              "lookup is left in the matmuls (llm-fold-act-order)"),
     cl::init(true));
+cl::opt<int64_t> awqGrid("awq-grid",
+                         cl::desc("AWQ: scale search points (alpha = i/grid)"),
+                         cl::init(20));
+cl::opt<bool> awqClip("awq-clip", cl::desc("AWQ: search each group's clipping"),
+                      cl::init(true));
+cl::opt<std::string> awqReport("awq-report",
+                               cl::desc("AWQ: write a JSON report per linear"),
+                               cl::value_desc("file"));
 cl::opt<unsigned> quantBits("bits", cl::desc("Bits per quantized weight"),
                             cl::init(4));
 cl::opt<int64_t> quantGroupSize(
@@ -227,7 +237,8 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     llvm::errs() << "quant-compile: --act-order needs --quant=gptq\n";
     return failure();
   }
-  bool calibrate = quantMethod == QuantMethod::GPTQ || emit == Phase::Statistics;
+  bool calibrate = quantMethod == QuantMethod::GPTQ ||
+                   quantMethod == QuantMethod::AWQ || emit == Phase::Statistics;
   if (calibrate && calibText.empty()) {
     llvm::errs() << "quant-compile: calibration needs --calib <text file>\n";
     return failure();
@@ -257,6 +268,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     calibration.samples = calibSamples;
     calibration.seqLen = calibSeqLen;
     calibration.seed = calibSeed;
+    calibration.absMean = quantMethod == QuantMethod::AWQ;
     if (emit == Phase::Statistics) {
       output.keep();
       return codegen::calibrateHessians(*module, calibration, outputPath);
@@ -284,6 +296,19 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
             fold.output = gptqFold.str().str();
             pm.addPass(createLLMFoldActOrder(fold));
           }
+        }
+        if (quantMethod == QuantMethod::AWQ) {
+          LLMQuantizeAWQOptions awq;
+          awq.bits = quantBits;
+          awq.groupSize = quantGroupSize;
+          awq.symmetric = quantSymmetric;
+          awq.scaleType = quantScaleType;
+          awq.statistics = statistics.str().str();
+          awq.grid = awqGrid;
+          awq.clip = awqClip;
+          awq.output = quantizedParams.str().str();
+          awq.report = awqReport;
+          pm.addPass(createLLMQuantizeAWQ(awq));
         }
         if (quantMethod == QuantMethod::RTN) {
           LLMQuantizeRTNOptions rtn;

@@ -26,7 +26,7 @@ def read(path):
     out = {}
     for name, info in header.items():
         begin, end = info["data_offsets"]
-        dtype = {"F32": np.float32, "F64": np.float64}[info["dtype"]]
+        dtype = {"F32": np.float32, "F64": np.float64, "U8": np.uint8}[info["dtype"]]
         out[name] = np.frombuffer(data[8 + size + begin:8 + size + end], dtype).reshape(info["shape"])
     return out
 

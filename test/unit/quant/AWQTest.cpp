@@ -33,6 +33,32 @@ std::vector<float> inputsWithOutliers(int64_t tokens, int64_t cols,
   return x;
 }
 
+/// What calibration records of X [tokens, cols]: mean |x| and H = X^T X /
+/// tokens, in double.
+struct Statistics {
+  std::vector<float> absMean;
+  std::vector<double> hessian;
+  InputStatistics view() const { return {absMean.data(), hessian.data()}; }
+};
+
+Statistics statisticsOf(const std::vector<float> &x, int64_t tokens,
+                        int64_t cols) {
+  Statistics stats{std::vector<float>(cols),
+                   std::vector<double>(cols * cols, 0.0)};
+  for (int64_t c = 0; c < cols; ++c) {
+    double sum = 0.0;
+    for (int64_t t = 0; t < tokens; ++t)
+      sum += std::fabs(double(x[t * cols + c]));
+    stats.absMean[c] = float(sum / double(tokens));
+  }
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t i = 0; i < cols; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        stats.hessian[i * cols + j] +=
+            double(x[t * cols + i]) * double(x[t * cols + j]) / double(tokens);
+  return stats;
+}
+
 /// RTN of W diag(s), divided back by s: Q(W s) / s in float.
 std::vector<float> scaledQuantized(const std::vector<float> &w, int64_t rows,
                                    int64_t cols, const std::vector<float> &s,
@@ -49,11 +75,12 @@ std::vector<float> scaledQuantized(const std::vector<float> &w, int64_t rows,
   return back;
 }
 
-/// mean over tokens and rows of (x . (w_r - q_r))^2 over columns
-/// [c0, c0 + count), in double, straight from the outputs.
-double outputError(const std::vector<float> &x, int64_t tokens,
-                   const std::vector<float> &w, const std::vector<float> &q,
-                   int64_t rows, int64_t cols, int64_t c0, int64_t count) {
+/// Sum over tokens and rows of (x . (w_r - q_r))^2 over columns
+/// [c0, c0 + count), in double, straight from the outputs, divided by
+/// tokens.
+double outputErrorOfX(const std::vector<float> &x, int64_t tokens,
+                      const std::vector<float> &w, const std::vector<float> &q,
+                      int64_t rows, int64_t cols, int64_t c0, int64_t count) {
   double total = 0.0;
   for (int64_t t = 0; t < tokens; ++t)
     for (int64_t r = 0; r < rows; ++r) {
@@ -63,54 +90,176 @@ double outputError(const std::vector<float> &x, int64_t tokens,
                (double(w[r * cols + c]) - double(q[r * cols + c]));
       total += out * out;
     }
-  return total / double(tokens * rows);
+  return total / double(tokens);
 }
 
-TEST(AWQSearch, FoldKeepsTheFloatFunction) {
-  const int64_t tokens = 16, cols = 64, rows = 24;
-  std::vector<float> x = randomNormal(tokens * cols, 1);
-  std::vector<float> norm = randomNormal(cols, 2);
-  std::vector<float> q = randomNormal(rows * cols, 3);
-  std::vector<float> k = randomNormal(rows * cols, 4);
-  std::vector<float> s(cols);
-  std::mt19937 rng(5);
-  std::uniform_real_distribution<float> uniform(0.05f, 20.0f);
-  for (float &v : s)
-    v = uniform(rng);
+std::vector<double> toDouble(const std::vector<float> &v) {
+  return std::vector<double>(v.begin(), v.end());
+}
 
-  // y = W (rmsnorm(x) * g), in float.
-  auto forward = [&](const std::vector<float> &g, const std::vector<float> &w) {
-    std::vector<float> y(tokens * rows);
+/// A Llama decoder block in float64 on `tokens` tokens of `dim` channels:
+/// attention (multi-head, causal) and the SwiGLU MLP, each after an RMSNorm,
+/// with residuals.
+struct Block {
+  int64_t dim, heads, hidden;
+  std::vector<double> norm1, q, k, v, o, norm2, gate, up, down;
+
+  static std::vector<double> rmsNorm(const std::vector<double> &x,
+                                     int64_t tokens, int64_t dim,
+                                     const std::vector<double> &g) {
+    std::vector<double> y(x.size());
     for (int64_t t = 0; t < tokens; ++t) {
-      float ms = 0.0f;
-      for (int64_t c = 0; c < cols; ++c)
-        ms += x[t * cols + c] * x[t * cols + c];
-      float inv = 1.0f / std::sqrt(ms / float(cols) + 1e-6f);
-      for (int64_t r = 0; r < rows; ++r) {
-        float sum = 0.0f;
-        for (int64_t c = 0; c < cols; ++c)
-          sum += w[r * cols + c] * (x[t * cols + c] * inv * g[c]);
-        y[t * rows + r] = sum;
-      }
+      double ms = 0.0;
+      for (int64_t c = 0; c < dim; ++c)
+        ms += x[t * dim + c] * x[t * dim + c];
+      double inv = 1.0 / std::sqrt(ms / double(dim) + 1e-5);
+      for (int64_t c = 0; c < dim; ++c)
+        y[t * dim + c] = x[t * dim + c] * inv * g[c];
     }
     return y;
-  };
-  std::vector<float> before = forward(norm, q), beforeK = forward(norm, k);
-  ASSERT_TRUE(
-      foldScales(s, norm.data(), {{q.data(), rows}, {k.data(), rows}}).ok());
-  for (auto [was, w] : {std::pair(&before, &q), std::pair(&beforeK, &k)}) {
-    std::vector<float> after = forward(norm, *w);
-    double diff = 0.0, size = 0.0;
-    for (int64_t i = 0; i < tokens * rows; ++i) {
-      diff += std::pow(double(after[i]) - double((*was)[i]), 2);
-      size += std::pow(double((*was)[i]), 2);
-    }
-    EXPECT_LT(std::sqrt(diff / size), 1e-6);
-    EXPECT_NE(after, *was) << "the fold did nothing";
   }
-  Status bad = foldScales({1.0f, 0.0f}, norm.data(), {});
+  /// x [tokens, in] W^T, W [out, in].
+  static std::vector<double> linear(const std::vector<double> &x,
+                                    int64_t tokens, int64_t in,
+                                    const std::vector<double> &w) {
+    int64_t out = int64_t(w.size()) / in;
+    std::vector<double> y(tokens * out, 0.0);
+    for (int64_t t = 0; t < tokens; ++t)
+      for (int64_t r = 0; r < out; ++r)
+        for (int64_t c = 0; c < in; ++c)
+          y[t * out + r] += x[t * in + c] * w[r * in + c];
+    return y;
+  }
+
+  std::vector<double> forward(const std::vector<double> &x,
+                              int64_t tokens) const {
+    const int64_t headDim = dim / heads;
+    std::vector<double> h = rmsNorm(x, tokens, dim, norm1);
+    std::vector<double> qs = linear(h, tokens, dim, q),
+                        ks = linear(h, tokens, dim, k),
+                        vs = linear(h, tokens, dim, v);
+    std::vector<double> att(tokens * dim, 0.0);
+    for (int64_t hd = 0; hd < heads; ++hd)
+      for (int64_t t = 0; t < tokens; ++t) {
+        std::vector<double> p(t + 1);
+        double top = -1e300, sum = 0.0;
+        for (int64_t u = 0; u <= t; ++u) {
+          p[u] = 0.0;
+          for (int64_t e = 0; e < headDim; ++e)
+            p[u] += qs[t * dim + hd * headDim + e] *
+                    ks[u * dim + hd * headDim + e];
+          p[u] /= std::sqrt(double(headDim));
+          top = std::max(top, p[u]);
+        }
+        for (double &e : p)
+          sum += (e = std::exp(e - top));
+        for (int64_t u = 0; u <= t; ++u)
+          for (int64_t e = 0; e < headDim; ++e)
+            att[t * dim + hd * headDim + e] +=
+                p[u] / sum * vs[u * dim + hd * headDim + e];
+      }
+    std::vector<double> r = linear(att, tokens, dim, o);
+    for (int64_t i = 0; i < tokens * dim; ++i)
+      r[i] += x[i];
+    std::vector<double> m = rmsNorm(r, tokens, dim, norm2);
+    std::vector<double> g = linear(m, tokens, dim, gate),
+                        u = linear(m, tokens, dim, up);
+    for (int64_t i = 0; i < tokens * hidden; ++i)
+      g[i] = g[i] / (1.0 + std::exp(-g[i])) * u[i];
+    std::vector<double> y = linear(g, tokens, hidden, down);
+    for (int64_t i = 0; i < tokens * dim; ++i)
+      y[i] += r[i];
+    return y;
+  }
+};
+
+std::vector<float> randomScales(int64_t count, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(0.05f, 20.0f);
+  std::vector<float> s(count);
+  for (float &v : s)
+    v = uniform(rng);
+  return s;
+}
+
+TEST(AWQFold, EveryFoldKeepsTheBlockFunction) {
+  const int64_t tokens = 6, dim = 16, heads = 2, hidden = 24;
+  Block block{dim, heads, hidden, {}, {}, {}, {}, {}, {}, {}, {}, {}};
+  unsigned seed = 20;
+  for (std::vector<double> *w :
+       {&block.q, &block.k, &block.v, &block.o, &block.gate, &block.up})
+    *w = toDouble(randomNormal((w == &block.gate || w == &block.up ? hidden
+                                                                   : dim) *
+                                   dim,
+                               seed++, 0.3f));
+  block.down = toDouble(randomNormal(dim * hidden, seed++, 0.3f));
+  block.norm1 = toDouble(randomNormal(dim, seed++));
+  block.norm2 = toDouble(randomNormal(dim, seed++));
+  std::vector<double> x = toDouble(randomNormal(tokens * dim, seed++));
+  const std::vector<double> before = block.forward(x, tokens);
+  const Block original = block;
+
+  // The four folds AWQ makes: input norm into q/k/v, v into o (heads ==
+  // kv heads), post-attention norm into gate/up, up into down.
+  std::vector<float> s1 = randomScales(dim, 1), s2 = randomScales(dim, 2),
+                     s3 = randomScales(dim, 3), s4 = randomScales(hidden, 4);
+  ASSERT_TRUE(foldScales<double>(s1, block.norm1.data(), 1,
+                                 {{block.q.data(), dim},
+                                  {block.k.data(), dim},
+                                  {block.v.data(), dim}})
+                  .ok());
+  ASSERT_TRUE(
+      foldScales<double>(s2, block.v.data(), dim, {{block.o.data(), dim}})
+          .ok());
+  ASSERT_TRUE(foldScales<double>(s3, block.norm2.data(), 1,
+                                 {{block.gate.data(), hidden},
+                                  {block.up.data(), hidden}})
+                  .ok());
+  ASSERT_TRUE(foldScales<double>(s4, block.up.data(), dim,
+                                 {{block.down.data(), dim}})
+                  .ok());
+  EXPECT_NE(block.v, original.v) << "the folds did nothing";
+  EXPECT_NE(block.down, original.down);
+
+  std::vector<double> after = block.forward(x, tokens);
+  double diff = 0.0, size = 0.0;
+  for (int64_t i = 0; i < tokens * dim; ++i) {
+    diff += std::pow(after[i] - before[i], 2);
+    size += std::pow(before[i], 2);
+  }
+  // Float64 rounding of scales up to 400x apart.
+  EXPECT_LT(std::sqrt(diff / size), 1e-13);
+
+  // A fold into the gate would not be exact: silu is not linear.
+  Block wrong = original;
+  ASSERT_TRUE(foldScales<double>(s4, wrong.gate.data(), dim,
+                                 {{wrong.down.data(), dim}})
+                  .ok());
+  std::vector<double> broken = wrong.forward(x, tokens);
+  diff = 0.0;
+  for (int64_t i = 0; i < tokens * dim; ++i)
+    diff += std::pow(broken[i] - before[i], 2);
+  EXPECT_GT(std::sqrt(diff / size), 1e-3) << "the test cannot fail";
+
+  std::vector<float> norm(2, 1.0f);
+  Status bad = foldScales<float>({1.0f, 0.0f}, norm.data(), 1, {});
   EXPECT_EQ(bad.message(),
             "AWQ fold: scale 0.000000 is not positive and finite");
+}
+
+TEST(AWQError, HessianFormIsTheOutputError) {
+  const int64_t tokens = 300, cols = 64, rows = 700;
+  std::vector<float> x = inputsWithOutliers(tokens, 128, 30);
+  x.resize(tokens * cols);
+  std::vector<float> a = randomNormal(rows * cols, 31),
+                     b = randomNormal(rows * cols, 32);
+  Statistics stats = statisticsOf(x, tokens, cols);
+  double fromH = outputError(a.data(), b.data(), rows, cols,
+                             stats.hessian.data());
+  double direct = outputErrorOfX(x, tokens, a, b, rows, cols, 0, cols);
+  EXPECT_NEAR(fromH, direct, 1e-10 * direct);
+  EXPECT_EQ(outputError(a.data(), a.data(), rows, cols, stats.hessian.data()),
+            0.0);
 }
 
 TEST(AWQSearch, EqualChannelStatisticsGiveUnitScales) {
@@ -125,8 +274,9 @@ TEST(AWQSearch, EqualChannelStatisticsGiveUnitScales) {
   std::vector<float> w = randomNormal(rows * cols, 7);
   AWQOptions options;
   options.groupSize = 32;
+  Statistics stats = statisticsOf(x, tokens, cols);
   Result<AWQScaleSearch> search =
-      searchScales({{w.data(), rows}}, cols, x.data(), tokens, options);
+      searchScales({{w.data(), rows}}, cols, stats.view(), options);
   ASSERT_TRUE(search.ok()) << search.message();
   EXPECT_EQ(search->alpha, 0.0f);
   EXPECT_EQ(search->scales, std::vector<float>(cols, 1.0f));
@@ -135,7 +285,7 @@ TEST(AWQSearch, EqualChannelStatisticsGiveUnitScales) {
     EXPECT_EQ(loss, search->losses[0]);
 }
 
-TEST(AWQSearch, ScalesProtectOutlierChannels) {
+TEST(AWQSearch, GridPicksTheBestAlphaAndProtectsOutliers) {
   const int64_t tokens = 256, cols = 128, groupSize = 32;
   std::vector<float> x = inputsWithOutliers(tokens, cols, 8);
   // Two linears on the same input, as gate and up.
@@ -143,31 +293,41 @@ TEST(AWQSearch, ScalesProtectOutlierChannels) {
   std::vector<float> up = randomNormal(16 * cols, 10);
   AWQOptions options;
   options.groupSize = groupSize;
+  Statistics stats = statisticsOf(x, tokens, cols);
   Result<AWQScaleSearch> search = searchScales(
-      {{gate.data(), 32}, {up.data(), 16}}, cols, x.data(), tokens, options);
+      {{gate.data(), 32}, {up.data(), 16}}, cols, stats.view(), options);
   ASSERT_TRUE(search.ok()) << search.message();
-  int best = int(std::lround(search->alpha * 20));
+
+  // Every grid point's loss is the output error, computed here from the
+  // outputs, and the search keeps the least.
+  int best = 0;
+  double bestError = 0.0;
+  for (int i = 0; i < options.grid; ++i) {
+    std::vector<float> s =
+        scalesForAlpha(stats.absMean.data(), cols, float(i) / 20);
+    double error =
+        (outputErrorOfX(x, tokens, gate, scaledQuantized(gate, 32, cols, s, 32),
+                        32, cols, 0, cols) +
+         outputErrorOfX(x, tokens, up, scaledQuantized(up, 16, cols, s, 32), 16,
+                        cols, 0, cols)) /
+        48;
+    EXPECT_NEAR(search->losses[i], error, 1e-9 * error) << i;
+    if (i == 0 || error < bestError)
+      best = i, bestError = error;
+  }
+  EXPECT_EQ(search->alpha, float(best) / 20);
+  EXPECT_EQ(search->scales,
+            scalesForAlpha(stats.absMean.data(), cols, float(best) / 20));
   EXPECT_GT(best, 0);
   EXPECT_LT(search->losses[best], 0.8 * search->losses[0]);
-  EXPECT_EQ(*std::min_element(search->losses.begin(), search->losses.end()),
-            search->losses[best]);
 
-  // The losses are the output errors, computed here from the outputs.
-  std::vector<float> ones(cols, 1.0f);
-  for (auto [s, loss] : {std::pair(ones, search->losses[0]),
-                         std::pair(search->scales, search->losses[best])}) {
-    double gateError =
-        outputError(x, tokens, gate, scaledQuantized(gate, 32, cols, s, 32), 32,
-                    cols, 0, cols);
-    double upError = outputError(
-        x, tokens, up, scaledQuantized(up, 16, cols, s, 32), 16, cols, 0, cols);
-    EXPECT_NEAR(loss, (gateError * 32 + upError * 16) / 48, 1e-9 * loss);
-  }
   // The salient channels get the largest scales.
   std::vector<float> sorted(search->scales);
   std::sort(sorted.begin(), sorted.end());
   for (int64_t c : {5, 37, 70, 101})
     EXPECT_GE(search->scales[c], sorted[cols - 4]);
+  // AutoAWQ's normalization: max * min = 1.
+  EXPECT_NEAR(sorted.front() * sorted.back(), 1.0f, 1e-5f);
 }
 
 TEST(AWQSearch, ClippingNeverIncreasesTheGroupError) {
@@ -180,8 +340,9 @@ TEST(AWQSearch, ClippingNeverIncreasesTheGroupError) {
     w[rng() % (rows * cols)] *= 6.0f;
   AWQOptions options;
   options.groupSize = groupSize;
+  Statistics stats = statisticsOf(x, tokens, cols);
   Result<AWQClipSearch> clip =
-      searchClip(w.data(), rows, cols, x.data(), tokens, options);
+      searchClip(w.data(), rows, cols, stats.hessian.data(), options);
   ASSERT_TRUE(clip.ok()) << clip.message();
 
   std::vector<float> clipped(w);
@@ -204,9 +365,9 @@ TEST(AWQSearch, ClippingNeverIncreasesTheGroupError) {
       std::vector<float> qcr(qc.begin() + r * cols,
                              qc.begin() + (r + 1) * cols);
       double before =
-          outputError(x, tokens, wr, qr, 1, cols, g * groupSize, groupSize);
+          outputErrorOfX(x, tokens, wr, qr, 1, cols, g * groupSize, groupSize);
       double after =
-          outputError(x, tokens, wr, qcr, 1, cols, g * groupSize, groupSize);
+          outputErrorOfX(x, tokens, wr, qcr, 1, cols, g * groupSize, groupSize);
       EXPECT_LE(after, before) << r << "," << g;
       EXPECT_NEAR(clip->errors[r * groups + g], after, 1e-9 * after);
       EXPECT_NEAR(clip->unclippedErrors[r * groups + g], before, 1e-9 * before);
@@ -219,20 +380,20 @@ TEST(AWQSearch, ClippingNeverIncreasesTheGroupError) {
 }
 
 TEST(AWQSearch, RejectsBadInput) {
-  std::vector<float> w(8 * 48, 1.0f), x(4 * 48, 1.0f);
+  std::vector<float> w(8 * 48, 1.0f), mean(48, 1.0f);
+  std::vector<double> h(48 * 48, 1.0);
   AWQOptions options;
   Result<AWQScaleSearch> search =
-      searchScales({{w.data(), 8}}, 48, x.data(), 4, options);
+      searchScales({{w.data(), 8}}, 48, {mean.data(), h.data()}, options);
   ASSERT_FALSE(search.ok());
   EXPECT_EQ(search.message(),
             "AWQ scale search: groups of 128 cannot split 48 columns");
   options.groupSize = 16;
   options.maxShrink = 1.0;
-  Result<AWQClipSearch> clip =
-      searchClip(w.data(), 8, 48, x.data(), 4, options);
+  Result<AWQClipSearch> clip = searchClip(w.data(), 8, 48, h.data(), options);
   ASSERT_FALSE(clip.ok());
   EXPECT_EQ(clip.message(),
-            "AWQ clip search: a grid of 20 with max shrink 1.000000");
+            "AWQ clip search: a clip grid of 20 with max shrink 1.000000");
   Status status = applyClip(w.data(), 8, 48, 16, std::vector<float>(5, 1.0f));
   EXPECT_EQ(status.message(),
             "AWQ clip: 5 max values for a 8x48 weight in groups of 16");
