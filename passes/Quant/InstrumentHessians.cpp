@@ -66,7 +66,10 @@ struct LLMInstrumentHessiansPass
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       auto kind = func->getAttrOfType<llm::EntryPointKindAttr>(
           llm::LLMDialect::getABIEntryPointAttrName());
-      if (kind && kind.getValue() == llm::EntryPointKind::prefill)
+      // Whole-model calibration observes prefill; block-sequential
+      // calibration one stage at a time.
+      if (kind && (kind.getValue() == llm::EntryPointKind::prefill ||
+                   kind.getValue() == llm::EntryPointKind::stage))
         instrument(func);
     }
   }
