@@ -95,11 +95,11 @@ struct LLMExtractDecoderStagePass
     }
     if (layer < -1 || layer >= layers) {
       model.emitError("llm-extract-decoder-stage: layer ")
-          << layer << " out of range: the model has " << layers
+          << int64_t(layer) << " out of range: the model has " << layers
           << " decoder layers";
       return signalPassFailure();
     }
-    if (starts.rbegin()->first != layers - 1) {
+    if (!starts.empty() && starts.rbegin()->first != layers - 1) {
       model.emitError("llm-extract-decoder-stage: decoder layers are not "
                       "numbered 0 to ")
           << layers - 1;
@@ -167,7 +167,7 @@ struct LLMExtractDecoderStagePass
     }
     if (attentions > 1) {
       model.emitError("llm-extract-decoder-stage: layer ")
-          << layer << " holds " << attentions << " attentions";
+          << int64_t(layer) << " holds " << attentions << " attentions";
       return signalPassFailure();
     }
     func::ReturnOp::create(b, model.getLoc(),
