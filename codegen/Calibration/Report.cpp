@@ -72,10 +72,10 @@ nlohmann::json toJSON(const ReportContext &context,
   return json;
 }
 
-/// Errors before and after per weight on a log scale.
+/// Errors before and after per weight on a log scale, layers separated.
 std::string plotSVG(const std::vector<LinearReport> &linears) {
-  const double width = 900, height = 320, left = 70, right = 20, top = 20,
-               bottom = 40;
+  const double width = 900, height = 360, left = 80, right = 20, top = 40,
+               bottom = 50;
   double low = INFINITY, high = -INFINITY;
   for (const LinearReport &linear : linears)
     for (double e : {linear.errorBefore, linear.errorAfter})
@@ -107,9 +107,21 @@ std::string plotSVG(const std::vector<LinearReport> &linears) {
         << "<text x=\"" << left - 6 << "\" y=\"" << py + 4
         << "\" text-anchor=\"end\">1e" << int(v) << "</text>\n";
   }
+  // A separator and a label where each layer begins.
+  for (size_t i = 0; i < linears.size(); ++i) {
+    if (i > 0 && linears[i].layer == linears[i - 1].layer)
+      continue;
+    svg << "<line x1=\"" << x(i) << "\" x2=\"" << x(i) << "\" y1=\"" << top
+        << "\" y2=\"" << height - bottom << "\" stroke=\"#eee\"/>"
+        << "<text x=\"" << x(i) << "\" y=\"" << height - bottom + 14
+        << "\" text-anchor=\"middle\">" << linears[i].layer << "</text>\n";
+  }
   svg << "<text x=\"" << (left + width - right) / 2 << "\" y=\""
-      << height - 8 << "\" text-anchor=\"middle\">weight (in quantization "
-      << "order)</text>\n";
+      << height - 12 << "\" text-anchor=\"middle\">decoder layer (weights "
+      << "in quantization order: q, k, v, o, gate, up, down)</text>\n"
+      << "<text transform=\"translate(16," << (top + height - bottom) / 2
+      << ") rotate(-90)\" text-anchor=\"middle\">output error "
+      << "trace(&#916;W H &#916;W&#7511;)</text>\n";
   auto series = [&](const char *name, const char *color, auto error) {
     svg << "<polyline class=\"" << name << "\" fill=\"none\" stroke=\""
         << color << "\" stroke-width=\"1.5\" points=\"";
@@ -126,16 +138,14 @@ std::string plotSVG(const std::vector<LinearReport> &linears) {
          [](const LinearReport &l) { return l.errorBefore; });
   series("after", "#1f77b4",
          [](const LinearReport &l) { return l.errorAfter; });
-  svg << "<rect x=\"" << width - right - 210 << "\" y=\"" << top
-      << "\" width=\"200\" height=\"40\" fill=\"white\" stroke=\"#999\"/>"
-      << "<circle cx=\"" << width - right - 195 << "\" cy=\"" << top + 13
-      << "\" r=\"4\" fill=\"#d62728\"/><text x=\"" << width - right - 185
-      << "\" y=\"" << top + 17 << "\">before (round to nearest)</text>"
-      << "<circle cx=\"" << width - right - 195 << "\" cy=\"" << top + 29
-      << "\" r=\"4\" fill=\"#1f77b4\"/><text x=\"" << width - right - 185
-      << "\" y=\"" << top + 33 << "\">after (" << escapeHTML(
-             linears.empty() ? std::string("method") : linears[0].method)
-      << ")</text>\n";
+  // The legend sits above the plot, clear of the data.
+  std::string method =
+      linears.empty() ? std::string("method") : linears[0].method;
+  svg << "<circle cx=\"" << left + 6 << "\" cy=\"16\" r=\"4\" fill=\"#d62728\"/>"
+      << "<text x=\"" << left + 14 << "\" y=\"20\">before (round to nearest)"
+      << "</text><circle cx=\"" << left + 186
+      << "\" cy=\"16\" r=\"4\" fill=\"#1f77b4\"/><text x=\"" << left + 194
+      << "\" y=\"20\">after (" << escapeHTML(method) << ")</text>\n";
   svg << "</svg>\n";
   return svg.str();
 }
