@@ -190,9 +190,9 @@ FailureOr<Stage> SequentialDriver::buildStage(int64_t layer) {
 
 /// One executable per pass over the windows: a pass that observes the input
 /// of the weights `observe` accumulates only its statistics (and computes
-/// only what they need); a pass without computes the stage's outputs. Layers of the same shapes share them:
-/// the stage's IR without the names of the weights and statistics it is
-/// bound to is its signature.
+/// only what they need); a pass without computes the stage's outputs.
+/// Layers of the same shapes share them: the stage's IR without the names
+/// of the weights and statistics it is bound to is its signature.
 FailureOr<HostEntryPoint *> SequentialDriver::executableFor(Stage &stage,
                                                             Attribute observe) {
   OwningOpRef<ModuleOp> variant = stage.bound->clone();
