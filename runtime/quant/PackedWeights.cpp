@@ -8,7 +8,9 @@
 
 #include "runtime/support/Float16.h"
 
+#include <algorithm>
 #include <cstring>
+#include <numeric>
 #include <string>
 
 namespace qf::quant {
@@ -288,6 +290,33 @@ Result<UnpackedWeight> unpackAWQ(const AWQTensors &t, int64_t rows,
       w.scales[r * groups + g] = halfToFloat(t.scales[g * rows + r]);
   }
   return w;
+}
+
+Result<GroupSortedWeight> sortColumnsByGroup(const UnpackedWeight &weight) {
+  QF_RETURN_IF_ERROR(checkShape(weight));
+  QF_RETURN_IF_ERROR(checkGroupIndex(weight.gIdx, weight.numGroups()));
+  GroupSortedWeight sorted{weight, std::vector<int32_t>(size_t(weight.cols))};
+  std::iota(sorted.perm.begin(), sorted.perm.end(), 0);
+  if (weight.gIdx.empty())
+    return sorted;
+  std::vector<int64_t> count(size_t(weight.numGroups()), 0);
+  for (int32_t g : weight.gIdx)
+    ++count[size_t(g)];
+  for (size_t g = 0; g < count.size(); ++g)
+    if (count[g] != weight.groupSize)
+      return Status::error("act-order group " + std::to_string(g) + " has " +
+                           std::to_string(count[g]) + " columns, expected " +
+                           std::to_string(weight.groupSize));
+  std::stable_sort(sorted.perm.begin(), sorted.perm.end(),
+                   [&](int32_t a, int32_t b) {
+                     return weight.gIdx[size_t(a)] < weight.gIdx[size_t(b)];
+                   });
+  for (int64_t r = 0; r < weight.rows; ++r)
+    for (int64_t j = 0; j < weight.cols; ++j)
+      sorted.weight.q[size_t(r * weight.cols + j)] =
+          weight.q[size_t(r * weight.cols + sorted.perm[size_t(j)])];
+  sorted.weight.gIdx.clear();
+  return sorted;
 }
 
 } // namespace qf::quant

@@ -85,6 +85,21 @@ Result<UnpackedWeight> unpackCanonical(const CanonicalTensors &tensors,
                                        int64_t groupSize, bool symmetric,
                                        bool f16Scales);
 
+/// An act-order weight made plain canonical for kernels that need each group
+/// to be contiguous (codegen/CUDA/kernels): column j of `weight` is column
+/// perm[j] of the original, so W' x' = W x with the activation gathered as
+/// x'[j] = x[perm[j]].
+struct GroupSortedWeight {
+  UnpackedWeight weight; ///< gIdx empty; groups are groupSize columns each
+  std::vector<int32_t> perm;
+};
+
+/// Sorts the columns of `weight` by group (stably, so columns keep their
+/// order within a group). Without act-order the permutation is the identity.
+/// Fails unless every group has exactly groupSize columns, as GPTQ's g_idx
+/// has.
+Result<GroupSortedWeight> sortColumnsByGroup(const UnpackedWeight &weight);
+
 /// Packs `weight` as AutoGPTQ does. v1 stores each zero point minus one
 /// (wrapping within the bit width); v2 stores it as it is.
 Result<GPTQTensors> packGPTQ(const UnpackedWeight &weight, bool v2);
