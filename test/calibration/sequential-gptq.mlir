@@ -7,6 +7,8 @@
 // RUN: tr '\r' '\n' < %t.log | FileCheck %s --check-prefix=PROGRESS
 // RUN: quant-compile %qf_src/test/fixtures/llama-t --emit=statistics --calib %shared/data/calib.txt --calib-samples 8 --calib-seqlen 128 --seed 7 -o %t.stats 2>/dev/null
 // RUN: %python %S/check_report.py %t.report %qf_src/test/fixtures/llama-t %t.stats 3 128 | FileCheck %s --check-prefix=REPORT
+// RUN: quant-compile %qf_src/test/fixtures/llama-t --quant=gptq --bits=8 --group-size=128 --calib %shared/data/calib.txt --calib-samples 8 --calib-seqlen 128 --seed 7 --report %t.report8 -o %t.8.qfa 2>/dev/null
+// RUN: %python %S/check_report.py %t.report8 %qf_src/test/fixtures/llama-t %t.stats 8 128 all | FileCheck %s --check-prefix=CHAINED
 // RUN: env QF_NUM_THREADS=1 quant-compile %qf_src/test/fixtures/llama-t --quant=gptq --bits=3 --group-size=128 --calib %shared/data/calib.txt --calib-samples 8 --calib-seqlen 128 --seed 7 -o %t.b.qfa 2>/dev/null
 // RUN: cmp %t.a.qfa %t.b.qfa
 // RUN: quant-compile %qf_src/test/fixtures/llama-t --quant=gptq --bits=3 --group-size=128 --calib %shared/data/calib.txt --calib-samples 8 --calib-seqlen 128 --seed 8 -o %t.c.qfa 2>/dev/null
@@ -34,7 +36,9 @@
 // REPORT: 14 linears; true-sequential order ; fields complete ; settings ok
 // REPORT: after below before on 14/14
 // REPORT: calibration 8 x 128 seed 7
-// REPORT: layer 0 q/k/v error_before vs numpy: within 1e-3
+// REPORT: layer 0 q/k/v error_before vs numpy: within 1e-06
 // REPORT: html: svg series [('after', 14), ('before', 14)] ; table rows 14 ; external resources 0
+
+// CHAINED: all error_before vs numpy: within 0.002
 
 // NOREPORT: quant-compile: --report needs --quant=gptq with --calib-mode=sequential
