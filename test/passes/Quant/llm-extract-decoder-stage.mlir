@@ -2,6 +2,12 @@
 // RUN: quant-opt %t.mlir --llm-extract-decoder-stage=layer=1 | FileCheck %s --check-prefix=LAYER
 // RUN: quant-opt %t.mlir --llm-extract-decoder-stage=layer=-1 | FileCheck %s --check-prefix=EMBED
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --llm-extract-decoder-stage=layer=0
+// Qwen2 layers differ (biases; a sliding window from layer 1 on): each stage
+// keeps its own, so the two compile to different code.
+// RUN: %python %qf_src/test/import/gen_checkpoint.py qwen2-tied-bias %t.qwen2
+// RUN: quant-import %t.qwen2 --max-seq=128 -o %t.qwen2.mlir
+// RUN: quant-opt %t.qwen2.mlir --llm-extract-decoder-stage=layer=0 | FileCheck %s --check-prefix=QWEN0
+// RUN: quant-opt %t.qwen2.mlir --llm-extract-decoder-stage=layer=1 | FileCheck %s --check-prefix=QWEN1
 
 // Layer 1 alone: from the residual entering its input norm to the one
 // entering the final norm, with a one-layer cache it uses as layer 0.
@@ -27,6 +33,13 @@
 // EMBED-NEXT: %[[TABLE:.*]] = llm.weight @shard0["model.embed_tokens.weight"]
 // EMBED-NEXT: %[[E:.*]] = llm.embedding %[[TABLE]][%[[TOKENS]]]
 // EMBED-NEXT: return %[[E]], %[[CACHE]]
+
+// QWEN0-LABEL: func.func @stage
+// QWEN0: llm.weight @shard0["model.layers.0.self_attn.q_proj.bias"]
+// QWEN0: llm.attention {{.*}} {layer = 0 : i64} : {{.*}}, !llm.kv_cache<1x2x128x16xf32>
+// QWEN1-LABEL: func.func @stage
+// QWEN1: llm.weight @shard0["model.layers.1.self_attn.q_proj.bias"]
+// QWEN1: llm.attention {{.*}} {layer = 0 : i64, sliding_window = 32 : i64} : {{.*}}, !llm.kv_cache<1x2x128x16xf32>
 
 // expected-error @+1 {{llm-extract-decoder-stage needs a prefill entry point taking (tokens, start position, KV cache)}}
 module {
