@@ -445,6 +445,10 @@ LogicalResult SequentialDriver::run() {
     buffers.resize(mark);
   }
 
+  if (calibration.progress)
+    llvm::errs() << "[calibrate] " << executables.size()
+                 << " executables compiled for " << layers + 1 << " stages\n";
+
   // The module itself is rewritten as the quantization passes do, from the
   // weights quantized above.
   LinearQuantization rewrite = packing;

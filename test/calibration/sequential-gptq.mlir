@@ -32,6 +32,8 @@
 // PROGRESS: [calibrate] layer 2/2 input 1/4 sample 8/8
 // PROGRESS: [gptq 14/14] model.layers.1.mlp.down_proj.weight [128 x 256] error
 // PROGRESS: [calibrate] layer 2/2 outputs sample 8/8
+// Both layers share the embedding's, four observers' and the forward pass's.
+// PROGRESS: [calibrate] 6 executables compiled for 3 stages
 
 // REPORT: 14 linears; true-sequential order ; fields complete ; settings ok
 // REPORT: after below before on 14/14
