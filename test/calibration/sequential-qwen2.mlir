@@ -10,6 +10,10 @@
 // RUN: tr '\r' '\n' < %t.log | FileCheck %s --check-prefix=PROGRESS
 // RUN: quant-compile %t.qwen2 --max-seq=128 --emit=statistics --calib %t.txt --calib-samples 4 --calib-seqlen 64 -o %t.stats 2>/dev/null
 // RUN: %python %S/check_report.py %t.report %t.qwen2 %t.stats 8 32 all | FileCheck %s
+// RUN: not quant-compile %t.qwen2 --max-seq=128 --quant=gptq --scale-type=bf16 --calib %t.txt --calib-samples 1 --calib-seqlen 16 -o %t.x.qfa 2>&1 | FileCheck %s --check-prefix=SCALES
+// RUN: not quant-compile %t.qwen2 --max-seq=128 --quant=gptq --group-size=48 --calib %t.txt --calib-samples 1 --calib-seqlen 16 -o %t.x.qfa 2>&1 | FileCheck %s --check-prefix=GROUP
+// RUN: not quant-compile %t.qwen2 --max-seq=128 --quant=gptq --calib %t.txt --group-size=32 --calib-samples 1 --calib-seqlen 16 --report %t.missing/report -o %t.x.qfa 2>&1 | FileCheck %s --check-prefix=REPORT
+// RUN: not quant-compile %t.qwen2 --max-seq=128 --quant=gptq --group-size=32 --calib %t.txt --calib-seqlen 200 -o %t.x.qfa 2>&1 | FileCheck %s --check-prefix=WINDOW
 
 // PROGRESS: [calibrate] layer 2/2 input 1/4 sample 4/4
 // PROGRESS: [gptq 14/14] model.layers.1.mlp.down_proj.weight [64 x 128]
@@ -17,3 +21,8 @@
 // PROGRESS: [calibrate] 11 executables compiled for 3 stages
 // CHECK: 14 linears; true-sequential order ; fields complete ; settings ok
 // CHECK: all error_before vs numpy: within 0.002
+
+// SCALES: error: scale type must be f32 or f16, got 'bf16'
+// GROUP: error: 'llm.weight' op cannot be quantized: 64 columns are not a multiple of the group size 48
+// REPORT: quant-compile: {{.*}}missing/report.json: cannot write the report
+// WINDOW: error: calibration windows of 200 tokens do not fit the cache of 128
