@@ -12,6 +12,8 @@
 #ifndef QUANTFORGE_TOOLS_INITALL_H
 #define QUANTFORGE_TOOLS_INITALL_H
 
+#include "codegen/CUDA/Passes.h"
+#include "codegen/CUDA/Pipeline.h"
 #include "dialects/llm/IR/LLMDialect.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/Pipelines/Pipelines.h"
@@ -32,6 +34,8 @@ inline void registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<llm::LLMDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernel modules to LLVM IR.
+  registerCUDATranslations(registry);
 }
 
 /// Our passes and pipelines, plus every upstream pass, so that any stage of
@@ -42,6 +46,8 @@ inline void registerAllPasses() {
   registerConversionPasses();
   registerQuantPasses();
   registerPipelines();
+  registerCUDAPasses();
+  registerCUDAPipelines();
 }
 
 } // namespace quantforge

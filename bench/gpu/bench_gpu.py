@@ -15,7 +15,9 @@ One process measures, in this order:
      linear layers through our kernels; RMSNorm, RoPE + attention over an FP16
      KV cache, SiLU*up as three small Triton kernels; FP16 lm_head through
      cuBLAS), captured in one CUDA graph: tokens/s and % of the roofline
-     bytes-per-token / copy bandwidth.
+     bytes-per-token / copy bandwidth; once with each GEMV kernel, once with
+     the fastest checked one per weight shape, and once more with SiLU*up
+     fused into the down projection (gemv_int4_tc_silu).
 Prints a table last and writes <out>/gpu.json.
 
   python3 bench_gpu.py --cubin int4_matmul.sm_90.cubin --out DIR [--quick]
@@ -40,6 +42,9 @@ DEV = "cuda"
 # CuPy 14 deprecates ExternalStream, the one way to launch on torch's stream.
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 L2_ROTATE_BYTES = 120 << 20  # rotate over more than twice the 50 MB L2
+PER_SHAPE = "per_shape"  # decode with the fastest checked GEMV per weight shape
+# PER_SHAPE, with SiLU*up fused into the down projection (gemv_int4_tc_silu).
+FUSED = "per_shape+silu_fused"
 
 
 def log(*args):
@@ -92,13 +97,22 @@ class Kernels:
         self.mod = cupy.RawModule(path=cubin)
         # GEMV kernels: name -> (function, rows per block, threads per block).
         self.gemv_kinds = {}
-        for name, rows, threads in (("gemv_int4", 8, 64), ("gemv_int4_splitk", 4, 128)):
+        for name, rows, threads in (("gemv_int4", 8, 64), ("gemv_int4_splitk", 4, 128),
+                                     ("gemv_int4_tc", 16, 256)):
             try:
                 self.gemv_kinds[name] = (self.mod.get_function(name), rows, threads)
             except Exception:  # noqa: BLE001 (CuPy raises its driver error)
                 log("no kernel %s in %s" % (name, cubin))
         self.gemv_kind = next(iter(self.gemv_kinds))
+        # (rows, cols) -> GEMV kernel, used when gemv_kind is PER_SHAPE (the
+        # choice a lowering makes per weight shape).
+        self.per_shape = {}
         self.f_gemm = {t: self.mod.get_function("gemm_int4_n%d" % t) for t in (64, 32, 16, 8)}
+        try:
+            self.f_silu = self.mod.get_function("gemv_int4_tc_silu")
+        except Exception:  # noqa: BLE001
+            self.f_silu = None
+            log("no kernel gemv_int4_tc_silu in %s" % cubin)
         self.f_gather = self.mod.get_function("gather_f16")
 
     @staticmethod
@@ -107,11 +121,21 @@ class Kernels:
             fn(grid, block, args)
 
     def gemv(self, w, x, y, kind=None):
-        fn, rows, threads = self.gemv_kinds[kind or self.gemv_kind]
+        kind = kind or self.gemv_kind
+        if kind in (PER_SHAPE, FUSED):
+            kind = self.per_shape[(w.rows, w.cols)]
+        fn, rows, threads = self.gemv_kinds[kind]
         args = (*memref(w.qweight), *memref(w.scales), *memref(w.zeros), *memref(x),
                 *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
                 np.int32(1 if w.asym else 0))
         self._launch(fn, ((w.rows + rows - 1) // rows,), (threads,), args)
+
+    def gemv_silu(self, w, gu, y):
+        """y = W (silu(g) * u) for gu = [g; u] of 2 * w.cols values."""
+        args = (*memref(w.qweight), *memref(w.scales), *memref(w.zeros), *memref(gu),
+                *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
+                np.int32(1 if w.asym else 0))
+        self._launch(self.f_silu, ((w.rows + 15) // 16,), (256,), args)
 
     def gemm(self, w, x, y, batch):
         # The largest batch tile that divides the batch (a multiple of 8).
@@ -197,6 +221,13 @@ def run_checks(k, gen):
             k.gemv(w, x, y, kind)
             gemv_ok(kind, check("%s %dx%d %s" % (kind, rows, cols, "asym" if asym else "sym"),
                                 y, wd @ x.double(), tol))
+        if k.f_silu is not None:
+            gu = torch.randn(2 * cols, device=DEV, generator=gen).half()
+            g, u = gu[:cols].double(), gu[cols:].double()
+            y = torch.full((rows,), float("nan"), dtype=torch.float16, device=DEV)
+            k.gemv_silu(w, gu, y)
+            check("gemv_int4_tc_silu %dx%d %s" % (rows, cols, "asym" if asym else "sym"), y,
+                  wd @ (g * torch.sigmoid(g) * u), tol)
         for batch in (8, 16, 32, 64, 72):
             xb = torch.randn(batch, cols, device=DEV, generator=gen).half()
             yb = torch.full((batch, rows), float("nan"), dtype=torch.float16, device=DEV)
@@ -411,8 +442,11 @@ class Decoder:
             k.gemv(l["o"], self.att, self.o)
             add_rmsnorm_kernel[(1,)](self.h, self.o, l["n2"], self.xn, 1e-5, N=N, num_warps=8)
             k.gemv(l["gu"], self.xn, self.gu)
-            silu_mul_kernel[(triton.cdiv(self.F, 1024),)](self.gu, self.m, N=self.F, BLOCK=1024, num_warps=4)
-            k.gemv(l["down"], self.m, self.d)
+            if k.gemv_kind == FUSED:
+                k.gemv_silu(l["down"], self.gu, self.d)
+            else:
+                silu_mul_kernel[(triton.cdiv(self.F, 1024),)](self.gu, self.m, N=self.F, BLOCK=1024, num_warps=4)
+                k.gemv(l["down"], self.m, self.d)
             delta = self.d
         add_rmsnorm_kernel[(1,)](self.h, delta, self.nf, self.xn, 1e-5, N=N, num_warps=8)
         torch.matmul(self.lm, self.xn, out=self.logits)
@@ -457,8 +491,6 @@ def bench_decode(k, gen, copy_gbs, layers):
         small.logits.fill_(float("nan"))
         small.step()
         gemv_ok(kind, check("decode 2-layer logits (%s)" % kind, small.logits, ref, 2e-2))
-    del small, ref
-    torch.cuda.empty_cache()
     dec = Decoder(k, gen, layers=layers)
     total, wbytes, kvbytes = dec.bytes_per_token()
     roof_ms = total / (copy_gbs * 1e9) * 1e3
@@ -468,9 +500,35 @@ def bench_decode(k, gen, copy_gbs, layers):
             k.gemv(l["qkv"], dec.xn, dec.qkv)
             k.gemv(l["o"], dec.att, dec.o)
             k.gemv(l["gu"], dec.xn, dec.gu)
-            k.gemv(l["down"], dec.m, dec.d)
+            if k.gemv_kind == FUSED:
+                k.gemv_silu(l["down"], dec.gu, dec.d)
+            else:
+                k.gemv(l["down"], dec.m, dec.d)
+    # The fastest GEMV kernel that passed its checks, per weight shape of the
+    # decoder (each timed over all layers' weights, so from DRAM).
+    passed_kinds = [n for n in k.gemv_kinds if GEMV_OK.get(n)] or list(k.gemv_kinds)
+    for name, xin, yout in (("qkv", dec.xn, dec.qkv), ("o", dec.att, dec.o),
+                            ("gu", dec.xn, dec.gu), ("down", dec.m, dec.d)):
+        w0 = dec.layers[0][name]
+        times = {kind: graph_ms([lambda l=l, kind=kind: k.gemv(l[name], xin, yout, kind)
+                                 for l in dec.layers], reps=10)[0] for kind in passed_kinds}
+        k.per_shape[(w0.rows, w0.cols)] = min(times, key=times.get)
+        log("decode %s %dx%d: %s -> %s" % (name, w0.rows, w0.cols, ", ".join(
+            "%s %.2f us" % (n, t * 1e3) for n, t in times.items()), k.per_shape[(w0.rows, w0.cols)]))
+    GEMV_OK[PER_SHAPE] = True  # made of kernels that passed
+    modes = list(k.gemv_kinds) + [PER_SHAPE]
+    if k.f_silu is not None:
+        # The per-shape choice on the 2-layer model (same shapes), with the
+        # fused down projection, against float64.
+        k.gemv_kind = FUSED
+        small.logits.fill_(float("nan"))
+        small.step()
+        gemv_ok(FUSED, check("decode 2-layer logits (%s)" % FUSED, small.logits, ref, 2e-2))
+        modes.append(FUSED)
+    del small, ref
+    torch.cuda.empty_cache()
     by_kernel = {}
-    for kind in k.gemv_kinds:
+    for kind in modes:
         k.gemv_kind = kind
         t, spread = graph_ms([dec.step], reps=20)
         t2, _ = graph_ms([dec.step], reps=20)
@@ -487,7 +545,8 @@ def bench_decode(k, gen, copy_gbs, layers):
     res.update({"layers": layers, "gemv_kernel": best, "by_gemv_kernel": by_kernel,
                 "bytes_per_token": total, "int4_weight_bytes": wbytes,
                 "lm_head_fp16_bytes": dec.lm.numel() * 2, "kv_bytes": kvbytes,
-                "kv_positions": dec.pos, "roofline_ms": roof_ms})
+                "kv_positions": dec.pos, "roofline_ms": roof_ms,
+                "per_shape_gemv": {"%dx%d" % rc: n for rc, n in k.per_shape.items()}})
     # The glue kernels alone, as many launches as a token makes.
     l0 = dec.layers[0]
     glue = {

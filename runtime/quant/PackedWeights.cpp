@@ -96,12 +96,11 @@ uint8_t unpackValue(const uint8_t *row, int64_t index, int bits) {
 Result<CanonicalTensors> packCanonical(const UnpackedWeight &w, bool symmetric,
                                        bool f16Scales) {
   QF_RETURN_IF_ERROR(checkShape(w));
-  if (!w.gIdx.empty())
-    return Status::error("the canonical layout has no act-order permutation");
   int64_t groups = w.numGroups();
   int64_t rowBytes = packedRowBytes(w.cols, w.bits);
   int64_t zeroBytes = packedRowBytes(groups, w.bits);
   CanonicalTensors t;
+  t.gIdx = w.gIdx;
   t.qweight.assign(w.rows * rowBytes, 0);
   for (int64_t r = 0; r < w.rows; ++r)
     packRow(&w.q[r * w.cols], w.cols, w.bits, &t.qweight[r * rowBytes]);
@@ -136,10 +135,13 @@ Result<UnpackedWeight> unpackCanonical(const CanonicalTensors &t, int64_t rows,
   size_t scaleSize = f16Scales ? 2 : 4;
   if (int64_t(t.qweight.size()) != rows * rowBytes ||
       int64_t(t.scales.size()) != int64_t(rows * groups * scaleSize) ||
-      (!symmetric && int64_t(t.zeros.size()) != rows * zeroBytes))
+      (!symmetric && int64_t(t.zeros.size()) != rows * zeroBytes) ||
+      (!t.gIdx.empty() && int64_t(t.gIdx.size()) != cols))
     return Status::error("canonical tensors do not match the weight shape");
+  QF_RETURN_IF_ERROR(checkGroupIndex(t.gIdx, groups));
   UnpackedWeight w;
   w.rows = rows, w.cols = cols, w.bits = bits, w.groupSize = groupSize;
+  w.gIdx = t.gIdx;
   w.q.resize(rows * cols);
   w.scales.resize(rows * groups);
   w.zeros.assign(rows * groups, uint8_t(1 << (bits - 1)));

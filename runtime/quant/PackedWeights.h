@@ -66,11 +66,13 @@ struct AWQTensors {
 /// QuantForge's canonical layout (docs/dialect.md): per row, the values as a
 /// little-endian bit stream padded to a whole byte; scales [rows, groups] in
 /// float32 or float16; zero points packed like the values, absent when
-/// symmetric (the midpoint 2^(bits-1) is implied).
+/// symmetric (the midpoint 2^(bits-1) is implied); with act-order, g_idx
+/// [cols] as GPTQ writes it.
 struct CanonicalTensors {
   std::vector<uint8_t> qweight;
   std::vector<uint8_t> scales;
   std::vector<uint8_t> zeros;
+  std::vector<int32_t> gIdx; ///< empty without act-order
 };
 
 /// Bytes of one packed row of `count` values of `bits` bits.

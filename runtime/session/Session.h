@@ -65,6 +65,8 @@ public:
   int64_t vocabSize() const { return artifact_.config().vocabSize; }
   const Artifact &artifact() const { return artifact_; }
   Device &device() { return *device_; }
+  /// The KV cache, laid out as artifact().kvCache().shape() (for tests).
+  Buffer &kvCacheBuffer() { return *kvCache_; }
 
 private:
   struct Entry;

@@ -10,6 +10,8 @@
 // RUN: tr '\r' '\n' < %t.log | FileCheck %s --check-prefix=PROGRESS
 // RUN: quant-compile %t.qwen2 --max-seq=128 --emit=statistics --calib %t.txt --calib-samples 4 --calib-seqlen 64 -o %t.stats 2>/dev/null
 // RUN: %python %S/check_report.py %t.report %t.qwen2 %t.stats 8 32 all | FileCheck %s
+// Act-order in the same flow: the weights get g_idx, then the fold removes it.
+// RUN: quant-compile %t.qwen2 --max-seq=128 --quant=gptq --act-order --bits=4 --group-size=32 --calib %t.txt --calib-samples 4 --calib-seqlen 64 -o %t.ao.qfa 2>&1 | tr '\r' '\n' | FileCheck %s --check-prefix=ACTORDER
 // RUN: not quant-compile %t.qwen2 --max-seq=128 --quant=gptq --scale-type=bf16 --calib %t.txt --calib-samples 1 --calib-seqlen 16 -o %t.x.qfa 2>&1 | FileCheck %s --check-prefix=SCALES
 // RUN: not quant-compile %t.qwen2 --max-seq=128 --quant=gptq --group-size=48 --calib %t.txt --calib-samples 1 --calib-seqlen 16 -o %t.x.qfa 2>&1 | FileCheck %s --check-prefix=GROUP
 // RUN: not quant-compile %t.qwen2 --max-seq=128 --quant=gptq --calib %t.txt --group-size=32 --calib-samples 1 --calib-seqlen 16 --report %t.missing/report -o %t.x.qfa 2>&1 | FileCheck %s --check-prefix=REPORT
@@ -22,6 +24,8 @@
 // CHECK: 14 linears; true-sequential order ; fields complete ; settings ok
 // CHECK: all error_before vs numpy: within 0.002
 
+// ACTORDER: [gptq 14/14] model.layers.1.mlp.down_proj.weight
+// ACTORDER: [fold-act-order] summary:
 // SCALES: error: scale type must be f32 or f16, got 'bf16'
 // GROUP: error: 'llm.weight' op cannot be quantized: 64 columns are not a multiple of the group size 48
 // REPORT: quant-compile: {{.*}}missing/report.json: cannot write the report
