@@ -6,6 +6,10 @@
 #   PART 1: CPU-vs-CUDA comparisons (outputs poisoned), perplexity, decode speed
 #           on llama-t FP and llama-s RTN w4 g128;
 #   PART 2: llama-s FP perplexity, generation and decode speed; PTX JIT.
+#   PART int4: the int4 library kernels (RTN w4 g128, f16 scales): CPU vs
+#           CUDA on llama-t and llama-s (GEMV decode, GEMM tiles at 40 and 64
+#           tokens, the generic path at 41/42/65), llama-s perplexity, decode
+#           speed against the naive path (f32 scales: s-w4f32-cuda.qfa).
 set -u
 cd "$1" || exit 2
 OUT=$2
@@ -53,6 +57,26 @@ if [ "$PART" = 1 ]; then
   echo "ppl t fp cuda: $(eval_json ppl-t-fp-cuda)"
   echo "ppl s w4 cuda: $(eval_json ppl-s-w4-cuda)"
   echo "ppl s w4 cpu : $(eval_json ppl-s-w4-cpu)"
+elif [ "$PART" = int4 ]; then
+  export QF_CUDA_POISON=1
+  # f16 activations into the kernels: ~1e-3 relative (README of the kernels).
+  step compare-t-w4 120 $B/qf-compare-devices t-w4-cpu.qfa cpu t-w4-cuda.qfa \
+    cuda:0 --tokens 40 --decode 8 --sequences 3 --tolerance 5e-3
+  step compare-s-w4 120 $B/qf-compare-devices s-w4-cpu.qfa cpu s-w4-cuda.qfa \
+    cuda:0 --tokens 64 --decode 16 --sequences 2 --tolerance 5e-3
+  unset QF_CUDA_POISON
+  step ppl-s-w4-cuda 200 $B/quant-eval s-w4-cuda.qfa --text valid.txt \
+    --ctx 512 --json --device cuda:0
+  for a in s-w4-cuda s-w4f32-cuda; do
+    step gen-$a 60 $B/quant-run $a.qfa -p "Once upon a time" -n 200 --greedy \
+      --device cuda:0
+  done
+  step gen-s-w4-cpu 60 $B/quant-run s-w4-cpu.qfa -p "Once upon a time" \
+    -n 200 --greedy --device cpu
+  text() { grep -v 'tokens/s\|kv cache\|^seed' "$OUT/$1.log"; }
+  cmp <(text gen-s-w4-cuda) <(text gen-s-w4-cpu) \
+    && echo "greedy text: CUDA == CPU" || echo "greedy text: CUDA != CPU"
+  echo "ppl s w4 cuda: $(eval_json ppl-s-w4-cuda)"
 else
   step ppl-s-fp-cuda 200 $B/quant-eval s-fp-cuda.qfa --text valid.txt \
     --ctx 512 --json --device cuda:0

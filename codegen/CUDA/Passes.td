@@ -64,4 +64,66 @@ def LLMGPUHostBuffers : Pass<"llm-gpu-host-buffers", "::mlir::ModuleOp"> {
   ];
 }
 
+def LLMOutlineKernelLinears
+    : Pass<"llm-outline-kernel-linears", "::mlir::ModuleOp"> {
+  let summary = "Move the linears the CUDA int4 kernels can run into functions";
+  let description = [{
+    First half of the library-kernel path (docs/cuda.md). Each `llm.linear`
+    with a canonical int4 weight (no act-order, no bias, f16 scales, group
+    size a power of two >= 32, columns a multiple of 32, f32 or f16
+    activations) becomes a call of a private function, one per shape, that
+    holds the same linear and writes it into a destination argument:
+    ```mlir
+    %y = func.call @qf_int4_linear_384x1024_g128_asym_t1(%x, %w, %empty)
+    ```
+    The function survives bufferization as a boundary whose arguments are
+    the weight's canonical parts; `llm-launch-kernel-linears` then replaces
+    its body with launches of codegen/CUDA/kernels/int4_matmul.mlir.
+  }];
+  let dependentDialects = [
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def LLMLaunchKernelLinears
+    : Pass<"llm-launch-kernel-linears", "::mlir::ModuleOp"> {
+  let summary = "Run the outlined int4 linears with the library kernels";
+  let description = [{
+    Second half (after bufferization, before the linalg ops become loops):
+    the body of every function `llm-outline-kernel-linears` made is replaced
+    by `gpu.launch_func`s of the kernels of
+    codegen/CUDA/kernels/int4_matmul.mlir (compiled into the pass; the
+    `gpu.module @quantforge_int4` is added to the module once), with the
+    grids and blocks of codegen/CUDA/kernels/README.md:
+    - one token (decode): `gemv_int4` (grid ceil(R/8), block 64), or
+      `gemv_int4_splitk` (grid ceil(R/4), block 128) for more than
+      `splitk-cols` columns;
+    - a dynamic number of tokens T: T == 1 as above; T a multiple of 8 with
+      columns a multiple of 128 and groups >= 128: `gemm_int4_n{64,32,16,8}`
+      (the largest tile dividing T; grid (ceil(R/16), T/n), block 256);
+      otherwise the generic linalg code the function already holds.
+    Activations are rounded to f16 for the kernels and their f16 outputs
+    widened back, by linalg ops that take the ordinary path. Symmetric
+    weights pass their values as the (unread) zero buffer with
+    `has_zeros = 0`.
+  }];
+  let options = [
+    Option<"splitKCols", "splitk-cols", "int64_t", /*default=*/"8192",
+           "Use gemv_int4_splitk above this many columns">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // QUANTFORGE_CODEGEN_CUDA_PASSES_TD

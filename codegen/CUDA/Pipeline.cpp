@@ -18,6 +18,9 @@
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
@@ -37,12 +40,18 @@ using namespace mlir;
 
 void quantforge::buildLLMCUDALoweringPipeline(
     OpPassManager &pm, const LLMToCUDAPipelineOptions &options) {
+  // Quantized linears the library kernels can run become functions that
+  // bufferize on their own and then launch those kernels.
+  if (options.libraryKernels)
+    pm.addPass(createLLMOutlineKernelLinears());
   LLMToLLVMPipelineOptions linalg;
   linalg.fuseElementwise = options.fuseElementwise;
   buildLLMToLinalgPipeline(pm, linalg);
   // buffer-results-to-out-params copies the logits with memref.copy, which
   // the host cannot run on device memory.
   pm.addPass(createLLMCopiesToLinalg());
+  if (options.libraryKernels)
+    pm.addPass(createLLMLaunchKernelLinears());
 
   // Every linalg op becomes one kernel: its parallel dimensions a 1-D grid,
   // its reductions serial per thread.
@@ -65,7 +74,11 @@ void quantforge::buildLLMCUDALoweringPipeline(
   pm.addPass(createSCFToControlFlowPass());
   // Kernels first, so that math ops become libdevice calls rather than the
   // host's LLVM intrinsics.
+  // nvgpu and vector ops come from the library kernels only.
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertNVGPUToNVVMPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertVectorToLLVMPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createUBToLLVMConversionPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createCanonicalizerPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createCSEPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createReconcileUnrealizedCastsPass());

@@ -31,6 +31,11 @@ struct LLMToCUDAPipelineOptions
       *this, "fuse-elementwise",
       llvm::cl::desc("Fuse elementwise linalg ops before bufferization"),
       llvm::cl::init(true)};
+  Option<bool> libraryKernels{
+      *this, "library-kernels",
+      llvm::cl::desc("Run int4 linears with codegen/CUDA/kernels "
+                     "(llm-outline-kernel-linears, llm-launch-kernel-linears)"),
+      llvm::cl::init(true)};
 };
 
 /// From a bound module (after llm-bind-parameters) to host code in the LLVM

@@ -66,6 +66,9 @@ void quantforge::buildLLMToLinalgPipeline(
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Private functions (the CUDA target's outlined linears) write into an
+  // argument; their result is that argument and goes.
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   pm.addPass(createLLMCopiesToLinalg());
   // The cache comes back as the argument it was passed in: drop that result
   // (no copy), and return the logits through a caller-provided buffer.

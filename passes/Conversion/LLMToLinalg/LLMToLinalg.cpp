@@ -727,7 +727,8 @@ struct ConvertLLMToLinalgPass
         auto qtype = dyn_cast<llm::QWeightType>(type);
         if (!qtype)
           continue;
-        if (!isa<llm::LinearOp>(op)) {
+        // Calls pass the weight's parts (the CUDA target's outlined linears).
+        if (!isa<llm::LinearOp, func::CallOp>(op)) {
           op->emitOpError("with a quantized weight is not lowered yet");
           return WalkResult::interrupt();
         }

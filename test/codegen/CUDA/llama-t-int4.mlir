@@ -1,0 +1,33 @@
+// The bundled llama-t quantized to int4 with f16 scales through the CUDA
+// target: its linears launch the library kernels of
+// codegen/CUDA/kernels/int4_matmul.mlir (llm-outline-kernel-linears,
+// llm-launch-kernel-linears), whose gpu.module is compiled into the
+// executable's cubins. With f32 scales the kernels do not apply.
+// RUN: quant-compile %qf_src/test/fixtures/llama-t --quant=rtn --bits=4 --group-size=128 --scale-type=f16 --target=cuda --emit=lowered -o %t.lowered.mlir 2> %t.log
+// RUN: FileCheck %s --check-prefix=HOST < %t.lowered.mlir
+// RUN: quant-compile %qf_src/test/fixtures/llama-t --quant=rtn --bits=4 --group-size=128 --scale-type=f16 --target=cuda --emit=executable -o %t.so 2> %t.log
+// RUN: %python %S/check_cubins.py %t.so --kernels | FileCheck %s --check-prefix=CUBIN
+// RUN: quant-compile %qf_src/test/fixtures/llama-t --quant=rtn --bits=4 --group-size=128 --target=cuda --emit=lowered -o %t.f32.mlir 2> %t.log
+// RUN: FileCheck %s --check-prefix=F32 < %t.f32.mlir
+// REQUIRES: cuda-toolkit
+
+// HOST: llvm.func @prefill(
+// HOST: llvm.call @qf_int4_linear_128x128_g128_asym_tn_f32f32(
+// HOST: llvm.func @decode(
+// HOST: llvm.call @qf_int4_linear_128x128_g128_asym_tn_f32f32(
+// HOST-LABEL: llvm.func @qf_int4_linear_128x256_g128_asym_tn_f32f32(
+// HOST: gpu.launch_func @quantforge_int4::@gemv_int4 blocks in
+// HOST: gpu.launch_func @quantforge_int4::@gemm_int4_n16 blocks in
+// HOST: gpu.launch_func @quantforge_int4::@gemm_int4_n32 blocks in
+// HOST: gpu.launch_func @quantforge_int4::@gemm_int4_n64 blocks in
+// HOST: gpu.launch_func @quantforge_int4::@gemm_int4_n8 blocks in
+// HOST: gpu.module @quantforge_int4 [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">]
+// HOST: llvm.func @gemv_int4(
+// CUBIN: cubins: {{[0-9]+}} for sm_90
+// CUBIN: kernel: gemm_int4_n16
+// CUBIN: kernel: gemm_int4_n32
+// CUBIN: kernel: gemm_int4_n64
+// CUBIN: kernel: gemm_int4_n8
+// CUBIN: kernel: gemv_int4{{$}}
+// F32: llvm.func @prefill(
+// F32-NOT: quantforge_int4
