@@ -74,13 +74,15 @@ Value accumulate(OpBuilder &b, Location loc, Value x, Value out,
       .getResult(0);
 }
 
-/// Gives the prefill entry points one statistic argument per distinct
+/// Gives the prefill entry points (whole-model calibration) and stage entry
+/// points (block-sequential calibration) one statistic argument per distinct
 /// linear input and kind, accumulated and returned.
 LogicalResult instrument(ModuleOp module, bool hessian, bool absMean) {
   for (auto func : module.getOps<func::FuncOp>()) {
     auto kind = func->getAttrOfType<llm::EntryPointKindAttr>(
         llm::LLMDialect::getABIEntryPointAttrName());
-    if (!kind || kind.getValue() != llm::EntryPointKind::prefill)
+    if (!kind || (kind.getValue() != llm::EntryPointKind::prefill &&
+                  kind.getValue() != llm::EntryPointKind::stage))
       continue;
     MLIRContext *ctx = func.getContext();
     // Linears that share an input (q/k/v, gate/up) share one statistic.

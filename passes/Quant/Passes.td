@@ -194,6 +194,40 @@ def LLMQuantizeAWQ : Pass<"llm-quantize-awq", "::mlir::ModuleOp"> {
   let dependentDialects = ["::quantforge::llm::LLMDialect"];
 }
 
+def LLMExtractDecoderStage
+    : Pass<"llm-extract-decoder-stage", "::mlir::ModuleOp"> {
+  let summary = "Keep one stage of the model (the embedding or one decoder "
+                "layer) as its own entry point";
+  let description = [{
+    Block-sequential calibration runs the model one stage at a time. This
+    pass replaces the functions of an llm module (before binding) with one
+    prefill entry point `@stage` that computes one stage of the prefill
+    entry point's model: `layer = -1` the embedding (tokens to the hidden
+    state entering decoder layer 0), `layer = i` decoder layer i (the hidden
+    state entering layer i to the one entering layer i+1, or the final norm).
+    A stage starts at the residual value that layer i's input norm
+    (`model.layers.{i}.input_layernorm.weight`, GGUF `blk.{i}.attn_norm`)
+    reads and ends at the next one.
+
+    Signature: `(tokens, start_pos, cache, hidden) -> (hidden', cache)`:
+    prefill's arguments, then the hidden state entering the stage (unused by
+    the embedding); the cache holds one layer, which the stage's attention
+    uses as layer 0, so every layer of the same shapes compiles to the same
+    code and only the bound weights differ.
+
+    Example:
+    ```
+    quant-opt model.mlir --llm-extract-decoder-stage="layer=3"
+    ```
+  }];
+  let options = [
+    Option<"layer", "layer", "int64_t", "-1",
+           "The decoder layer to keep; -1 for the embedding">,
+  ];
+  let dependentDialects = ["::quantforge::llm::LLMDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def LLMFoldActOrder : Pass<"llm-fold-act-order", "::mlir::ModuleOp"> {
   let summary = "Remove act-order's g_idx lookup from the matmuls";
   let description = [{

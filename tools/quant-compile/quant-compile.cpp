@@ -16,6 +16,8 @@
 #include "codegen/CPU/CPUTarget.h"
 #include "codegen/CUDA/CUDATarget.h"
 #include "codegen/Calibration/Calibration.h"
+#include "codegen/Calibration/Report.h"
+#include "codegen/Calibration/Sequential.h"
 #include "codegen/Target/ArtifactBuilder.h"
 #include "codegen/Target/TargetBackend.h"
 #include "dialects/llm/Import/Importers.h"
@@ -101,6 +103,19 @@ cl::opt<int64_t> calibSeqLen("calib-seqlen",
                              cl::init(512));
 cl::opt<uint64_t> calibSeed("seed", cl::desc("Calibration sampling seed"),
                             cl::init(0));
+enum class CalibMode { Sequential, Parallel };
+cl::opt<CalibMode> calibMode(
+    "calib-mode", cl::desc("How GPTQ calibrates"),
+    cl::init(CalibMode::Sequential),
+    cl::values(clEnumValN(CalibMode::Sequential, "sequential",
+                          "one decoder layer at a time, each seeing the "
+                          "quantized layers before it (default)"),
+               clEnumValN(CalibMode::Parallel, "parallel",
+                          "all statistics from the float model in one run")));
+cl::opt<std::string> reportPath(
+    "report", cl::desc("Write the per-layer report to PATH.json and "
+                       "PATH.html (sequential calibration)"),
+    cl::value_desc("PATH"));
 cl::opt<double> gptqDamp("damp", cl::desc("GPTQ damping (fraction of mean diag H)"),
                          cl::init(0.01));
 cl::opt<bool> gptqStaticGroups("static-groups",
@@ -261,14 +276,57 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
         return success();
       })))
     return failure();
-  if (calibrate) {
-    codegen::CalibrationOptions calibration;
-    calibration.textPath = calibText;
-    calibration.checkpoint = modelPath;
-    calibration.samples = calibSamples;
-    calibration.seqLen = calibSeqLen;
-    calibration.seed = calibSeed;
-    calibration.absMean = quantMethod == QuantMethod::AWQ;
+  codegen::CalibrationOptions calibration;
+  calibration.textPath = calibText;
+  calibration.checkpoint = modelPath;
+  calibration.samples = calibSamples;
+  calibration.seqLen = calibSeqLen;
+  calibration.seed = calibSeed;
+  calibration.absMean = quantMethod == QuantMethod::AWQ;
+  bool sequential = quantMethod == QuantMethod::GPTQ &&
+                    calibMode == CalibMode::Sequential &&
+                    emit != Phase::Statistics;
+  if (!reportPath.empty() && !sequential) {
+    llvm::errs() << "quant-compile: --report needs --quant=gptq with "
+                    "--calib-mode=sequential\n";
+    return failure();
+  }
+  if (sequential) {
+    qf::quant::GPTQOptions gptq;
+    gptq.bits = int(quantBits);
+    gptq.symmetric = quantSymmetric;
+    gptq.dampPercent = gptqDamp;
+    gptq.staticGroups = gptqStaticGroups;
+    gptq.actOrder = gptqActOrder;
+    LinearQuantization packing;
+    packing.bits = quantBits;
+    packing.groupSize = quantGroupSize;
+    packing.symmetric = quantSymmetric;
+    packing.scaleType = quantScaleType;
+    packing.output = quantizedParams.str().str();
+    packing.actOrder = gptqActOrder;
+    std::vector<codegen::LinearReport> report;
+    if (failed(codegen::quantizeSequentially(*module, calibration, packing,
+                                             codegen::gptqQuantizer(gptq),
+                                             &report)))
+      return failure();
+    if (gptqActOrder && foldActOrder &&
+        failed(runPipeline(*module, [&](OpPassManager &pm) {
+          LLMFoldActOrderOptions fold;
+          fold.output = gptqFold.str().str();
+          pm.addPass(createLLMFoldActOrder(fold));
+          return success();
+        })))
+      return failure();
+    if (!reportPath.empty()) {
+      std::string error = codegen::writeQuantizationReport(
+          reportPath, {modelPath, calibration}, report);
+      if (!error.empty()) {
+        llvm::errs() << "quant-compile: " << error << "\n";
+        return failure();
+      }
+    }
+  } else if (calibrate) {
     if (emit == Phase::Statistics) {
       output.keep();
       return codegen::calibrateHessians(*module, calibration, outputPath);
@@ -277,7 +335,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
                                           statistics.str().str())))
       return failure();
   }
-  if (quantMethod != QuantMethod::None &&
+  if (quantMethod != QuantMethod::None && !sequential &&
       failed(runPipeline(*module, [&](OpPassManager &pm) {
         if (quantMethod == QuantMethod::GPTQ) {
           LLMQuantizeGPTQOptions gptq;

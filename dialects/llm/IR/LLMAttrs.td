@@ -47,6 +47,9 @@ def LLM_EntryPointKind : I32EnumAttr<"EntryPointKind",
     "kind of model entry point", [
       I32EnumAttrCase<"prefill", 0>,
       I32EnumAttrCase<"decode", 1>,
+      // One stage of the model alone, for block-sequential calibration
+      // (llm-extract-decoder-stage).
+      I32EnumAttrCase<"stage", 2>,
     ]> {
   let cppNamespace = "::quantforge::llm";
   let genSpecializedAttr = 0;

@@ -42,7 +42,35 @@ void LLMDialect::initialize() {
 ///   (tokens: tensor<S x i32|i64>, start_pos: index, cache: !llm.kv_cache)
 ///     -> (logits: tensor<S x vocab x float>, cache)
 /// The runtime's token loop relies on exactly this shape.
+/// A stage entry point (block-sequential calibration) maps the hidden state
+/// entering one stage of the model to the one leaving it:
+///   (tokens, start_pos, cache, hidden: tensor<S x D x float>)
+///     -> (hidden', cache)
+static LogicalResult verifyStageEntryPoint(func::FuncOp func) {
+  FunctionType type = func.getFunctionType();
+  auto isHidden = [](Type t) {
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    return tensor && tensor.getRank() == 2 &&
+           isa<FloatType>(tensor.getElementType());
+  };
+  auto tokens = type.getNumInputs() == 4
+                    ? dyn_cast<RankedTensorType>(type.getInput(0))
+                    : RankedTensorType();
+  if (!tokens || tokens.getRank() != 1 ||
+      !tokens.getElementType().isSignlessInteger() ||
+      !type.getInput(1).isIndex() || !isa<KVCacheType>(type.getInput(2)) ||
+      !isHidden(type.getInput(3)) || type.getNumResults() != 2 ||
+      !isHidden(type.getResult(0)) || type.getResult(1) != type.getInput(2))
+    return func.emitOpError()
+           << "is a stage entry point and must have type (tensor<Sxi32>, "
+              "index, !llm.kv_cache<...>, tensor<SxDxf32>) -> "
+              "(tensor<SxDxf32>, !llm.kv_cache<...>)";
+  return success();
+}
+
 static LogicalResult verifyEntryPoint(func::FuncOp func, EntryPointKind kind) {
+  if (kind == EntryPointKind::stage)
+    return verifyStageEntryPoint(func);
   FunctionType type = func.getFunctionType();
   StringRef kindName = stringifyEntryPointKind(kind);
   auto fail = [&]() {
@@ -87,7 +115,7 @@ LogicalResult LLMDialect::verifyOperationAttribute(Operation *op,
   auto kind = dyn_cast<EntryPointKindAttr>(attr.getValue());
   if (!kind)
     return op->emitError() << "'" << name
-                           << "' must be #llm.entry_point<prefill|decode>";
+                           << "' must be #llm.entry_point<prefill|decode|stage>";
   // The ABI marker survives lowering to llvm.func; the llm-level contract
   // is only checked on func.func.
   if (name == getABIEntryPointAttrName()) {

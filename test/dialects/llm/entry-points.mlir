@@ -65,7 +65,7 @@ func.func @logit_rows(%tokens: tensor<4xi32>, %start: index, %cache: !llm.kv_cac
 
 // -----
 
-// expected-error @+1 {{'llm.entry_point' must be #llm.entry_point<prefill|decode>}}
+// expected-error @+1 {{'llm.entry_point' must be #llm.entry_point<prefill|decode|stage>}}
 func.func @bad_value() attributes {llm.entry_point = "prefill"} {
   return
 }
@@ -81,4 +81,22 @@ module attributes {llm.entry_point = #llm.entry_point<decode>} {
 // expected-error @+1 {{unknown llm dialect attribute 'llm.entrypoint'}}
 func.func @typo() attributes {llm.entrypoint = #llm.entry_point<decode>} {
   return
+}
+
+// -----
+
+// A stage of the model for block-sequential calibration.
+// CHECK-LABEL: func.func @stage
+func.func @stage(%tokens: tensor<?xi32>, %start: index, %cache: !llm.kv_cache<1x4x64x32xf32>, %hidden: tensor<?x128xf32>)
+    -> (tensor<?x128xf32>, !llm.kv_cache<1x4x64x32xf32>) attributes {llm.entry_point = #llm.entry_point<stage>} {
+  return %hidden, %cache : tensor<?x128xf32>, !llm.kv_cache<1x4x64x32xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'func.func' op is a stage entry point and must have type (tensor<Sxi32>, index, !llm.kv_cache<...>, tensor<SxDxf32>) -> (tensor<SxDxf32>, !llm.kv_cache<...>)}}
+func.func @stage_without_hidden(%tokens: tensor<?xi32>, %start: index, %cache: !llm.kv_cache<1x4x64x32xf32>)
+    -> (tensor<?x128xf32>, !llm.kv_cache<1x4x64x32xf32>) attributes {llm.entry_point = #llm.entry_point<stage>} {
+  %h = tensor.empty(%start) : tensor<?x128xf32>
+  return %h, %cache : tensor<?x128xf32>, !llm.kv_cache<1x4x64x32xf32>
 }

@@ -1,0 +1,487 @@
+//===- Sequential.cpp - block-sequential calibration and quantization -----===//
+//
+// Part of QuantForge.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/Calibration/Sequential.h"
+
+#include "codegen/Calibration/HostEntryPoint.h"
+#include "passes/Pipelines/Pipelines.h"
+#include "passes/Quant/Passes.h"
+#include "passes/Quant/WeightArchives.h"
+#include "runtime/driver/cpu/CpuDevice.h"
+#include "runtime/quant/RTN.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cstring>
+#include <set>
+#include <tuple>
+
+using namespace mlir;
+using namespace quantforge;
+using namespace quantforge::codegen;
+
+std::vector<double> InputStatistics::hessian() const {
+  const std::vector<float> &sum = sums.at("hessian");
+  std::vector<double> h(sum.size());
+  double factor = 2.0 / double(samples);
+  for (size_t i = 0; i < sum.size(); ++i)
+    h[i] = double(sum[i]) * factor;
+  return h;
+}
+
+SequentialQuantizer codegen::gptqQuantizer(const qf::quant::GPTQOptions &gptq) {
+  SequentialQuantizer quantizer;
+  quantizer.method = "gptq";
+  quantizer.quantize = [gptq](const std::string &, const std::vector<float> &w,
+                              int64_t rows, int64_t cols, int64_t group,
+                              const InputStatistics &statistics,
+                              LinearReport &) {
+    qf::quant::GPTQOptions options = gptq;
+    options.groupSize = group == cols ? 0 : group;
+    std::vector<double> h = statistics.hessian();
+    return qf::quant::quantizeGPTQ(w.data(), rows, cols, h.data(), options);
+  };
+  return quantizer;
+}
+
+namespace {
+
+/// trace((A - W) H (A - W)^T) for two approximations A of W at once (one
+/// pass over H per row): the summed squared output error on inputs whose
+/// second moment H is. Row by row in a fixed order: deterministic.
+std::pair<double, double> outputErrors(const std::vector<float> &first,
+                                       const std::vector<float> &second,
+                                       const std::vector<float> &w,
+                                       int64_t rows, int64_t cols,
+                                       const std::vector<double> &h) {
+  double total[2] = {0, 0};
+  std::vector<double> d0(cols), d1(cols);
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < cols; ++c) {
+      d0[c] = double(first[r * cols + c]) - double(w[r * cols + c]);
+      d1[c] = double(second[r * cols + c]) - double(w[r * cols + c]);
+    }
+    for (int64_t i = 0; i < cols; ++i) {
+      const double *row = &h[i * cols];
+      // Four partial sums each let the compiler vectorize the dot products.
+      double a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
+      int64_t j = 0;
+      for (; j + 4 <= cols; j += 4)
+        for (int k = 0; k < 4; ++k) {
+          a[k] += row[j + k] * d0[j + k];
+          b[k] += row[j + k] * d1[j + k];
+        }
+      for (; j < cols; ++j) {
+        a[0] += row[j] * d0[j];
+        b[0] += row[j] * d1[j];
+      }
+      total[0] += d0[i] * ((a[0] + a[1]) + (a[2] + a[3]));
+      total[1] += d1[i] * ((b[0] + b[1]) + (b[2] + b[3]));
+    }
+  }
+  return {total[0], total[1]};
+}
+
+/// One stage of the model, bound and instrumented.
+struct Stage {
+  OwningOpRef<ModuleOp> bound;
+  std::vector<EntryArgument> arguments;
+  /// The stage's weights as llm.weight ops (of `unbound`), by key.
+  OwningOpRef<ModuleOp> unbound;
+  std::map<std::string, llm::WeightOp> weights;
+  int64_t hidden = 0;
+};
+
+class SequentialDriver {
+public:
+  SequentialDriver(ModuleOp module, const CalibrationOptions &calibration,
+                   const LinearQuantization &packing,
+                   const SequentialQuantizer &quantizer,
+                   std::vector<LinearReport> *report)
+      : module(module), loc(module.getLoc()), calibration(calibration),
+        packing(packing), quantizer(quantizer), report(report),
+        device(qf::createCpuDevice()), archives(module) {}
+
+  LogicalResult run();
+
+private:
+  FailureOr<Stage> buildStage(int64_t layer);
+  FailureOr<HostEntryPoint *> executableFor(Stage &stage, Attribute observe);
+  qf::Buffer *allocate(uint64_t bytes);
+  /// Runs `entry` on every window; the stage's outputs go to `outputs`
+  /// when given.
+  LogicalResult runWindows(HostEntryPoint &entry,
+                           std::vector<qf::DispatchArg> &args,
+                           std::vector<float> *outputs, StringRef what);
+  LogicalResult quantizeWeight(const std::string &key, int64_t layer,
+                               qf::Buffer *buffer, const EntryArgument &arg,
+                               const InputStatistics &statistics);
+
+  ModuleOp module;
+  Location loc;
+  const CalibrationOptions &calibration;
+  const LinearQuantization &packing;
+  const SequentialQuantizer &quantizer;
+  std::vector<LinearReport> *report;
+  std::unique_ptr<qf::Device> device;
+  WeightArchives archives;
+
+  std::map<std::string, std::unique_ptr<HostEntryPoint>> executables;
+  std::vector<std::unique_ptr<qf::Buffer>> buffers;
+  std::vector<int32_t> windows;
+  llm::KVCacheType cache;
+  /// Hidden states entering the current stage, one window after another.
+  std::vector<float> inputs, outputs;
+  qf::Buffer *tokens = nullptr, *cacheBuffer = nullptr, *hiddenIn = nullptr,
+             *hiddenOut = nullptr;
+  std::map<std::string, qf::quant::CanonicalTensors> quantized;
+  std::map<std::string, llm::WeightOp> stageWeights;
+  int quantizedCount = 0, weightCount = 0;
+};
+
+qf::Buffer *SequentialDriver::allocate(uint64_t bytes) {
+  auto buffer = device->allocate(bytes);
+  if (!buffer.ok())
+    return nullptr;
+  buffers.push_back(buffer.take());
+  return buffers.back().get();
+}
+
+FailureOr<Stage> SequentialDriver::buildStage(int64_t layer) {
+  Stage stage;
+  stage.unbound = module.clone();
+  PassManager extract(module.getContext());
+  LLMExtractDecoderStageOptions options;
+  options.layer = layer;
+  extract.addPass(createLLMExtractDecoderStage(options));
+  if (failed(extract.run(*stage.unbound)))
+    return failure();
+  // Weights are bound as float32 whatever their storage: the driver writes
+  // the quantized layers' dequantized values into them.
+  stage.unbound->walk([&](llm::WeightOp weight) {
+    auto type = dyn_cast<RankedTensorType>(weight.getType());
+    if (type && isa<FloatType>(type.getElementType()))
+      weight.getResult().setType(
+          type.clone(Float32Type::get(module.getContext())));
+    stage.weights[weight.getKey().str()] = weight;
+  });
+  stage.bound = stage.unbound->clone();
+  PassManager pm(module.getContext());
+  buildLLMBindPipeline(pm);
+  pm.addPass(createLLMInstrumentHessians());
+  if (quantizer.instrument)
+    quantizer.instrument(pm);
+  if (failed(pm.run(*stage.bound)))
+    return failure();
+  func::FuncOp entry = findEntryPoint(*stage.bound, llm::EntryPointKind::stage);
+  auto arguments = describeArguments(entry);
+  if (failed(arguments))
+    return failure();
+  stage.arguments = std::move(*arguments);
+  stage.hidden = cast<RankedTensorType>(entry.getResultTypes()[0]).getDimSize(1);
+  return stage;
+}
+
+/// One executable per pass over the windows: a pass that observes the input
+/// of the weights `observe` accumulates only its statistics (and computes
+/// only what they need); a pass without computes the stage's outputs.
+/// Layers of the same shapes share them: the stage's IR without the names
+/// of the weights and statistics it is bound to is its signature.
+FailureOr<HostEntryPoint *> SequentialDriver::executableFor(Stage &stage,
+                                                            Attribute observe) {
+  OwningOpRef<ModuleOp> variant = stage.bound->clone();
+  func::FuncOp entry = findEntryPoint(*variant, llm::EntryPointKind::stage);
+  auto ret = cast<func::ReturnOp>(entry.getBody().back().getTerminator());
+  // Results: hidden, cache, then one accumulated statistic per statistic
+  // argument, in argument order; returning an argument unchanged leaves
+  // what computed the result dead.
+  int statistic = 0;
+  for (unsigned i = 0; i < entry.getNumArguments(); ++i) {
+    auto tag = entry.getArgAttrOfType<DictionaryAttr>(i, "llm.statistic");
+    entry.removeArgAttr(i, llm::LLMDialect::getParameterAttrName());
+    entry.removeArgAttr(i, "llm.statistic");
+    if (!tag)
+      continue;
+    if (!observe || tag.get("keys") != observe)
+      ret.setOperand(2 + statistic, entry.getArgument(i));
+    ++statistic;
+  }
+  if (observe) {
+    ret.setOperand(0, entry.getArgument(3));
+    ret.setOperand(1, entry.getArgument(2));
+  }
+  std::string signature;
+  llvm::raw_string_ostream os(signature);
+  variant->print(os);
+  auto &slot = executables[signature];
+  if (!slot) {
+    auto compiled =
+        HostEntryPoint::compile(*variant, llm::EntryPointKind::stage, *device);
+    if (failed(compiled))
+      return failure();
+    slot = std::move(*compiled);
+  }
+  return slot.get();
+}
+
+LogicalResult SequentialDriver::runWindows(HostEntryPoint &entry,
+                                           std::vector<qf::DispatchArg> &args,
+                                           std::vector<float> *outputs,
+                                           StringRef what) {
+  int64_t seqLen = calibration.seqLen;
+  uint64_t window = uint64_t(seqLen) * (hiddenIn->size() / 4 / seqLen);
+  for (int64_t sample = 0; sample < calibration.samples; ++sample) {
+    std::memcpy(tokens->data(), windows.data() + sample * seqLen, seqLen * 4);
+    std::memcpy(hiddenIn->data(), inputs.data() + sample * window,
+                window * 4);
+    // Each window starts from an empty cache.
+    std::memset(cacheBuffer->data(), 0, cacheBuffer->size());
+    if (qf::Status status = entry.run(args); !status.ok())
+      return emitError(loc) << status.message();
+    if (outputs)
+      std::memcpy(outputs->data() + sample * window, hiddenOut->data(),
+                  window * 4);
+    if (calibration.progress)
+      llvm::errs() << "\r[calibrate] " << what << " sample " << sample + 1
+                   << "/" << calibration.samples;
+  }
+  if (calibration.progress)
+    llvm::errs() << "\n";
+  return success();
+}
+
+LogicalResult SequentialDriver::quantizeWeight(
+    const std::string &key, int64_t layer, qf::Buffer *buffer,
+    const EntryArgument &arg, const InputStatistics &statistics) {
+  auto start = std::chrono::steady_clock::now();
+  llm::WeightOp weight = stageWeights.at(key);
+  int64_t rows = arg.shape[0], cols = arg.shape[1];
+  int64_t group = packing.groupSize > 0 ? packing.groupSize : cols;
+  if (cols % group != 0)
+    return weight.emitOpError("cannot be quantized: ")
+           << cols << " columns are not a multiple of the group size " << group;
+  // The buffer still holds the float weight: it is overwritten below.
+  const float *stored = static_cast<const float *>(buffer->data());
+  std::optional<std::vector<float>> values(
+      std::in_place, stored, stored + rows * cols);
+  LinearReport entry;
+  entry.key = key;
+  entry.method = quantizer.method;
+  entry.layer = layer;
+  entry.bits = packing.bits;
+  entry.groupSize = group;
+  entry.rows = rows;
+  entry.cols = cols;
+  auto result = quantizer.quantize(key, *values, rows, cols, group,
+                                   statistics, entry);
+  if (!result.ok())
+    return weight.emitOpError() << result.message();
+  // What the compiled model will compute: the packed values (f16 scales
+  // rounded) decoded again.
+  bool f16Scales = packing.scaleType == "f16";
+  auto packed = qf::quant::packCanonical(*result, packing.symmetric, f16Scales);
+  if (!packed.ok())
+    return weight.emitOpError() << packed.message();
+  auto decoded = qf::quant::unpackCanonical(*packed, rows, cols,
+                                            int(packing.bits), group,
+                                            packing.symmetric, f16Scales);
+  if (!decoded.ok())
+    return weight.emitOpError() << decoded.message();
+  std::vector<float> dequantized = decoded->dequantize();
+  std::memcpy(buffer->data(), dequantized.data(), dequantized.size() * 4);
+  quantized[key] = packed.take();
+  entry.seconds = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+
+  std::vector<double> h = statistics.hessian();
+  auto rtn = qf::quant::quantizeRTN(values->data(), rows, cols,
+                                    int(packing.bits), group,
+                                    packing.symmetric);
+  if (!rtn.ok())
+    return weight.emitOpError() << rtn.message();
+  std::tie(entry.errorBefore, entry.errorAfter) =
+      outputErrors(rtn->dequantize(), dequantized, *values, rows, cols, h);
+  if (calibration.progress)
+    llvm::errs() << llvm::format(
+        "[%s %d/%d] %s [%lld x %lld] error %.4e (rtn %.4e) (%.0f ms)\n",
+        quantizer.method.c_str(), ++quantizedCount, weightCount, key.c_str(),
+        (long long)rows, (long long)cols, entry.errorAfter, entry.errorBefore,
+        entry.seconds * 1e3);
+  if (report)
+    report->push_back(std::move(entry));
+  return success();
+}
+
+LogicalResult SequentialDriver::run() {
+  int64_t layers = 0;
+  std::set<std::string> decoderWeights;
+  module.walk([&](Operation *op) {
+    if (auto attention = dyn_cast<llm::AttentionOp>(op))
+      layers = std::max<int64_t>(layers, attention.getLayer() + 1);
+    if (auto linear = dyn_cast<llm::LinearOp>(op))
+      if (auto weight = linear.getWeight().getDefiningOp<llm::WeightOp>();
+          weight && (weight.getKey().starts_with("model.layers.") ||
+                     weight.getKey().starts_with("blk.")))
+        decoderWeights.insert(weight.getKey().str());
+  });
+  weightCount = int(decoderWeights.size());
+
+  FailureOr<Stage> embedding = buildStage(-1);
+  if (failed(embedding))
+    return failure();
+  func::FuncOp entry =
+      findEntryPoint(*embedding->bound, llm::EntryPointKind::stage);
+  cache = cast<llm::KVCacheType>(entry.getArgumentTypes()[2]);
+  auto found = calibrationWindows(loc, calibration, cache.getMaxSeq());
+  if (failed(found))
+    return failure();
+  windows = std::move(*found);
+
+  int64_t seqLen = calibration.seqLen, hidden = embedding->hidden;
+  uint64_t cacheElement = cache.getElementType().getIntOrFloatBitWidth() / 8;
+  std::vector<int64_t> cacheShape = {1, 2, cache.getKvHeads(),
+                                     cache.getMaxSeq(), cache.getHeadDim()};
+  tokens = allocate(seqLen * 4);
+  cacheBuffer = allocate(cacheElement * 2 * cache.getKvHeads() *
+                         cache.getMaxSeq() * cache.getHeadDim());
+  hiddenIn = allocate(seqLen * hidden * 4);
+  hiddenOut = allocate(seqLen * hidden * 4);
+  if (!tokens || !cacheBuffer || !hiddenIn || !hiddenOut)
+    return emitError(loc) << "cannot allocate calibration buffers";
+  inputs.assign(calibration.samples * seqLen * hidden, 0.0f);
+  outputs.assign(inputs.size(), 0.0f);
+
+  // Runs one stage: its weights read as float32, its statistics buffers
+  // zeroed before each pass over the windows.
+  for (int64_t layer = -1; layer < layers; ++layer) {
+    FailureOr<Stage> stage = layer < 0 ? std::move(embedding) : buildStage(layer);
+    if (failed(stage))
+      return failure();
+    size_t mark = buffers.size();
+    std::vector<qf::DispatchArg> args = {
+        qf::DispatchArg::array(tokens, {seqLen}, 4), qf::DispatchArg::scalar(0),
+        qf::DispatchArg::array(cacheBuffer, cacheShape, cacheElement)};
+    std::map<std::string, std::pair<qf::Buffer *, const EntryArgument *>>
+        parameters;
+    std::vector<std::pair<qf::Buffer *, const EntryArgument *>> statistics;
+    stageWeights = stage->weights;
+    for (const EntryArgument &argument : stage->arguments) {
+      qf::Buffer *buffer =
+          argument.kind == EntryArgument::Kind::Hidden
+              ? hiddenIn
+              : allocate(argument.elements() * argument.elementBytes());
+      if (!buffer)
+        return emitError(loc) << "cannot allocate calibration buffers";
+      std::vector<int64_t> shape = argument.shape;
+      if (argument.kind == EntryArgument::Kind::Hidden)
+        shape = {seqLen, hidden};
+      args.push_back(
+          qf::DispatchArg::array(buffer, shape, argument.elementBytes()));
+      if (argument.kind == EntryArgument::Kind::Statistic)
+        statistics.push_back({buffer, &argument});
+      if (argument.kind != EntryArgument::Kind::Parameter)
+        continue;
+      auto values = archives.readFloats(stage->weights.at(argument.key));
+      if (!values.ok())
+        return emitError(loc) << values.message();
+      std::memcpy(buffer->data(), values->data(), values->size() * 4);
+      parameters[argument.key] = {buffer, &argument};
+    }
+    args.push_back(qf::DispatchArg::array(hiddenOut, {seqLen, hidden}, 4));
+
+    // True sequential: the linears reading one input are quantized
+    // together, inputs in program order, each group calibrated with the
+    // groups before it already quantized.
+    std::vector<const EntryArgument *> groups;
+    for (auto [buffer, argument] : statistics)
+      if (argument->statistic == "hessian")
+        groups.push_back(argument);
+    std::string name = layer < 0 ? std::string("embedding")
+                                 : "layer " + std::to_string(layer + 1) + "/" +
+                                       std::to_string(layers);
+    for (auto [index, group] : llvm::enumerate(groups)) {
+      for (auto [buffer, argument] : statistics)
+        std::memset(buffer->data(), 0, buffer->size());
+      std::string what = name + " input " + std::to_string(index + 1) + "/" +
+                         std::to_string(groups.size());
+      // What the quantizer needs of this input: every statistic of it.
+      SmallVector<Attribute> keys;
+      for (const std::string &key : group->keys)
+        keys.push_back(StringAttr::get(module.getContext(), key));
+      FailureOr<HostEntryPoint *> observer =
+          executableFor(*stage, ArrayAttr::get(module.getContext(), keys));
+      if (failed(observer))
+        return failure();
+      if (failed(runWindows(**observer, args, nullptr, what)))
+        return failure();
+      for (const std::string &key : group->keys) {
+        InputStatistics observed;
+        observed.samples = calibration.samples;
+        observed.tokens = calibration.samples * seqLen;
+        for (auto [buffer, argument] : statistics)
+          if (llvm::is_contained(argument->keys, key)) {
+            const float *data = static_cast<const float *>(buffer->data());
+            observed.sums[argument->statistic].assign(
+                data, data + argument->elements());
+          }
+        auto [buffer, argument] = parameters.at(key);
+        if (failed(quantizeWeight(key, layer, buffer, *argument, observed)))
+          return failure();
+      }
+    }
+    // The quantized stage's outputs are the next stage's inputs.
+    FailureOr<HostEntryPoint *> forward = executableFor(*stage, Attribute());
+    if (failed(forward) ||
+        failed(runWindows(**forward, args, &outputs, name + " outputs")))
+      return failure();
+    std::swap(inputs, outputs);
+    buffers.resize(mark);
+  }
+
+  if (calibration.progress)
+    llvm::errs() << "[calibrate] " << executables.size()
+                 << " executables compiled for " << layers + 1 << " stages\n";
+
+  // The module itself is rewritten as the quantization passes do, from the
+  // weights quantized above.
+  LinearQuantization rewrite = packing;
+  rewrite.method = quantizer.method;
+  rewrite.progress = false;
+  rewrite.quantize = [&](const std::string &key, const std::vector<float> &,
+                         int64_t rows, int64_t cols, int64_t group)
+      -> qf::Result<qf::quant::UnpackedWeight> {
+    auto it = quantized.find(key);
+    if (it == quantized.end())
+      return qf::Status::error("no decoder stage computes an input of '" + key +
+                               "'");
+    auto weight = qf::quant::unpackCanonical(
+        it->second, rows, cols, int(packing.bits), group, packing.symmetric,
+        packing.scaleType == "f16");
+    quantized.erase(it);
+    return weight;
+  };
+  return quantizeLinears(module, rewrite);
+}
+
+} // namespace
+
+LogicalResult codegen::quantizeSequentially(ModuleOp module,
+                                            const CalibrationOptions &calibration,
+                                            const LinearQuantization &packing,
+                                            const SequentialQuantizer &quantizer,
+                                            std::vector<LinearReport> *report) {
+  if (packing.output.empty())
+    return module.emitError("sequential quantization needs an output file");
+  if (packing.scaleType != "f32" && packing.scaleType != "f16")
+    return module.emitError("scale type must be f32 or f16, got '")
+           << packing.scaleType << "'";
+  SequentialDriver driver(module, calibration, packing, quantizer, report);
+  return driver.run();
+}
