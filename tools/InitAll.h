@@ -14,6 +14,7 @@
 
 #include "dialects/llm/IR/LLMDialect.h"
 #include "passes/Conversion/Passes.h"
+#include "passes/KVCache/Passes.h"
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Passes.h"
 #include "passes/Transforms/Passes.h"
@@ -40,6 +41,7 @@ inline void registerAllPasses() {
   mlir::registerAllPasses();
   registerTransformsPasses();
   registerConversionPasses();
+  registerKVCachePasses();
   registerQuantPasses();
   registerPipelines();
 }

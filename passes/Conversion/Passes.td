@@ -27,7 +27,13 @@ def ConvertLLMToLinalg : Pass<"convert-llm-to-linalg", "::mlir::ModuleOp"> {
       window mask, softmax and the weighted sum of values, with grouped-query
       heads read through `h floordiv (heads / kv_heads)` indexing maps.
     - `!llm.kv_cache<LxHxTxDxE>` becomes `tensor<Lx2xHxTxDxE>` (keys then
-      values) in function signatures, calls and returns.
+      values) in function signatures, calls and returns. A cache with scales
+      adds a `tensor<Lx2xHxTxS>` of scales; the paged layout is a pool
+      `tensor<?xLx2xHxBxDxE>` (with its scales) and a block table
+      `tensor<T/B x i32>` (docs/kv-cache.md). i8 and f8E4M3FN caches are
+      quantized when tokens are appended (per token and head scales, fp8
+      encoded with integer arithmetic) and dequantized inside the attention
+      contractions; f8E4M3FN is stored as its i8 bits.
     Quantized weights (`!llm.qweight`) are not lowered by this pass yet; it
     fails with an error naming the op.
   }];
@@ -35,6 +41,7 @@ def ConvertLLMToLinalg : Pass<"convert-llm-to-linalg", "::mlir::ModuleOp"> {
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
   ];
 }
