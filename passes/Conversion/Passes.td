@@ -78,7 +78,9 @@ def LLMDropReturnedArguments : Pass<"llm-drop-returned-arguments", "::mlir::Modu
   let description = [{
     After bufferization an entry point returns the KV cache buffer it was
     given (updated in place). The ABI passes the cache in and reads it back
-    from the same buffer, so the result is dropped. Upstream's
+    from the same buffer, so the result is dropped; so is an `scf.for`
+    result that carries such an argument through its iterations and yields
+    it back (the token loop of a paged cache). Upstream's
     drop-equivalent-buffer-results does this for private functions only;
     entry points are public.
   }];

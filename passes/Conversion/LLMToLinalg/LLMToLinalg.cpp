@@ -1103,7 +1103,9 @@ struct ConvertLLMToLinalgPass
       if (!qtype) {
         if (binding)
           func.setArgAttr(next, parameterAttr, binding);
-        ++next;
+        // A KV cache expands to its elements, scales and block table.
+        auto cache = dyn_cast<llm::KVCacheType>(type);
+        next += cache ? cacheTensorTypes(cache).size() : 1;
         continue;
       }
       for (auto [name, part] : qtype.getCanonicalParts()) {
