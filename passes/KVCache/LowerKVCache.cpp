@@ -47,7 +47,7 @@ struct LLMLowerKVCachePass
     }
     if (blockSize < 0) {
       module.emitError("llm-lower-kv-cache: block-size must be >= 0, got ")
-          << blockSize;
+          << int64_t(blockSize);
       return signalPassFailure();
     }
     if (fp8Scales && storage != KVCacheStorage::fp8) {
