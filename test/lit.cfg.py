@@ -32,5 +32,25 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 tool_dirs = [config.quantforge_tools_dir, config.llvm_tools_dir]
-tools = ["quant-opt", "quant-import", "quant-compile", "quant-export", "quant-run", "quant-eval", "qf-dequantize-weights", "qf-tokenize"]
+tools = ["quant-opt", "quant-import", "quant-compile", "quant-export", "quant-run", "quant-eval", "qf-dequantize-weights", "qf-tokenize", "qf-compare-devices"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# CUDA: compiling needs the toolkit (ptxas, libdevice); running needs a GPU.
+# Tests that need a GPU are UNSUPPORTED elsewhere, and the run says why.
+cuda_home = os.environ.get("CUDA_HOME") or "/usr/local/cuda"
+ptxas = os.path.join(cuda_home, "bin", "ptxas")
+if os.access(ptxas, os.X_OK) and os.path.isdir(os.path.join(cuda_home, "nvvm", "libdevice")):
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%ptxas", ptxas))
+else:
+    lit_config.note("CUDA compile tests skipped: no ptxas/libdevice under " + cuda_home)
+config.substitutions.append(("%qf_fake_cuda", os.path.join(config.quantforge_obj_root, "lib", "libqf-fake-cuda.so")))
+try:
+    import ctypes
+    ctypes.CDLL("libcuda.so.1").cuInit
+    config.available_features.add("cuda-gpu")
+except (OSError, AttributeError):
+    lit_config.note("CUDA GPU tests skipped (UNSUPPORTED): libcuda.so.1 cannot be loaded, no GPU here")
+for name in ["CUDA_HOME", "QF_CUDA_POISON"]:
+    if name in os.environ:
+        config.environment[name] = os.environ[name]

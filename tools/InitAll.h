@@ -12,6 +12,8 @@
 #ifndef QUANTFORGE_TOOLS_INITALL_H
 #define QUANTFORGE_TOOLS_INITALL_H
 
+#include "codegen/CUDA/Passes.h"
+#include "codegen/CUDA/Pipeline.h"
 #include "dialects/llm/IR/LLMDialect.h"
 #include "passes/Conversion/Passes.h"
 #include "passes/KVCache/Passes.h"
@@ -33,6 +35,8 @@ inline void registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<llm::LLMDialect>();
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernel modules to LLVM IR.
+  registerCUDATranslations(registry);
 }
 
 /// Our passes and pipelines, plus every upstream pass, so that any stage of
@@ -44,6 +48,8 @@ inline void registerAllPasses() {
   registerKVCachePasses();
   registerQuantPasses();
   registerPipelines();
+  registerCUDAPasses();
+  registerCUDAPipelines();
 }
 
 } // namespace quantforge

@@ -40,6 +40,78 @@ struct TempFile {
   }
 };
 
+/// Artifacts are compiled for the machine that will run them: this one.
+std::unique_ptr<llvm::TargetMachine> createHostMachine(Location loc) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target) {
+    emitError(loc) << "no LLVM target for " << triple.str() << ": " << error;
+    return nullptr;
+  }
+  std::string features;
+  for (const auto &feature : llvm::sys::getHostCPUFeatures())
+    features +=
+        (feature.getValue() ? "+" : "-") + feature.getKey().str() + ",";
+  llvm::TargetOptions options;
+  // Constructors (a GPU executable's module loads) must run at dlopen: the
+  // objects are linked without crt files, so only .init_array is run.
+  options.UseInitArray = true;
+  return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), features, options,
+      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+}
+
+/// The module as LLVM IR, optimized at -O3 for `machine`.
+std::unique_ptr<llvm::Module>
+optimizedLLVMIR(ModuleOp module, llvm::TargetMachine &machine,
+                llvm::LLVMContext &llvmContext) {
+  Location loc = module.getLoc();
+  // Archives describe where weights come from; the executable does not
+  // need them and LLVM IR cannot express them.
+  for (auto archive :
+       llvm::make_early_inc_range(module.getOps<llm::ParamArchiveOp>()))
+    archive.erase();
+  DialectRegistry registry;
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  module.getContext()->appendDialectRegistry(registry);
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext);
+  if (!llvmModule) {
+    emitError(loc) << "translation to LLVM IR failed";
+    return nullptr;
+  }
+  llvmModule->setTargetTriple(machine.getTargetTriple());
+  llvmModule->setDataLayout(machine.createDataLayout());
+  if (llvm::Error err =
+          makeOptimizingTransformer(3, 0, &machine)(llvmModule.get())) {
+    emitError(loc) << "LLVM optimization failed: "
+                   << llvm::toString(std::move(err));
+    return nullptr;
+  }
+  return llvmModule;
+}
+
+/// Links the object into a shared object with lld. libc and libm symbols
+/// (malloc, expf, ...) stay undefined and bind to the runtime process.
+LogicalResult link(Location loc, llvm::StringRef object,
+                   llvm::StringRef shared) {
+  auto lld = llvm::sys::findProgramByName("ld.lld", {QF_LLVM_TOOLS_DIR});
+  if (!lld)
+    return emitError(loc) << "ld.lld not found in " << QF_LLVM_TOOLS_DIR;
+  std::string message;
+  llvm::StringRef args[] = {*lld, "-shared", "--gc-sections", "-O2",
+                            "-o", shared, object};
+  if (llvm::sys::ExecuteAndWait(*lld, args, std::nullopt, {}, 0, 0,
+                                &message) != 0)
+    return emitError(loc) << "ld.lld failed: " << message;
+  return success();
+}
+
 class CPUTarget : public TargetBackend {
 public:
   llvm::StringRef name() const override { return "cpu"; }
@@ -49,129 +121,77 @@ public:
   }
 
   FailureOr<Executable> serialize(ModuleOp module) const override {
-    Location loc = module.getLoc();
-    llvm::LLVMContext llvmContext;
-    std::unique_ptr<llvm::TargetMachine> machine = createHostMachine(loc);
-    if (!machine)
+    std::string arch;
+    FailureOr<std::vector<uint8_t>> bytes =
+        compileHostSharedObject(module, arch);
+    if (failed(bytes))
       return failure();
-    std::unique_ptr<llvm::Module> llvmModule =
-        optimizedLLVMIR(module, *machine, llvmContext);
-    if (!llvmModule)
-      return failure();
-
-    TempFile object, shared;
-    int fd;
-    if (llvm::sys::fs::createTemporaryFile("qf-cpu", "o", fd, object.path) ||
-        llvm::sys::fs::createTemporaryFile("qf-cpu", "so", shared.path))
-      return emitError(loc) << "cannot create temporary files";
-    {
-      llvm::raw_fd_ostream out(fd, /*shouldClose=*/true);
-      llvm::legacy::PassManager passes;
-      if (machine->addPassesToEmitFile(passes, out, nullptr,
-                                       llvm::CodeGenFileType::ObjectFile))
-        return emitError(loc) << "LLVM cannot emit objects for "
-                              << machine->getTargetTriple().str();
-      passes.run(*llvmModule);
-    }
-    if (failed(link(loc, object.path, shared.path)))
-      return failure();
-    auto bytes = llvm::MemoryBuffer::getFile(shared.path);
-    if (!bytes)
-      return emitError(loc) << "cannot read " << shared.path;
     Executable executable;
-    executable.target = "cpu-" + machine->getTargetTriple().getArchName().str();
+    executable.target = "cpu-" + arch;
     executable.format = "elf-shared-object";
-    executable.bytes.assign((*bytes)->getBufferStart(),
-                            (*bytes)->getBufferEnd());
+    executable.bytes = std::move(*bytes);
     return executable;
   }
 
   LogicalResult printTargetIR(ModuleOp module,
                               llvm::raw_ostream &os) const override {
-    llvm::LLVMContext llvmContext;
-    std::unique_ptr<llvm::TargetMachine> machine =
-        createHostMachine(module.getLoc());
-    if (!machine)
-      return failure();
-    std::unique_ptr<llvm::Module> llvmModule =
-        optimizedLLVMIR(module, *machine, llvmContext);
-    if (!llvmModule)
-      return failure();
-    llvmModule->print(os, nullptr);
-    return success();
-  }
-
-private:
-  /// Artifacts are compiled for the machine that will run them: this one.
-  static std::unique_ptr<llvm::TargetMachine> createHostMachine(Location loc) {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-    llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-    std::string error;
-    const llvm::Target *target =
-        llvm::TargetRegistry::lookupTarget(triple, error);
-    if (!target) {
-      emitError(loc) << "no LLVM target for " << triple.str() << ": " << error;
-      return nullptr;
-    }
-    std::string features;
-    for (const auto &feature : llvm::sys::getHostCPUFeatures())
-      features +=
-          (feature.getValue() ? "+" : "-") + feature.getKey().str() + ",";
-    return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
-        triple, llvm::sys::getHostCPUName(), features, llvm::TargetOptions(),
-        llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
-  }
-
-  /// The module as LLVM IR, optimized at -O3 for `machine`.
-  static std::unique_ptr<llvm::Module>
-  optimizedLLVMIR(ModuleOp module, llvm::TargetMachine &machine,
-                  llvm::LLVMContext &llvmContext) {
-    Location loc = module.getLoc();
-    // Archives describe where weights come from; the executable does not
-    // need them and LLVM IR cannot express them.
-    for (auto archive :
-         llvm::make_early_inc_range(module.getOps<llm::ParamArchiveOp>()))
-      archive.erase();
-    DialectRegistry registry;
-    registerBuiltinDialectTranslation(registry);
-    registerLLVMDialectTranslation(registry);
-    module.getContext()->appendDialectRegistry(registry);
-    std::unique_ptr<llvm::Module> llvmModule =
-        translateModuleToLLVMIR(module, llvmContext);
-    if (!llvmModule) {
-      emitError(loc) << "translation to LLVM IR failed";
-      return nullptr;
-    }
-    llvmModule->setTargetTriple(machine.getTargetTriple());
-    llvmModule->setDataLayout(machine.createDataLayout());
-    if (llvm::Error err =
-            makeOptimizingTransformer(3, 0, &machine)(llvmModule.get())) {
-      emitError(loc) << "LLVM optimization failed: "
-                     << llvm::toString(std::move(err));
-      return nullptr;
-    }
-    return llvmModule;
-  }
-
-  /// Links the object into a shared object with lld. libc and libm symbols
-  /// (malloc, expf, ...) stay undefined and bind to the runtime process.
-  static LogicalResult link(Location loc, llvm::StringRef object,
-                            llvm::StringRef shared) {
-    auto lld = llvm::sys::findProgramByName("ld.lld", {QF_LLVM_TOOLS_DIR});
-    if (!lld)
-      return emitError(loc) << "ld.lld not found in " << QF_LLVM_TOOLS_DIR;
-    std::string message;
-    llvm::StringRef args[] = {*lld, "-shared", "--gc-sections", "-O2",
-                              "-o", shared, object};
-    if (llvm::sys::ExecuteAndWait(*lld, args, std::nullopt, {}, 0, 0,
-                                  &message) != 0)
-      return emitError(loc) << "ld.lld failed: " << message;
-    return success();
+    return printHostLLVMIR(module, os);
   }
 };
 
 } // namespace
+
+FailureOr<std::vector<uint8_t>>
+quantforge::codegen::compileHostSharedObject(ModuleOp module,
+                                             std::string &arch) {
+  Location loc = module.getLoc();
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::TargetMachine> machine = createHostMachine(loc);
+  if (!machine)
+    return failure();
+  std::unique_ptr<llvm::Module> llvmModule =
+      optimizedLLVMIR(module, *machine, llvmContext);
+  if (!llvmModule)
+    return failure();
+
+  TempFile object, shared;
+  int fd;
+  if (llvm::sys::fs::createTemporaryFile("qf-host", "o", fd, object.path) ||
+      llvm::sys::fs::createTemporaryFile("qf-host", "so", shared.path))
+    return emitError(loc) << "cannot create temporary files";
+  {
+    llvm::raw_fd_ostream out(fd, /*shouldClose=*/true);
+    llvm::legacy::PassManager passes;
+    if (machine->addPassesToEmitFile(passes, out, nullptr,
+                                     llvm::CodeGenFileType::ObjectFile))
+      return emitError(loc) << "LLVM cannot emit objects for "
+                            << machine->getTargetTriple().str();
+    passes.run(*llvmModule);
+  }
+  if (failed(link(loc, object.path, shared.path)))
+    return failure();
+  auto bytes = llvm::MemoryBuffer::getFile(shared.path);
+  if (!bytes)
+    return emitError(loc) << "cannot read " << shared.path;
+  arch = machine->getTargetTriple().getArchName().str();
+  return std::vector<uint8_t>((*bytes)->getBufferStart(),
+                              (*bytes)->getBufferEnd());
+}
+
+LogicalResult quantforge::codegen::printHostLLVMIR(ModuleOp module,
+                                                   llvm::raw_ostream &os) {
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createHostMachine(module.getLoc());
+  if (!machine)
+    return failure();
+  std::unique_ptr<llvm::Module> llvmModule =
+      optimizedLLVMIR(module, *machine, llvmContext);
+  if (!llvmModule)
+    return failure();
+  llvmModule->print(os, nullptr);
+  return success();
+}
 
 void quantforge::codegen::registerCPUTarget() {
   registerTargetBackend(std::make_unique<CPUTarget>());

@@ -11,6 +11,15 @@
 
 using namespace quantforge::codegen;
 
+std::unique_ptr<TargetBackend>
+TargetBackend::configure(const TargetOptions &options,
+                         std::string &error) const {
+  if (!options.gpuArch.empty() || !options.gpuFormat.empty())
+    error = "--gpu-arch and --gpu-format apply to GPU targets, not '" +
+            name().str() + "'";
+  return nullptr;
+}
+
 static llvm::StringMap<std::unique_ptr<TargetBackend>> &registry() {
   static llvm::StringMap<std::unique_ptr<TargetBackend>> backends;
   return backends;

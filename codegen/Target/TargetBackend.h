@@ -33,11 +33,24 @@ struct Executable {
   std::vector<uint8_t> bytes;
 };
 
+/// Settings from quant-compile's command line that only some targets take.
+struct TargetOptions {
+  /// GPU architecture, e.g. "sm_90"; empty for the target's default.
+  std::string gpuArch;
+  /// GPU code format, e.g. "cubin" or "ptx"; empty for the target's default.
+  std::string gpuFormat;
+};
+
 class TargetBackend {
 public:
   virtual ~TargetBackend() = default;
   /// The --target name.
   virtual llvm::StringRef name() const = 0;
+  /// A copy of this target with `options` (some set) applied, or null with
+  /// `error` set when they do not apply. Targets without settings reject
+  /// any.
+  virtual std::unique_ptr<TargetBackend>
+  configure(const TargetOptions &options, std::string &error) const;
   /// Passes from a bound llm module (after llm-bind-parameters) to the
   /// target's dialects, ready for serialize().
   virtual void buildLoweringPipeline(mlir::OpPassManager &pm) const = 0;

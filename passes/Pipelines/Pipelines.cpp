@@ -7,6 +7,7 @@
 #include "passes/Pipelines/Pipelines.h"
 
 #include "passes/Conversion/Passes.h"
+#include "passes/Quant/Passes.h"
 #include "passes/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -34,6 +35,13 @@ void quantforge::buildLLMOptimizePipeline(
     pm.addPass(createLLMFuseSwiGLU());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // After fusion and CSE: the fold looks for llm.swiglu and for the linears
+  // that share one norm.
+  if (options.foldActOrder && !options.actOrderOutput.empty()) {
+    LLMFoldActOrderOptions fold;
+    fold.output = options.actOrderOutput;
+    pm.addPass(createLLMFoldActOrder(fold));
+  }
 }
 
 void quantforge::buildLLMBindPipeline(OpPassManager &pm) {
@@ -104,7 +112,8 @@ void quantforge::registerPipelines() {
   PassPipelineRegistration<LLMOptimizePipelineOptions>(
       "llm-optimize",
       "Clean up an llm module before quantization: fuse activations, "
-      "canonicalize, CSE (weights referenced twice collapse to one)",
+      "canonicalize, CSE (weights referenced twice collapse to one), fold "
+      "imported act-order weights (with act-order-output)",
       buildLLMOptimizePipeline);
   PassPipelineRegistration<LLMToLLVMPipelineOptions>(
       "llm-lower-to-llvm",

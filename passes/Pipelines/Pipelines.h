@@ -25,6 +25,16 @@ struct LLMOptimizePipelineOptions
       *this, "fuse-activations",
       llvm::cl::desc("Fuse silu(gate) * up into llm.swiglu"),
       llvm::cl::init(true)};
+  Option<bool> foldActOrder{
+      *this, "fold-act-order",
+      llvm::cl::desc("Run llm-fold-act-order on act-order weights (when "
+                     "act-order-output is given)"),
+      llvm::cl::init(true)};
+  Option<std::string> actOrderOutput{
+      *this, "act-order-output",
+      llvm::cl::desc("Parameter file for the weights llm-fold-act-order "
+                     "rewrites; without it act-order weights are left as "
+                     "they are")};
 };
 
 /// Appends the `llm-optimize` pipeline to `pm` (anchored on builtin.module).

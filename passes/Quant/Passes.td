@@ -76,6 +76,11 @@ def LLMQuantizeGPTQ : Pass<"llm-quantize-gptq", "::mlir::ModuleOp"> {
     weight key a tensor `<key>.hessian` (F32 or F64, [in, in]), as the
     calibration step writes it (2/n * sum of x x^T over the calibration
     tokens). Output, packing and progress as in `llm-quantize-rtn`.
+
+    With `act-order`, columns are quantized in order of decreasing diag(H)
+    (ties in column order) and the weights are typed `act_order` with a
+    `g_idx` part naming each column's group; `llm-fold-act-order` then
+    removes the g_idx lookup from the matmul.
   }];
   let options = [
     Option<"bits", "bits", "unsigned", "4", "Bits per weight (2 to 8)">,
@@ -93,10 +98,54 @@ def LLMQuantizeGPTQ : Pass<"llm-quantize-gptq", "::mlir::ModuleOp"> {
            "Columns per lazy batch update">,
     Option<"staticGroups", "static-groups", "bool", "false",
            "Fit every group's scale before quantizing any column">,
+    Option<"actOrder", "act-order", "bool", "false",
+           "Quantize columns in decreasing diag(H) order (desc_act); the "
+           "weights get act_order and a g_idx part">,
     Option<"output", "output", "std::string", "",
            "Path of the parameter file to write (required)">,
     Option<"progress", "progress", "bool", "true",
            "Report each layer on stderr as it is quantized">,
+  ];
+  let dependentDialects = ["::quantforge::llm::LLMDialect"];
+}
+
+def LLMFoldActOrder : Pass<"llm-fold-act-order", "::mlir::ModuleOp"> {
+  let summary = "Remove act-order's g_idx lookup from the matmuls";
+  let description = [{
+    An act-order (GPTQ desc_act) weight finds the group of column `c` through
+    `g_idx[c]`: one extra load per decoded weight, in the hot loop. This pass
+    stores every act-order weight with its columns sorted by group (a stable
+    sort of `g_idx`, `perm`), so that groups are contiguous and the weight is
+    plain canonical (`W'[:, j] = W[:, perm[j]]`, exact), and feeds the linear
+    `x[..., perm]` instead of `x`:
+
+    - (a) when `x` is an `llm.rms_norm` whose every user is a linear with the
+      same permutation (q/k/v, gate/up: they share a Hessian), the norm gets
+      `permutation` and computes the permuted features directly;
+    - (b) when `x` is `llm.swiglu(gate, up)` read only by this linear
+      (down_proj), the rows of the gate and up projections (integers, scales,
+      zero points, bias) are permuted instead: exact, and free;
+    - (c) otherwise (o_proj, or linears of one input with different
+      permutations) an `llm.permute` gathers `x` before the linear: O(in) per
+      token instead of O(in x out).
+
+    Imported GPTQ checkpoints (packing `gptq_v1`/`gptq_v2`) and
+    `llm-quantize-gptq act-order=true` are both handled; rewritten weights,
+    permutations and permuted biases go to the new safetensors file
+    `output`. Each linear is reported on stderr (`progress`) with the case
+    that removed its g_idx; the ones that kept a gather say so.
+
+    Example:
+    ```
+    quant-opt model.mlir --llm-fold-act-order="output=model.folded.safetensors"
+    ```
+  }];
+  let options = [
+    Option<"output", "output", "std::string", "",
+           "Path of the parameter file to write (required when an act-order "
+           "weight is present)">,
+    Option<"progress", "progress", "bool", "true",
+           "Report each folded linear on stderr">,
   ];
   let dependentDialects = ["::quantforge::llm::LLMDialect"];
 }

@@ -70,6 +70,7 @@ struct LLMQuantizeGPTQPass
     gptq.dampPercent = dampPercent;
     gptq.blockSize = blockSize;
     gptq.staticGroups = staticGroups;
+    gptq.actOrder = actOrder;
 
     LinearQuantization settings;
     settings.method = "gptq";
@@ -79,6 +80,7 @@ struct LLMQuantizeGPTQPass
     settings.scaleType = scaleType;
     settings.output = output;
     settings.progress = progress;
+    settings.actOrder = actOrder;
     settings.quantize = [&](const std::string &key, const std::vector<float> &w,
                             int64_t rows, int64_t cols, int64_t group)
         -> qf::Result<qf::quant::UnpackedWeight> {

@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 using namespace mlir;
 using namespace quantforge;
@@ -42,6 +43,34 @@ double relativeError(const std::vector<float> &approx,
 }
 
 } // namespace
+
+qf::Status quantforge::addCanonicalWeight(qf::io::SafetensorsWriter &writer,
+                                          const std::string &key,
+                                          const qf::quant::UnpackedWeight &weight,
+                                          bool symmetric, bool f16Scales) {
+  auto packed = qf::quant::packCanonical(weight, symmetric, f16Scales);
+  if (!packed.ok())
+    return packed.status();
+  int64_t rows = weight.rows, cols = weight.cols, groups = weight.numGroups();
+  qf::Status status = writer.addTensor(
+      key + ".qweight", qf::io::DType::U8,
+      {rows, qf::quant::packedRowBytes(cols, weight.bits)}, packed->qweight);
+  if (status.ok())
+    status = writer.addTensor(key + ".scales",
+                              f16Scales ? qf::io::DType::F16 : qf::io::DType::F32,
+                              {rows, groups}, packed->scales);
+  if (status.ok() && !symmetric)
+    status = writer.addTensor(
+        key + ".zeros", qf::io::DType::U8,
+        {rows, qf::quant::packedRowBytes(groups, weight.bits)}, packed->zeros);
+  if (status.ok() && !weight.gIdx.empty()) {
+    std::vector<uint8_t> bytes(cols * sizeof(int32_t));
+    std::memcpy(bytes.data(), weight.gIdx.data(), bytes.size());
+    status = writer.addTensor(key + ".g_idx", qf::io::DType::I32, {cols},
+                              std::move(bytes));
+  }
+  return status;
+}
 
 LogicalResult quantforge::quantizeLinears(ModuleOp module,
                                           const LinearQuantization &settings) {
@@ -86,7 +115,7 @@ LogicalResult quantforge::quantizeLinears(ModuleOp module,
         type.getShape(), settings.bits, group, settings.symmetric,
         f16Scales ? cast<FloatType>(Float16Type::get(ctx))
                   : cast<FloatType>(Float32Type::get(ctx)),
-        llm::WeightPacking::canonical, /*actOrder=*/false);
+        llm::WeightPacking::canonical, settings.actOrder);
     if (!qtype)
       return failure();
     std::string key = weight.getKey().str();
@@ -96,23 +125,13 @@ LogicalResult quantforge::quantizeLinears(ModuleOp module,
     auto quantized = settings.quantize(key, *values, rows, cols, group);
     if (!quantized.ok())
       return weight.emitOpError() << quantized.message();
-    auto packed = qf::quant::packCanonical(*quantized, settings.symmetric, f16Scales);
-    if (!packed.ok())
-      return weight.emitOpError() << packed.message();
-    int64_t groups = cols / group;
-    qf::Status status = writer.addTensor(
-        key + ".qweight", qf::io::DType::U8,
-        {rows, qf::quant::packedRowBytes(cols, int(settings.bits))},
-        packed->qweight);
-    if (status.ok())
-      status = writer.addTensor(key + ".scales",
-                                f16Scales ? qf::io::DType::F16 : qf::io::DType::F32,
-                                {rows, groups}, packed->scales);
-    if (status.ok() && !settings.symmetric)
-      status = writer.addTensor(
-          key + ".zeros", qf::io::DType::U8,
-          {rows, qf::quant::packedRowBytes(groups, int(settings.bits))},
-          packed->zeros);
+    // The type says whether a g_idx part exists; the quantizer must agree.
+    if (settings.actOrder != !quantized->gIdx.empty())
+      return weight.emitOpError(settings.actOrder
+                                    ? "act-order quantization gave no g_idx"
+                                    : "quantization gave an unexpected g_idx");
+    qf::Status status = addCanonicalWeight(writer, key, *quantized,
+                                           settings.symmetric, f16Scales);
     if (!status.ok())
       return weight.emitOpError() << status.message();
 

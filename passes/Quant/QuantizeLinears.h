@@ -15,6 +15,7 @@
 #define QUANTFORGE_PASSES_QUANT_QUANTIZELINEARS_H
 
 #include "dialects/llm/IR/LLMOps.h"
+#include "runtime/io/Safetensors.h"
 #include "runtime/quant/PackedWeights.h"
 
 #include <functional>
@@ -33,12 +34,22 @@ struct LinearQuantization {
   /// The parameter file to write.
   std::string output;
   bool progress = true;
+  /// The weights carry g_idx (GPTQ desc_act): typed act_order.
+  bool actOrder = false;
   /// Quantizes one [rows, cols] matrix (key names the weight).
   std::function<qf::Result<qf::quant::UnpackedWeight>(
       const std::string &key, const std::vector<float> &weights, int64_t rows,
       int64_t cols, int64_t groupSize)>
       quantize;
 };
+
+/// Adds `weight` to `writer` in the canonical layout (docs/quantization.md):
+/// "<key>.qweight", "<key>.scales", unless symmetric "<key>.zeros", and with
+/// a g_idx "<key>.g_idx".
+qf::Status addCanonicalWeight(qf::io::SafetensorsWriter &writer,
+                              const std::string &key,
+                              const qf::quant::UnpackedWeight &weight,
+                              bool symmetric, bool f16Scales);
 
 /// Quantizes every linear weight of the decoder layers of `module` with
 /// `settings.quantize`; reports errors on the module or the weight.

@@ -11,6 +11,8 @@
 #include "runtime/io/Safetensors.h"
 #include "runtime/quant/PackedWeights.h"
 
+#include <cstring>
+
 using namespace quantforge;
 
 WeightArchives::WeightArchives(mlir::ModuleOp module) {
@@ -21,48 +23,108 @@ WeightArchives::WeightArchives(mlir::ModuleOp module) {
 WeightArchives::~WeightArchives() = default;
 
 qf::Result<std::vector<float>> WeightArchives::readFloats(llm::WeightOp weight) {
-  if (auto qtype = dyn_cast<llm::QWeightType>(weight.getType()))
-    return readQuantized(weight, qtype);
+  if (mlir::isa<llm::QWeightType>(weight.getType())) {
+    auto unpacked = readUnpacked(weight);
+    if (!unpacked.ok())
+      return unpacked.status();
+    return unpacked->dequantize();
+  }
   return readTensor(weight.getArchive().str(), weight.getKey().str());
 }
 
-qf::Result<std::vector<float>>
-WeightArchives::readQuantized(llm::WeightOp weight, llm::QWeightType type) {
-  if (type.getPacking() != llm::WeightPacking::canonical)
-    return qf::Status::error(
-        "decoding '" + llm::stringifyWeightPacking(type.getPacking()).str() +
-        "' weights is not supported here; only the canonical layout");
-  std::string symbol = weight.getArchive().str(), key = weight.getKey().str();
-  auto bytes = [&](llm::ParamArchiveOp archive,
-                   const std::string &name) -> qf::Result<std::vector<uint8_t>> {
-    auto status = openArchive(symbol);
-    if (!status.ok())
-      return status;
-    const qf::io::TensorInfo *info = safetensors[symbol]->find(name);
-    if (!info)
-      return qf::Status::error(archive.getPath().str() + ": no tensor '" + name + "'");
-    qf::io::ByteSpan span = safetensors[symbol]->bytes(*info);
-    return std::vector<uint8_t>(span.data, span.data + span.size);
-  };
+template <typename T>
+qf::Result<std::vector<T>> WeightArchives::readRaw(const std::string &symbol,
+                                                   const std::string &name) {
   auto it = archives.find(symbol);
   if (it == archives.end() ||
       it->second.getFormat() != llm::ArchiveFormat::safetensors)
     return qf::Status::error("quantized weights live in safetensors archives");
-  qf::quant::CanonicalTensors parts;
-  for (auto [name, part] : type.getCanonicalParts()) {
-    auto data = bytes(it->second, key + "." + name.str());
-    if (!data.ok())
-      return data.status();
-    (name == "qweight"  ? parts.qweight
-     : name == "scales" ? parts.scales
-                        : parts.zeros) = data.take();
+  if (qf::Status status = openArchive(symbol); !status.ok())
+    return status;
+  const qf::io::TensorInfo *info = safetensors[symbol]->find(name);
+  if (!info)
+    return qf::Status::error(it->second.getPath().str() + ": no tensor '" +
+                             name + "'");
+  qf::io::ByteSpan span = safetensors[symbol]->bytes(*info);
+  std::vector<T> values(span.size / sizeof(T));
+  std::memcpy(values.data(), span.data, values.size() * sizeof(T));
+  return values;
+}
+
+qf::Result<qf::quant::UnpackedWeight>
+WeightArchives::readUnpacked(llm::WeightOp weight) {
+  auto type = mlir::dyn_cast<llm::QWeightType>(weight.getType());
+  if (!type)
+    return qf::Status::error("not a quantized weight");
+  std::string symbol = weight.getArchive().str(), key = weight.getKey().str();
+  qf::Status status;
+  // Reads "<key><suffix>", remembering the first failure.
+  auto part = [&](const std::string &suffix, auto tag) {
+    using T = decltype(tag);
+    if (!status.ok())
+      return std::vector<T>();
+    auto values = readRaw<T>(symbol, key + suffix);
+    if (!values.ok()) {
+      status = values.status();
+      return std::vector<T>();
+    }
+    return values.take();
+  };
+  qf::Result<qf::quant::UnpackedWeight> unpacked =
+      qf::Status::error("decoding '" +
+                        llm::stringifyWeightPacking(type.getPacking()).str() +
+                        "' weights is not supported here; only the canonical, "
+                        "GPTQ and AWQ layouts");
+  switch (type.getPacking()) {
+  case llm::WeightPacking::canonical: {
+    qf::quant::CanonicalTensors t;
+    t.qweight = part(".qweight", uint8_t());
+    t.scales = part(".scales", uint8_t());
+    if (!type.getSymmetric())
+      t.zeros = part(".zeros", uint8_t());
+    if (type.getActOrder())
+      t.gIdx = part(".g_idx", int32_t());
+    if (!status.ok())
+      return status;
+    unpacked = qf::quant::unpackCanonical(
+        t, type.getRows(), type.getCols(), int(type.getBits()),
+        type.getGroupSize(), type.getSymmetric(), type.getScaleType().isF16());
+    break;
   }
-  auto unpacked = qf::quant::unpackCanonical(
-      parts, type.getRows(), type.getCols(), int(type.getBits()),
-      type.getGroupSize(), type.getSymmetric(), type.getScaleType().isF16());
+  case llm::WeightPacking::gptq_v1:
+  case llm::WeightPacking::gptq_v2: {
+    if (!type.getScaleType().isF16())
+      return qf::Status::error(key + ": GPTQ scales are f16");
+    qf::quant::GPTQTensors t;
+    t.qweight = part(".qweight", int32_t());
+    t.qzeros = part(".qzeros", int32_t());
+    t.scales = part(".scales", uint16_t());
+    if (type.getActOrder())
+      t.gIdx = part(".g_idx", int32_t());
+    if (!status.ok())
+      return status;
+    unpacked = qf::quant::unpackGPTQ(
+        t, type.getRows(), type.getCols(), int(type.getBits()),
+        type.getGroupSize(), type.getPacking() == llm::WeightPacking::gptq_v2);
+    break;
+  }
+  case llm::WeightPacking::awq_gemm: {
+    qf::quant::AWQTensors t;
+    t.qweight = part(".qweight", int32_t());
+    t.qzeros = part(".qzeros", int32_t());
+    t.scales = part(".scales", uint16_t());
+    if (!status.ok())
+      return status;
+    unpacked = qf::quant::unpackAWQ(t, type.getRows(), type.getCols(),
+                                    type.getGroupSize());
+    break;
+  }
+  default:
+    break;
+  }
   if (!unpacked.ok())
     return qf::Status::error(key + ": " + unpacked.message());
-  return unpacked->dequantize();
+  return unpacked;
 }
 
 qf::Status WeightArchives::openArchive(const std::string &symbol) {

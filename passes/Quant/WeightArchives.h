@@ -14,6 +14,7 @@
 #define QUANTFORGE_PASSES_QUANT_WEIGHTARCHIVES_H
 
 #include "dialects/llm/IR/LLMOps.h"
+#include "runtime/quant/PackedWeights.h"
 #include "runtime/support/Status.h"
 
 #include <map>
@@ -33,14 +34,21 @@ public:
   ~WeightArchives();
 
   /// The values of `weight` as a row-major float32 array; quantized weights
-  /// in the canonical layout are decoded.
+  /// in the canonical, GPTQ or AWQ layouts are decoded.
   qf::Result<std::vector<float>> readFloats(llm::WeightOp weight);
+
+  /// A quantized weight (canonical, GPTQ v1/v2 or AWQ GEMM packing, with
+  /// g_idx when act-order) with one integer per element.
+  qf::Result<qf::quant::UnpackedWeight> readUnpacked(llm::WeightOp weight);
 
 private:
   qf::Result<std::vector<float>> readTensor(const std::string &archive,
                                             const std::string &key);
-  qf::Result<std::vector<float>> readQuantized(llm::WeightOp weight,
-                                               llm::QWeightType type);
+  /// The raw bytes of tensor `name` of safetensors archive `symbol`, as
+  /// elements of type T.
+  template <typename T>
+  qf::Result<std::vector<T>> readRaw(const std::string &symbol,
+                                     const std::string &name);
   qf::Status openArchive(const std::string &symbol);
 
   std::map<std::string, llm::ParamArchiveOp> archives;

@@ -6,6 +6,9 @@
 
 #include "runtime/driver/Device.h"
 #include "runtime/driver/cpu/CpuDevice.h"
+#ifdef QF_HAVE_CUDA_DRIVER
+#include "runtime/driver/cuda/CudaDevice.h"
+#endif
 
 #include <cctype>
 
@@ -30,7 +33,11 @@ Result<std::unique_ptr<Device>> createCpu(int64_t ordinal) {
 // GPU drivers register here behind their build switches.
 const Driver kDrivers[] = {
     {"cpu", createCpu},
+#ifdef QF_HAVE_CUDA_DRIVER
+    {"cuda", createCudaDevice},
+#else
     {"cuda", nullptr},
+#endif
     {"hip", nullptr},
     {"vulkan", nullptr},
 };

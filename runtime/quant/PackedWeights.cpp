@@ -8,7 +8,9 @@
 
 #include "runtime/support/Float16.h"
 
+#include <algorithm>
 #include <cstring>
+#include <numeric>
 #include <string>
 
 namespace qf::quant {
@@ -94,12 +96,11 @@ uint8_t unpackValue(const uint8_t *row, int64_t index, int bits) {
 Result<CanonicalTensors> packCanonical(const UnpackedWeight &w, bool symmetric,
                                        bool f16Scales) {
   QF_RETURN_IF_ERROR(checkShape(w));
-  if (!w.gIdx.empty())
-    return Status::error("the canonical layout has no act-order permutation");
   int64_t groups = w.numGroups();
   int64_t rowBytes = packedRowBytes(w.cols, w.bits);
   int64_t zeroBytes = packedRowBytes(groups, w.bits);
   CanonicalTensors t;
+  t.gIdx = w.gIdx;
   t.qweight.assign(w.rows * rowBytes, 0);
   for (int64_t r = 0; r < w.rows; ++r)
     packRow(&w.q[r * w.cols], w.cols, w.bits, &t.qweight[r * rowBytes]);
@@ -134,10 +135,13 @@ Result<UnpackedWeight> unpackCanonical(const CanonicalTensors &t, int64_t rows,
   size_t scaleSize = f16Scales ? 2 : 4;
   if (int64_t(t.qweight.size()) != rows * rowBytes ||
       int64_t(t.scales.size()) != int64_t(rows * groups * scaleSize) ||
-      (!symmetric && int64_t(t.zeros.size()) != rows * zeroBytes))
+      (!symmetric && int64_t(t.zeros.size()) != rows * zeroBytes) ||
+      (!t.gIdx.empty() && int64_t(t.gIdx.size()) != cols))
     return Status::error("canonical tensors do not match the weight shape");
+  QF_RETURN_IF_ERROR(checkGroupIndex(t.gIdx, groups));
   UnpackedWeight w;
   w.rows = rows, w.cols = cols, w.bits = bits, w.groupSize = groupSize;
+  w.gIdx = t.gIdx;
   w.q.resize(rows * cols);
   w.scales.resize(rows * groups);
   w.zeros.assign(rows * groups, uint8_t(1 << (bits - 1)));
@@ -288,6 +292,33 @@ Result<UnpackedWeight> unpackAWQ(const AWQTensors &t, int64_t rows,
       w.scales[r * groups + g] = halfToFloat(t.scales[g * rows + r]);
   }
   return w;
+}
+
+Result<GroupSortedWeight> sortColumnsByGroup(const UnpackedWeight &weight) {
+  QF_RETURN_IF_ERROR(checkShape(weight));
+  QF_RETURN_IF_ERROR(checkGroupIndex(weight.gIdx, weight.numGroups()));
+  GroupSortedWeight sorted{weight, std::vector<int32_t>(size_t(weight.cols))};
+  std::iota(sorted.perm.begin(), sorted.perm.end(), 0);
+  if (weight.gIdx.empty())
+    return sorted;
+  std::vector<int64_t> count(size_t(weight.numGroups()), 0);
+  for (int32_t g : weight.gIdx)
+    ++count[size_t(g)];
+  for (size_t g = 0; g < count.size(); ++g)
+    if (count[g] != weight.groupSize)
+      return Status::error("act-order group " + std::to_string(g) + " has " +
+                           std::to_string(count[g]) + " columns, expected " +
+                           std::to_string(weight.groupSize));
+  std::stable_sort(sorted.perm.begin(), sorted.perm.end(),
+                   [&](int32_t a, int32_t b) {
+                     return weight.gIdx[size_t(a)] < weight.gIdx[size_t(b)];
+                   });
+  for (int64_t r = 0; r < weight.rows; ++r)
+    for (int64_t j = 0; j < weight.cols; ++j)
+      sorted.weight.q[size_t(r * weight.cols + j)] =
+          weight.q[size_t(r * weight.cols + sorted.perm[size_t(j)])];
+  sorted.weight.gIdx.clear();
+  return sorted;
 }
 
 } // namespace qf::quant

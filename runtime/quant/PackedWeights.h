@@ -66,11 +66,13 @@ struct AWQTensors {
 /// QuantForge's canonical layout (docs/dialect.md): per row, the values as a
 /// little-endian bit stream padded to a whole byte; scales [rows, groups] in
 /// float32 or float16; zero points packed like the values, absent when
-/// symmetric (the midpoint 2^(bits-1) is implied).
+/// symmetric (the midpoint 2^(bits-1) is implied); with act-order, g_idx
+/// [cols] as GPTQ writes it.
 struct CanonicalTensors {
   std::vector<uint8_t> qweight;
   std::vector<uint8_t> scales;
   std::vector<uint8_t> zeros;
+  std::vector<int32_t> gIdx; ///< empty without act-order
 };
 
 /// Bytes of one packed row of `count` values of `bits` bits.
@@ -84,6 +86,21 @@ Result<UnpackedWeight> unpackCanonical(const CanonicalTensors &tensors,
                                        int64_t rows, int64_t cols, int bits,
                                        int64_t groupSize, bool symmetric,
                                        bool f16Scales);
+
+/// An act-order weight made plain canonical for kernels that need each group
+/// to be contiguous (codegen/CUDA/kernels): column j of `weight` is column
+/// perm[j] of the original, so W' x' = W x with the activation gathered as
+/// x'[j] = x[perm[j]].
+struct GroupSortedWeight {
+  UnpackedWeight weight; ///< gIdx empty; groups are groupSize columns each
+  std::vector<int32_t> perm;
+};
+
+/// Sorts the columns of `weight` by group (stably, so columns keep their
+/// order within a group). Without act-order the permutation is the identity.
+/// Fails unless every group has exactly groupSize columns, as GPTQ's g_idx
+/// has.
+Result<GroupSortedWeight> sortColumnsByGroup(const UnpackedWeight &weight);
 
 /// Packs `weight` as AutoGPTQ does. v1 stores each zero point minus one
 /// (wrapping within the bit width); v2 stores it as it is.

@@ -76,6 +76,8 @@ public:
   /// cache, or the pool of a paged one.
   int64_t kvCacheBytes() const;
   Device &device() { return *device_; }
+  /// The KV cache, laid out as artifact().kvCache().shape() (for tests).
+  Buffer &kvCacheBuffer() { return *kvCache_; }
 
 private:
   struct Entry;

@@ -4,8 +4,14 @@ ctypes, independently of the runtime, and compares its prefill logits with
 the float32 PyTorch reference (shared/data/ref_logits_<model>.safetensors).
 
     run_so.py BOUND.mlir EXECUTABLE.so MODEL REF.safetensors --runtime LIB [--tolerance T]
+    run_so.py BOUND.mlir EXECUTABLE.so MODEL OUT.safetensors --runtime LIB --save IDS
 
 MODEL is a Hugging Face directory or a GGUF file with F32/F16 tensors.
+Parameters in other safetensors archives of BOUND.mlir (a quantization or
+llm-fold-act-order output) are read from there; a quantized weight is passed
+as its canonical parts (qweight, scales, zeros unless sym, g_idx with
+act_order). With --save, the prefill logits of the comma-separated token ids
+IDS are written to OUT (input_ids, logits) as a reference for another run.
 
 LIB is a shared object exporting qf_parallel_for, which executables import
 from their host (docs/artifact-and-abi.md); it is loaded with RTLD_GLOBAL
@@ -28,7 +34,8 @@ def read_safetensors(path, widen_bf16=True):
     size = int.from_bytes(data[:8], "little")
     header = json.loads(data[8:8 + size])
     header.pop("__metadata__", None)
-    dtypes = {"F32": np.float32, "I64": np.int64, "I32": np.int32, "F16": np.float16}
+    dtypes = {"F32": np.float32, "I64": np.int64, "I32": np.int32, "F16": np.float16,
+              "U8": np.uint8}
     out = {}
     for name, info in header.items():
         begin, end = info["data_offsets"]
@@ -90,6 +97,20 @@ def read_gguf(path):
     return out
 
 
+def write_safetensors(path, tensors):
+    names = {np.dtype(np.float32): "F32", np.dtype(np.int64): "I64"}
+    header, blobs, offset = {}, [], 0
+    for name, array in tensors.items():
+        blob = np.ascontiguousarray(array).tobytes()
+        header[name] = {"dtype": names[array.dtype], "shape": list(array.shape),
+                        "data_offsets": [offset, offset + len(blob)]}
+        blobs.append(blob)
+        offset += len(blob)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    Path(path).write_bytes(len(text).to_bytes(8, "little") + text + b"".join(blobs))
+
+
 def descriptor(array):
     rank = array.ndim
     class Memref(ctypes.Structure):
@@ -111,26 +132,59 @@ def main():
     runtime = sys.argv[sys.argv.index("--runtime") + 1]
     text = Path(bound).read_text()
     signature = re.search(r"func\.func @prefill\((.*?)\) attributes", text, re.S).group(1)
-    keys = re.findall(r'llm\.parameter = \{archive = @\w+, key = "([^"]+)"\}', signature)
+    params = re.findall(r'(!llm\.qweight<[^>]*>|tensor<[^>]*>) \{llm\.parameter = '
+                        r'\{archive = @(\w+), key = "([^"]+)"\}', signature)
     cache_shape = [int(d) for d in re.search(r"!llm\.kv_cache<(\d+)x(\d+)x(\d+)x(\d+)x", signature).groups()]
     if model_dir.endswith(".gguf"):
         weights = read_gguf(model_dir)
     else:
         weights = read_safetensors(Path(model_dir) / "model.safetensors", widen_bf16=False)
-    reference = read_safetensors(ref)
-    ids = reference["input_ids"].astype(np.int32).reshape(-1)
-    want = reference["logits"].reshape(len(ids), -1)
+    model_file = str(Path(model_dir).resolve() / "model.safetensors")
+    archives = {sym: path for sym, path in
+                re.findall(r'llm\.param_archive @(\w+) safetensors "([^"]+)"', text)
+                if str(Path(path).resolve()) != model_file}
+    loaded = {}
+
+    def parameter(archive, key):
+        if archive not in archives:
+            return weights[key]
+        if archive not in loaded:
+            loaded[archive] = read_safetensors(archives[archive], widen_bf16=False)
+        return loaded[archive][key]
+
+    inputs = []
+    for type_, archive, key in params:
+        if not type_.startswith("!llm.qweight"):
+            inputs.append(parameter(archive, key))
+            continue
+        parts = ["qweight", "scales"] + ([] if " sym," in type_ else ["zeros"]) + (
+            ["g_idx"] if "act_order" in type_ else [])
+        inputs += [parameter(archive, f"{key}.{part}") for part in parts]
+
+    save = "--save" in sys.argv
+    if save:
+        ids = np.array([int(t) for t in sys.argv[sys.argv.index("--save") + 1].split(",")], np.int32)
+        vocab = int(re.search(r"-> \(tensor<\?x(\d+)xf32>", text).group(1))
+        want = np.zeros((len(ids), vocab), np.float32)
+    else:
+        reference = read_safetensors(ref)
+        ids = reference["input_ids"].astype(np.int32).reshape(-1)
+        want = reference["logits"].reshape(len(ids), -1)
 
     layers, heads, capacity, dim = cache_shape
     cache = np.zeros((layers, 2, heads, capacity, dim), np.float32)
     logits = np.full((len(ids), want.shape[1]), np.nan, np.float32)  # poisoned
-    arrays = [ids, None, cache] + [np.ascontiguousarray(weights[k]) for k in keys] + [logits]
+    arrays = [ids, None, cache] + [np.ascontiguousarray(a) for a in inputs] + [logits]
     start = ctypes.c_int64(0)
     descriptors = [descriptor(a) if a is not None else start for a in arrays]
     args = (ctypes.c_void_p * len(descriptors))(*[ctypes.addressof(d) for d in descriptors])
     ctypes.CDLL(runtime, mode=ctypes.RTLD_GLOBAL)
     lib = ctypes.CDLL(str(Path(so).resolve()))
     lib.qf_prefill(args)
+    if save:
+        write_safetensors(ref, {"input_ids": ids.astype(np.int64), "logits": logits})
+        print(f"saved prefill logits of {len(ids)} tokens")
+        sys.exit(0 if np.isfinite(logits).all() else 1)
 
     err = np.linalg.norm(logits.astype(np.float64) - want) / np.linalg.norm(want)
     print(f"prefill logits: {len(ids)} tokens, relative error {err:.2e} (tolerance {tolerance:g})")

@@ -8,7 +8,8 @@ checked against something they share no code with.
 
     gen_checkpoint.py KIND OUT_DIR
 KIND: llama-bf16-sharded | qwen2-tied-bias | mistral-window | llama3-rope |
-      gptq-v1-actorder | gptq-v2-3bit | awq | bad-shape | missing-shard
+      gptq-v1-actorder | gptq-v1-actorder-dequantized | gptq-v2-3bit | awq |
+      bad-shape | missing-shard
 With a quantized KIND, OUT_DIR/expected.npy holds every quantized layer's
 dequantized weight as float32 {name: array} (np.save of a dict).
 """
@@ -159,7 +160,11 @@ def awq_layer(rng, out_f, in_f, group):
     return {"qweight": pack(q), "qzeros": pack(zeros), "scales": scales}, weight
 
 
-def quantized_checkpoint(out, rng, method, bits, group, act_order=False, v2=False):
+def quantized_checkpoint(out, rng, method, bits, group, act_order=False, v2=False,
+                         dequantized=False):
+    """With `dequantized`, the same model with every quantized layer stored
+    as its float32 dequantized weight: a float reference for end-to-end
+    tests of the quantized one."""
     quant = {"quant_method": method, "bits": bits, "group_size": group}
     if method == "gptq":
         quant.update(desc_act=act_order, sym=False,
@@ -178,9 +183,15 @@ def quantized_checkpoint(out, rng, method, bits, group, act_order=False, v2=Fals
             parts, weight = gptq_layer(rng, out_f, in_f, bits, group, act_order, v2)
         else:
             parts, weight = awq_layer(rng, out_f, in_f, group)
+        expected[name] = weight.astype(np.float32)
+        if dequantized:
+            continue
         for part, array in parts.items():
             tensors[f"{prefix}.{part}"] = array
-        expected[name] = weight.astype(np.float32)
+    if dequantized:
+        del cfg["quantization_config"]
+        write(out, cfg, {"model.safetensors": {**tensors, **expected}})
+        return
     write(out, cfg, {"model.safetensors": tensors})
     np.save(out / "expected.npy", expected, allow_pickle=True)
 
@@ -224,6 +235,8 @@ def main(kind, out):
         write(out, cfg, {"model.safetensors": fp_tensors(cfg, rng)})
     elif kind == "gptq-v1-actorder":
         quantized_checkpoint(out, rng, "gptq", 4, 32, act_order=True)
+    elif kind == "gptq-v1-actorder-dequantized":
+        quantized_checkpoint(out, rng, "gptq", 4, 32, act_order=True, dequantized=True)
     elif kind == "gptq-v2-3bit":
         quantized_checkpoint(out, rng, "gptq", 3, 32, v2=True)
     elif kind == "awq":

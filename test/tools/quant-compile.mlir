@@ -17,7 +17,7 @@
 // LOWERED: llvm.func @qf_prefill
 // IR: define void @qf_decode(ptr
 // PRINT: IR Dump After Canonicalizer
-// TARGET: quant-compile: unknown target 'tpu' (available: cpu)
+// TARGET: quant-compile: unknown target 'tpu' (available: cpu cuda)
 // PIPELINE: no-such-pass
 // OUTPUT: quant-compile: an artifact needs an output file (-o)
 // MISSING: {{.*}}nowhere/config.json: cannot open file

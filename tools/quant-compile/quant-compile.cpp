@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CPU/CPUTarget.h"
+#include "codegen/CUDA/CUDATarget.h"
 #include "codegen/Calibration/Calibration.h"
 #include "codegen/Target/ArtifactBuilder.h"
 #include "codegen/Target/TargetBackend.h"
@@ -53,8 +54,13 @@ cl::opt<std::string> modelPath(cl::Positional, cl::Required,
                                cl::desc("<Hugging Face directory or .gguf file>"));
 cl::opt<std::string> outputPath("o", cl::desc("Output file"),
                                 cl::value_desc("file"), cl::init("-"));
-cl::opt<std::string> targetName("target", cl::desc("Code generator (cpu)"),
+cl::opt<std::string> targetName("target",
+                                cl::desc("Code generator (cpu, cuda)"),
                                 cl::init("cpu"));
+cl::opt<std::string> gpuArch("gpu-arch",
+                             cl::desc("GPU architecture (cuda: sm_80, sm_90)"));
+cl::opt<std::string> gpuFormat("gpu-format",
+                               cl::desc("GPU code (cuda: cubin, ptx)"));
 cl::opt<std::string>
     graphPipeline("pipeline",
                   cl::desc("Graph pipeline run after import, in "
@@ -98,6 +104,15 @@ cl::opt<double> gptqDamp("damp", cl::desc("GPTQ damping (fraction of mean diag H
 cl::opt<bool> gptqStaticGroups("static-groups",
                                cl::desc("GPTQ: fit all group scales up front"),
                                cl::init(false));
+cl::opt<bool> gptqActOrder("act-order",
+                           cl::desc("GPTQ: quantize columns in decreasing "
+                                    "diag(H) order (desc_act)"),
+                           cl::init(false));
+cl::opt<bool> foldActOrder(
+    "fold-act-order",
+    cl::desc("Fold act-order permutations at compile time so that no g_idx "
+             "lookup is left in the matmuls (llm-fold-act-order)"),
+    cl::init(true));
 cl::opt<unsigned> quantBits("bits", cl::desc("Bits per quantized weight"),
                             cl::init(4));
 cl::opt<int64_t> quantGroupSize(
@@ -166,6 +181,16 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     llvm::errs() << ")\n";
     return failure();
   }
+  std::unique_ptr<codegen::TargetBackend> configured;
+  if (!gpuArch.empty() || !gpuFormat.empty()) {
+    std::string error;
+    configured = target->configure({gpuArch, gpuFormat}, error);
+    if (!configured) {
+      llvm::errs() << "quant-compile: " << error << "\n";
+      return failure();
+    }
+    target = configured.get();
+  }
   llm::ModelBuildOptions options;
   options.maxSeq = maxSeq;
   OwningOpRef<ModuleOp> module = llm::importCheckpoint(&context, modelPath, options);
@@ -194,12 +219,38 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     llvm::errs() << "quant-compile: cannot create a temporary file\n";
     return failure();
   }
+  // Act-order weights, imported or from GPTQ, are repacked by the fold.
+  llvm::SmallString<128> importedFold, gptqFold;
+  auto removeFolds = llvm::make_scope_exit([&] {
+    for (auto *path : {&importedFold, &gptqFold})
+      if (!path->empty())
+        llvm::sys::fs::remove(*path);
+  });
+  if (foldActOrder &&
+      (llvm::sys::fs::createTemporaryFile("qf-actorder", "safetensors",
+                                          importedFold) ||
+       llvm::sys::fs::createTemporaryFile("qf-actorder", "safetensors",
+                                          gptqFold))) {
+    llvm::errs() << "quant-compile: cannot create a temporary file\n";
+    return failure();
+  }
+  if (gptqActOrder && quantMethod != QuantMethod::GPTQ) {
+    llvm::errs() << "quant-compile: --act-order needs --quant=gptq\n";
+    return failure();
+  }
   bool calibrate = quantMethod == QuantMethod::GPTQ || emit == Phase::Statistics;
   if (calibrate && calibText.empty()) {
     llvm::errs() << "quant-compile: calibration needs --calib <text file>\n";
     return failure();
   }
   if (failed(runPipeline(*module, [&](OpPassManager &pm) {
+        if (graphPipeline.getNumOccurrences() == 0) {
+          LLMOptimizePipelineOptions optimize;
+          optimize.foldActOrder = foldActOrder;
+          optimize.actOrderOutput = importedFold.str().str();
+          buildLLMOptimizePipeline(pm, optimize);
+          return success();
+        }
         // The text names its anchor (builtin.module); parse it as a whole
         // pipeline rather than nesting it under this one's.
         FailureOr<OpPassManager> parsed =
@@ -236,8 +287,14 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
           gptq.statistics = statistics.str().str();
           gptq.dampPercent = gptqDamp;
           gptq.staticGroups = gptqStaticGroups;
+          gptq.actOrder = gptqActOrder;
           gptq.output = quantizedParams.str().str();
           pm.addPass(createLLMQuantizeGPTQ(gptq));
+          if (gptqActOrder && foldActOrder) {
+            LLMFoldActOrderOptions fold;
+            fold.output = gptqFold.str().str();
+            pm.addPass(createLLMFoldActOrder(fold));
+          }
         }
         if (quantMethod == QuantMethod::RTN) {
           LLMQuantizeRTNOptions rtn;
@@ -314,6 +371,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   quantforge::registerAllPasses();
   codegen::registerCPUTarget();
+  codegen::registerCUDATarget();
   registerPassManagerCLOptions();
   registerMLIRContextCLOptions();
   cl::ParseCommandLineOptions(argc, argv, "QuantForge compiler\n");

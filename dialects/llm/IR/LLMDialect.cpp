@@ -122,10 +122,10 @@ LogicalResult LLMDialect::verifyRegionArgAttribute(Operation *op,
   StringAttr part = dict ? dict.getAs<StringAttr>("part") : StringAttr();
   if (!dict || !dict.getAs<FlatSymbolRefAttr>("archive") ||
       !dict.getAs<StringAttr>("key") || dict.size() != (part ? 3u : 2u) ||
-      (part && !llvm::is_contained(ArrayRef<StringRef>{"qweight", "scales", "zeros"},
+      (part && !llvm::is_contained(ArrayRef<StringRef>{"qweight", "scales", "zeros", "g_idx"},
                                    part.getValue())))
     return op->emitError() << "argument " << argIndex << ": '" << name
                            << "' must be {archive = @symbol, key = \"...\"[, "
-                              "part = \"qweight|scales|zeros\"]}";
+                              "part = \"qweight|scales|zeros|g_idx\"]}";
   return success();
 }

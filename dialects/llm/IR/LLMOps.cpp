@@ -80,6 +80,16 @@ LogicalResult EmbeddingOp::verify() {
   return success();
 }
 
+/// A permutation of `features` features has `features` elements.
+static LogicalResult verifyPermutation(Operation *op, Value permutation,
+                                       int64_t features) {
+  int64_t size = cast<RankedTensorType>(permutation.getType()).getDimSize(0);
+  if (!dimsCompatible(size, features))
+    return op->emitOpError("permutation has ")
+           << size << " elements for " << features << " features";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // RMSNormOp
 //===----------------------------------------------------------------------===//
@@ -96,7 +106,21 @@ LogicalResult RMSNormOp::verify() {
            << hidden;
   if (getEpsilon().convertToDouble() <= 0.0)
     return emitOpError("epsilon must be positive");
+  if (Value permutation = getPermutation())
+    return verifyPermutation(*this, permutation, hidden);
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PermuteOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PermuteOp::verify() {
+  RankedTensorType input = getInput().getType();
+  if (input.getRank() < 1)
+    return emitOpError("input must have at least one dimension");
+  return verifyPermutation(*this, getPermutation(),
+                           input.getDimSize(input.getRank() - 1));
 }
 
 //===----------------------------------------------------------------------===//

@@ -22,6 +22,8 @@ def LLM_Matrix : 2DTensorOf<[AnyFloat]>;
 def LLM_WeightMatrix : AnyTypeOf<[LLM_Matrix, LLM_AnyQWeight],
                                  "float matrix or quantized weight">;
 def LLM_TokenIds : 1DTensorOf<[I32, I64]>;
+// A permutation of a feature dimension: element i names the source feature.
+def LLM_Permutation : 1DTensorOf<[I32]>;
 
 //===----------------------------------------------------------------------===//
 // Parameters
@@ -63,7 +65,8 @@ def LLM_WeightOp : LLM_Op<"weight", [
     ```
   }];
   let arguments = (ins FlatSymbolRefAttr:$archive, StrAttr:$key);
-  let results = (outs AnyTypeOf<[LLM_FloatTensor, LLM_AnyQWeight]>:$result);
+  let results = (outs AnyTypeOf<[LLM_FloatTensor, LLM_AnyQWeight,
+                                 LLM_Permutation]>:$result);
   let assemblyFormat = "$archive `[` $key `]` attr-dict `:` qualified(type($result))";
   let hasVerifier = 1;
 }
@@ -115,18 +118,55 @@ def LLM_RMSNormOp : LLM_Op<"rms_norm", [Pure,
   let summary = "Root-mean-square layer normalization";
   let description = [{
     `y = x / sqrt(mean(x^2, last dim) + epsilon) * weight`, computed in the
-    input's element type or wider.
+    input's element type or wider.  With `permutation` `p`, the normalized
+    features come out permuted: `y[..., i] = (x / rms(x) * weight)[..., p[i]]`.
+    `llm-fold-act-order` sets it so that act-order linears reading the norm
+    need no gather of their own: the lowering reads `x` and `weight` at
+    `p[i]` in the same loop.
 
     Example:
     ```mlir
     %y = llm.rms_norm %x, %g {epsilon = 1.0e-05 : f64} : tensor<?x4096xf32>, tensor<4096xbf16>
+    %z = llm.rms_norm %x, %g permutation %p {epsilon = 1.0e-05 : f64}
+        : tensor<?x4096xf32>, tensor<4096xbf16>, tensor<4096xi32>
     ```
   }];
   let arguments = (ins LLM_FloatTensor:$input, LLM_Vector:$weight,
+                       Optional<LLM_Permutation>:$permutation,
                        F64Attr:$epsilon);
   let results = (outs LLM_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight attr-dict `:` type($input) `,` type($weight)
+    $input `,` $weight (`permutation` $permutation^)? attr-dict `:`
+    type($input) `,` type($weight) (`,` type($permutation)^)?
+  }];
+  let builders = [
+    OpBuilder<(ins "::mlir::Value":$input, "::mlir::Value":$weight,
+                   "::mlir::FloatAttr":$epsilon), [{
+      build($_builder, $_state, input.getType(), input, weight,
+            ::mlir::Value(), epsilon);
+    }]>
+  ];
+  let hasVerifier = 1;
+}
+
+def LLM_PermuteOp : LLM_Op<"permute", [Pure,
+    AllTypesMatch<["input", "result"]>]> {
+  let summary = "Gather the last dimension through a permutation";
+  let description = [{
+    `y[..., i] = x[..., p[i]]`.  `llm-fold-act-order` places it before an
+    act-order linear whose input has no producer to fold the permutation
+    into: O(features) per token, where a `g_idx` lookup in the matmul would
+    cost O(features x outputs).
+
+    Example:
+    ```mlir
+    %y = llm.permute %x, %p : tensor<?x4096xf32>, tensor<4096xi32>
+    ```
+  }];
+  let arguments = (ins LLM_FloatTensor:$input, LLM_Permutation:$permutation);
+  let results = (outs LLM_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $permutation attr-dict `:` type($input) `,` type($permutation)
   }];
   let hasVerifier = 1;
 }

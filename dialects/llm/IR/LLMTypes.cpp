@@ -177,6 +177,9 @@ QWeightType::getCanonicalParts() const {
     parts.push_back(
         {"zeros", RankedTensorType::get(
                       {rows, int64_t(llvm::divideCeil(getNumGroups() * bits, 8))}, i8)});
+  if (getActOrder())
+    parts.push_back({"g_idx", RankedTensorType::get(
+                                  {getCols()}, IntegerType::get(getContext(), 32))});
   return parts;
 }
 

@@ -69,7 +69,8 @@ def LLM_QWeightType : LLM_Type<"QWeight", "qweight"> {
     int64_t getMetadataBytes() const;
     /// The tensors a canonical weight is stored and passed as, in order:
     /// {"qweight", [rows, row bytes] i8}, {"scales", [rows, groups] scale},
-    /// and unless symmetric {"zeros", [rows, zero bytes] i8}. Their archive
+    /// unless symmetric {"zeros", [rows, zero bytes] i8}, and with act_order
+    /// {"g_idx", [cols] i32}, each column's group. Their archive
     /// keys are the weight's key plus "." and the part name.
     ::llvm::SmallVector<std::pair<::llvm::StringRef, ::mlir::RankedTensorType>>
     getCanonicalParts() const;

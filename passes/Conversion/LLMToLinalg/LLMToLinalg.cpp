@@ -183,6 +183,9 @@ struct LinearLowering : OpConversionPattern<llm::LinearOp> {
     } else {
       Value packed = weight[0], scales = weight[1];
       Value zeros = qtype.getSymmetric() ? Value() : weight[2];
+      // Unfolded act-order: a g_idx load per weight element, which is what
+      // llm-fold-act-order removes.
+      Value groupIndex = qtype.getActOrder() ? weight.back() : Value();
       int64_t bits = qtype.getBits(), group = qtype.getGroupSize();
       matmul = linalg::GenericOp::create(
           rewriter, loc, TypeRange{resultType}, ValueRange{input},
@@ -191,8 +194,15 @@ struct LinearLowering : OpConversionPattern<llm::LinearOp> {
           [&](OpBuilder &b, Location l, ValueRange args) {
             Value n = linalg::IndexOp::create(b, l, 1);
             Value k = linalg::IndexOp::create(b, l, 2);
-            Value g = arith::DivUIOp::create(
-                b, l, k, arith::ConstantIndexOp::create(b, l, group));
+            Value g =
+                groupIndex
+                    ? arith::IndexCastOp::create(
+                          b, l, b.getIndexType(),
+                          tensor::ExtractOp::create(b, l, groupIndex, k))
+                          .getResult()
+                    : arith::DivUIOp::create(
+                          b, l, k, arith::ConstantIndexOp::create(b, l, group))
+                          .getResult();
             Value q = unpackBits(b, l, packed, n, k, bits);
             Value zero =
                 zeros ? unpackBits(b, l, zeros, n, g, bits)
@@ -293,20 +303,70 @@ struct RMSNormLowering : OpConversionPattern<llm::RMSNormOp> {
     double width = double(type.getDimSize(1));
     double epsilon = op.getEpsilon().convertToDouble();
     Value out = emptyLike(rewriter, loc, type, sizes);
-    auto normalize = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{type},
-        ValueRange{input, sumSquares, adaptor.getWeight()}, ValueRange{out},
-        maps(ctx, 2, {{0, 1}, {0}, {1}, {0, 1}}), {kParallel, kParallel}, "", "",
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          // x * rsqrt(mean(x^2) + eps) * weight, in Hugging Face's order.
-          Value mean = arith::DivFOp::create(b, l, args[1], f32Constant(b, l, width));
-          Value shifted = arith::AddFOp::create(b, l, mean, f32Constant(b, l, epsilon));
-          Value scale = math::RsqrtOp::create(b, l, shifted);
-          Value normed = arith::MulFOp::create(b, l, toF32(b, l, args[0]), scale);
-          Value result = arith::MulFOp::create(b, l, normed, toF32(b, l, args[2]));
-          yieldValue(b, l, fromF32(b, l, result, type.getElementType()));
-        });
+    // x * rsqrt(mean(x^2) + eps) * weight, in Hugging Face's order.
+    auto normalized = [&](OpBuilder &b, Location l, Value x, Value sum,
+                          Value weight) {
+      Value mean = arith::DivFOp::create(b, l, sum, f32Constant(b, l, width));
+      Value shifted = arith::AddFOp::create(b, l, mean, f32Constant(b, l, epsilon));
+      Value scale = math::RsqrtOp::create(b, l, shifted);
+      Value normed = arith::MulFOp::create(b, l, toF32(b, l, x), scale);
+      Value result = arith::MulFOp::create(b, l, normed, toF32(b, l, weight));
+      yieldValue(b, l, fromF32(b, l, result, type.getElementType()));
+    };
+    linalg::GenericOp normalize;
+    if (Value permutation = adaptor.getPermutation()) {
+      // The gather of folded act-order, in the loop that writes the norm.
+      Value weight = adaptor.getWeight();
+      normalize = linalg::GenericOp::create(
+          rewriter, loc, TypeRange{type},
+          ValueRange{sumSquares, permutation}, ValueRange{out},
+          maps(ctx, 2, {{0}, {1}, {0, 1}}), {kParallel, kParallel}, "", "",
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            Value row = linalg::IndexOp::create(b, l, 0);
+            Value from = arith::IndexCastOp::create(b, l, b.getIndexType(), args[1]);
+            Value x = tensor::ExtractOp::create(b, l, input, ValueRange{row, from});
+            Value w = tensor::ExtractOp::create(b, l, weight, ValueRange{from});
+            normalized(b, l, x, args[0], w);
+          });
+    } else {
+      normalize = linalg::GenericOp::create(
+          rewriter, loc, TypeRange{type},
+          ValueRange{input, sumSquares, adaptor.getWeight()}, ValueRange{out},
+          maps(ctx, 2, {{0, 1}, {0}, {1}, {0, 1}}), {kParallel, kParallel}, "", "",
+          [&](OpBuilder &b, Location l, ValueRange args) {
+            normalized(b, l, args[0], args[1], args[2]);
+          });
+    }
     rewriter.replaceOp(op, normalize.getResult(0));
+    return success();
+  }
+};
+
+/// y[s, i] = x[s, p[i]]: the explicit gather that folded act-order keeps
+/// where no producer can absorb the permutation.
+struct PermuteLowering : OpConversionPattern<llm::PermuteOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(llm::PermuteOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    if (failed(requireRank2(op, op.getInput().getType(), rewriter)))
+      return failure();
+    Location loc = op.getLoc();
+    RankedTensorType type = op.getType();
+    Value input = adaptor.getInput();
+    Value out = emptyLike(rewriter, loc, type,
+                          dynamicSizes(rewriter, loc, input, type));
+    auto gather = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{type}, ValueRange{adaptor.getPermutation()},
+        ValueRange{out}, maps(op.getContext(), 2, {{1}, {0, 1}}),
+        {kParallel, kParallel}, "", "",
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value row = linalg::IndexOp::create(b, l, 0);
+          Value from = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          yieldValue(b, l,
+                     tensor::ExtractOp::create(b, l, input, ValueRange{row, from}));
+        });
+    rewriter.replaceOp(op, gather.getResult(0));
     return success();
   }
 };
@@ -1025,12 +1085,10 @@ struct ConvertLLMToLinalgPass
           op->emitOpError("with a quantized weight is not lowered yet");
           return WalkResult::interrupt();
         }
-        if (qtype.getPacking() != llm::WeightPacking::canonical ||
-            qtype.getActOrder()) {
+        if (qtype.getPacking() != llm::WeightPacking::canonical) {
           op->emitOpError("with packing '")
               << llm::stringifyWeightPacking(qtype.getPacking())
-              << (qtype.getActOrder() ? "' and act-order" : "'")
-              << " is not lowered yet (only the canonical layout)";
+              << "' is not lowered yet (only the canonical layout)";
           return WalkResult::interrupt();
         }
       }
@@ -1067,7 +1125,7 @@ struct ConvertLLMToLinalgPass
 
     RewritePatternSet patterns(ctx);
     patterns.add<AttentionLowering, EmbeddingLowering, LinearLowering,
-                 RMSNormLowering, RopeLowering,
+                 PermuteLowering, RMSNormLowering, RopeLowering,
                  ElementwiseLowering<llm::SiLUOp>,
                  ElementwiseLowering<llm::SwiGLUOp>>(types, ctx);
     populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, types);

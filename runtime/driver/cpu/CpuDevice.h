@@ -16,15 +16,13 @@
 #define QUANTFORGE_RUNTIME_DRIVER_CPU_CPUDEVICE_H
 
 #include "runtime/driver/Device.h"
+#include "runtime/driver/HostCode.h"
 
 namespace qf {
 
 /// The artifact target the CPU driver runs: "cpu-" + the host architecture
 /// ("cpu-x86_64").
 const char *hostCpuTarget();
-
-/// The executable format the CPU driver loads: "elf-shared-object".
-constexpr const char *kElfSharedObjectFormat = "elf-shared-object";
 
 std::unique_ptr<Device> createCpuDevice();
 

@@ -279,3 +279,35 @@ func.func @swiglu_types(%g: tensor<?x64xf32>, %u: tensor<?x64xf16>) {
   %0 = llm.swiglu %g, %u : tensor<?x64xf32>
   return
 }
+
+// -----
+
+func.func @rms_norm_permutation(%x: tensor<?x64xf32>, %g: tensor<64xf32>, %p: tensor<32xi32>) {
+  // expected-error @+1 {{'llm.rms_norm' op permutation has 32 elements for 64 features}}
+  %0 = llm.rms_norm %x, %g permutation %p {epsilon = 1.0e-5 : f64} : tensor<?x64xf32>, tensor<64xf32>, tensor<32xi32>
+  return
+}
+
+// -----
+
+func.func @permute_size(%x: tensor<?x64xf32>, %p: tensor<63xi32>) {
+  // expected-error @+1 {{'llm.permute' op permutation has 63 elements for 64 features}}
+  %0 = llm.permute %x, %p : tensor<?x64xf32>, tensor<63xi32>
+  return
+}
+
+// -----
+
+func.func @permute_scalar(%x: tensor<f32>, %p: tensor<1xi32>) {
+  // expected-error @+1 {{'llm.permute' op input must have at least one dimension}}
+  %0 = llm.permute %x, %p : tensor<f32>, tensor<1xi32>
+  return
+}
+
+// -----
+
+func.func @permute_element_type(%x: tensor<?x64xf32>, %p: tensor<64xi64>) {
+  // expected-error @+1 {{'llm.permute' op operand #1 must be 1D tensor of 32-bit signless integer values}}
+  %0 = llm.permute %x, %p : tensor<?x64xf32>, tensor<64xi64>
+  return
+}

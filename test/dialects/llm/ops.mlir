@@ -7,15 +7,18 @@ llm.param_archive @shard0 safetensors "model-00001-of-00002.safetensors"
 llm.param_archive @q qfparams "/abs/quantized.qfp"
 
 // CHECK-LABEL: func.func @weights
-func.func @weights() -> (tensor<4096x4096xbf16>, tensor<64x128xf32>) {
+func.func @weights() -> (tensor<4096x4096xbf16>, tensor<64x128xf32>, tensor<128xi32>) {
   // CHECK: %[[W:.*]] = llm.weight @shard0["model.layers.0.self_attn.q_proj.weight"] : tensor<4096x4096xbf16>
   %w = llm.weight @shard0["model.layers.0.self_attn.q_proj.weight"] : tensor<4096x4096xbf16>
   // CHECK: %[[Q:.*]] = llm.weight @q["layers.0.q"] : !llm.qweight<64x128xi4, group_size = 32, sym, scale = f16>
   %q = llm.weight @q["layers.0.q"] : !llm.qweight<64x128xi4, group_size = 32, sym, scale = f16>
   // CHECK: %[[D:.*]] = llm.dequantize %[[Q]] : !llm.qweight<64x128xi4, group_size = 32, sym, scale = f16> -> tensor<64x128xf32>
   %d = llm.dequantize %q : !llm.qweight<64x128xi4, group_size = 32, sym, scale = f16> -> tensor<64x128xf32>
-  // CHECK: return %[[W]], %[[D]]
-  return %w, %d : tensor<4096x4096xbf16>, tensor<64x128xf32>
+  // A permutation (llm-fold-act-order) is a weight too.
+  // CHECK: %[[P:.*]] = llm.weight @q["layers.0.q.perm"] : tensor<128xi32>
+  %p = llm.weight @q["layers.0.q.perm"] : tensor<128xi32>
+  // CHECK: return %[[W]], %[[D]], %[[P]]
+  return %w, %d, %p : tensor<4096x4096xbf16>, tensor<64x128xf32>, tensor<128xi32>
 }
 
 // -----
@@ -37,6 +40,20 @@ func.func @rms_norm(%x: tensor<?x4096xf32>, %g: tensor<4096xbf16>) -> tensor<?x4
   // CHECK: llm.rms_norm %{{.*}}, %{{.*}} {epsilon = 9.9999999999999995E-7 : f64} : tensor<?x4096xf32>, tensor<4096xbf16>
   %0 = llm.rms_norm %x, %g {epsilon = 1.0e-6 : f64} : tensor<?x4096xf32>, tensor<4096xbf16>
   return %0 : tensor<?x4096xf32>
+}
+
+// -----
+
+// Folded act-order: the norm writes its features permuted, and the gather
+// that remains where nothing can absorb the permutation.
+// CHECK-LABEL: func.func @permuted
+// CHECK-SAME: %{{.*}}: tensor<?x64xf32>, %{{.*}}: tensor<64xbf16>, %[[P:.*]]: tensor<64xi32>
+func.func @permuted(%x: tensor<?x64xf32>, %g: tensor<64xbf16>, %p: tensor<64xi32>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  // CHECK: llm.rms_norm %{{.*}}, %{{.*}} permutation %[[P]] {epsilon = 9.9999999999999995E-7 : f64} : tensor<?x64xf32>, tensor<64xbf16>, tensor<64xi32>
+  %0 = llm.rms_norm %x, %g permutation %p {epsilon = 1.0e-6 : f64} : tensor<?x64xf32>, tensor<64xbf16>, tensor<64xi32>
+  // CHECK: llm.permute %{{.*}}, %[[P]] : tensor<?x64xf32>, tensor<64xi32>
+  %1 = llm.permute %x, %p : tensor<?x64xf32>, tensor<64xi32>
+  return %0, %1 : tensor<?x64xf32>, tensor<?x64xf32>
 }
 
 // -----

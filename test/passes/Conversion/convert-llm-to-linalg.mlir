@@ -132,6 +132,53 @@ func.func @canonical(%x: tensor<?x64xf32>, %w: !llm.qweight<32x64xi4, group_size
 
 // -----
 
+// Unfolded act-order: g_idx is one more part, looked up for every weight
+// element (what llm-fold-act-order removes).
+// CHECK-LABEL: func.func @act_order
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %{{.*}}: tensor<32x32xi8>, %{{.*}}: tensor<32x2xf16>, %{{.*}}: tensor<32x1xi8>, %[[G:.*]]: tensor<64xi32>)
+func.func @act_order(%x: tensor<?x64xf32>, %w: !llm.qweight<32x64xi4, group_size = 32, asym, scale = f16, act_order>) -> tensor<?x32xf32> {
+  // CHECK: linalg.generic {{.*}} ins(%[[X]] : tensor<?x64xf32>)
+  // CHECK: %[[K:.*]] = linalg.index 2 : index
+  // CHECK: %[[GI:.*]] = tensor.extract %[[G]][%[[K]]] : tensor<64xi32>
+  // CHECK: arith.index_cast %[[GI]] : i32 to index
+  %y = llm.linear %x, %w : (tensor<?x64xf32>, !llm.qweight<32x64xi4, group_size = 32, asym, scale = f16, act_order>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// Folded act-order in a norm: the normalize loop reads x and the weight at
+// p[i]; the sum of squares does not depend on the order.
+// CHECK-LABEL: func.func @rms_norm_permuted
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[W:.*]]: tensor<8xf16>, %[[P:.*]]: tensor<8xi32>)
+func.func @rms_norm_permuted(%x: tensor<?x8xf32>, %g: tensor<8xf16>, %p: tensor<8xi32>) -> tensor<?x8xf32> {
+  // CHECK: %[[SUM:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%[[X]] : tensor<?x8xf32>)
+  // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]{{.*}} ins(%[[SUM]], %[[P]] : tensor<?xf32>, tensor<8xi32>)
+  // CHECK: ^bb0(%{{.*}}: f32, %[[I:.*]]: i32, %{{.*}}: f32):
+  // CHECK: %[[FROM:.*]] = arith.index_cast %[[I]] : i32 to index
+  // CHECK: tensor.extract %[[X]][%{{.*}}, %[[FROM]]] : tensor<?x8xf32>
+  // CHECK: tensor.extract %[[W]][%[[FROM]]] : tensor<8xf16>
+  // CHECK: math.rsqrt
+  %y = llm.rms_norm %x, %g permutation %p {epsilon = 1.0e-5 : f64} : tensor<?x8xf32>, tensor<8xf16>, tensor<8xi32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
+// The explicit gather of folded act-order: y[s, i] = x[s, p[i]].
+// CHECK-LABEL: func.func @permute
+// CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>, %[[P:.*]]: tensor<8xi32>)
+func.func @permute(%x: tensor<?x8xf32>, %p: tensor<8xi32>) -> tensor<?x8xf32> {
+  // CHECK: linalg.generic {{.*}} ins(%[[P]] : tensor<8xi32>)
+  // CHECK: %[[ROW:.*]] = linalg.index 0 : index
+  // CHECK: %[[FROM:.*]] = arith.index_cast %{{.*}} : i32 to index
+  // CHECK: tensor.extract %[[X]][%[[ROW]], %[[FROM]]] : tensor<?x8xf32>
+  %y = llm.permute %x, %p : tensor<?x8xf32>, tensor<8xi32>
+  return %y : tensor<?x8xf32>
+}
+
+// -----
+
 // Symmetric weights have no zero-point part: the midpoint is a constant.
 // CHECK-LABEL: func.func @symmetric
 // CHECK-SAME: (%{{.*}}: tensor<?x64xf32>, %{{.*}}: tensor<32x64xi8>, %{{.*}}: tensor<32x1xf32>) -> tensor<?x32xf32>

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 
@@ -158,3 +159,56 @@ TEST(AWQ, RejectsActOrderAndOtherWidths) {
 }
 
 } // namespace
+
+TEST(ActOrder, SortingColumnsByGroupKeepsTheProduct) {
+  UnpackedWeight w = randomWeight(6, 512, 4, 128, /*actOrder=*/true, 31);
+  auto sorted = sortColumnsByGroup(w);
+  ASSERT_TRUE(sorted.ok()) << sorted.message();
+  const UnpackedWeight &s = sorted->weight;
+  EXPECT_TRUE(s.gIdx.empty());
+  // Every element moved exactly: column j is original column perm[j], and
+  // it sits in group j / groupSize.
+  for (int64_t r = 0; r < w.rows; ++r)
+    for (int64_t j = 0; j < w.cols; ++j)
+      ASSERT_EQ(s.at(r, j), w.at(r, sorted->perm[j])) << r << "," << j;
+  // W' x[perm] = W x, in double against the original weight.
+  std::mt19937 rng(5);
+  std::normal_distribution<double> normal;
+  std::vector<double> x(size_t(w.cols));
+  for (double &v : x)
+    v = normal(rng);
+  std::vector<float> orig = w.dequantize(), perm = s.dequantize();
+  for (int64_t r = 0; r < w.rows; ++r) {
+    double want = 0, got = 0;
+    for (int64_t c = 0; c < w.cols; ++c) {
+      want += double(orig[r * w.cols + c]) * x[c];
+      got += double(perm[r * w.cols + c]) * x[sorted->perm[c]];
+    }
+    EXPECT_NEAR(got, want, 1e-9 * (1 + std::abs(want)));
+  }
+  // The permutation is a stable sort: ascending original index per group.
+  for (int64_t j = 1; j < w.cols; ++j)
+    if (j % w.groupSize)
+      EXPECT_LT(sorted->perm[j - 1], sorted->perm[j]);
+}
+
+TEST(ActOrder, WithoutActOrderThePermutationIsTheIdentity) {
+  UnpackedWeight w = randomWeight(3, 256, 4, 128, /*actOrder=*/false, 7);
+  auto sorted = sortColumnsByGroup(w);
+  ASSERT_TRUE(sorted.ok()) << sorted.message();
+  for (int64_t j = 0; j < w.cols; ++j)
+    EXPECT_EQ(sorted->perm[j], j);
+  expectSame(sorted->weight, w);
+}
+
+TEST(ActOrder, UnevenGroupsAreAnError) {
+  UnpackedWeight w = randomWeight(2, 256, 4, 128, /*actOrder=*/true, 9);
+  for (int32_t &g : w.gIdx)
+    if (g == 1) {
+      g = 0; // group 0 now has 129 columns, group 1 127
+      break;
+    }
+  auto sorted = sortColumnsByGroup(w);
+  ASSERT_FALSE(sorted.ok());
+  EXPECT_EQ(sorted.message(), "act-order group 0 has 129 columns, expected 128");
+}

@@ -74,9 +74,10 @@ TEST(CApi, ReportsErrors) {
   FakeModelFile file;
   qf_artifact *artifact = qf_artifact_open(file.path());
   ASSERT_NE(artifact, nullptr);
-  EXPECT_EQ(qf_session_create(artifact, "cuda:0"), nullptr);
-  EXPECT_STREQ(qf_last_error(), "device 'cuda:0': the cuda driver is not "
-                                "built into this runtime (available: cpu)");
+  EXPECT_EQ(qf_session_create(artifact, "hip:0"), nullptr);
+  EXPECT_STREQ(qf_last_error(),
+               "device 'hip:0': the hip driver is not built into this "
+               "runtime (available: " QF_AVAILABLE_DRIVERS ")");
   qf_artifact_close(artifact);
 }
 

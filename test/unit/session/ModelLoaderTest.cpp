@@ -94,8 +94,9 @@ TEST(LoadedModel, OpensEverything) {
 
   Result<LoadedModel> wrongDevice = loadModel(path, "hip");
   ASSERT_FALSE(wrongDevice.ok());
-  EXPECT_EQ(wrongDevice.message(), "device 'hip': the hip driver is not "
-                                   "built into this runtime (available: cpu)");
+  EXPECT_EQ(wrongDevice.message(),
+            "device 'hip': the hip driver is not built into this runtime "
+            "(available: " QF_AVAILABLE_DRIVERS ")");
   std::remove(path.c_str());
   EXPECT_FALSE(loadModel(path, "cpu").ok());
 }

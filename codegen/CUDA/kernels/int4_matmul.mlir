@@ -1,0 +1,1148 @@
+// Hot-path int4 kernels of the CUDA backend (issue #8), written in upstream
+// MLIR dialects (gpu, vector, arith, nvgpu) and compiled through the upstream
+// NVVM path (convert-gpu-to-nvvm, gpu-module-to-binary with ptxas). The ABI,
+// grid and layout of each kernel are in README.md beside this file.
+//
+// Weights are QuantForge's canonical layout (docs/quantization.md): row r of
+// qweight is the r-th output feature, its values packed two per byte, low
+// nibble first; scales f16 [R, C/G]; zero points packed like the values, or
+// absent (has_zeros = 0, implied zero 8). Act-order weights are repacked with
+// their columns sorted by group (README.md), so every kernel sees contiguous
+// groups.
+//
+// Dequantization stays in registers: a 32-bit word of 8 nibbles becomes two
+// f16 lanes per mask with (w >> 4s) & 0x000F000F | 0x64006400, the f16 values
+// 1024 + q; subtracting 1024 + zero is exact, so (q - zero) * x is formed
+// without integer-to-float conversions, and the scale is applied once per
+// group in f32.
+
+module attributes {gpu.container_module} {
+gpu.module @quantforge_int4 {
+
+  // (w & mask) | 0x64006400 per word as one lop3.b32 (LLVM emits and + or
+  // with immediates, which ptxas leaves as two LOP3: 4 of the 13 SASS
+  // instructions per dequantized word).
+  func.func private @mask_magic(%w: vector<4xi32>, %mask: i32) -> vector<4xi32> {
+    %magic = arith.constant 1677747200 : i32   // 0x64006400
+    %e0 = vector.extract %w[0] : i32 from vector<4xi32>
+    %e1 = vector.extract %w[1] : i32 from vector<4xi32>
+    %e2 = vector.extract %w[2] : i32 from vector<4xi32>
+    %e3 = vector.extract %w[3] : i32 from vector<4xi32>
+    %r0 = llvm.inline_asm asm_dialect = att "lop3.b32 $0, $1, $2, $3, 0xea;", "=r,r,r,r" %e0, %mask, %magic : (i32, i32, i32) -> i32
+    %r1 = llvm.inline_asm asm_dialect = att "lop3.b32 $0, $1, $2, $3, 0xea;", "=r,r,r,r" %e1, %mask, %magic : (i32, i32, i32) -> i32
+    %r2 = llvm.inline_asm asm_dialect = att "lop3.b32 $0, $1, $2, $3, 0xea;", "=r,r,r,r" %e2, %mask, %magic : (i32, i32, i32) -> i32
+    %r3 = llvm.inline_asm asm_dialect = att "lop3.b32 $0, $1, $2, $3, 0xea;", "=r,r,r,r" %e3, %mask, %magic : (i32, i32, i32) -> i32
+    %v = vector.from_elements %r0, %r1, %r2, %r3 : vector<4xi32>
+    return %v : vector<4xi32>
+  }
+
+  // The nibbles of a 16-byte vector (4 words of 8) as f16 pairs with the
+  // 0x6400 exponent: lanes (2j, 2j+1) of result s are nibbles (s, s+4) of
+  // word j, as 1024 + q for s = 0, 2 and, masked in place, 1024 + 16q for
+  // s = 1, 3, so a word needs one shift and four lop3.
+  func.func private @raw_pairs(%w: vector<4xi32>)
+      -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) {
+    %c_lo = arith.constant 983055 : i32       // 0x000F000F
+    %c_hi = arith.constant 15728880 : i32     // 0x00F000F0
+    %eight = arith.constant dense<8> : vector<4xi32>
+    %w8 = arith.shrui %w, %eight : vector<4xi32>
+    %m0 = func.call @mask_magic(%w, %c_lo) : (vector<4xi32>, i32) -> vector<4xi32>
+    %m1 = func.call @mask_magic(%w, %c_hi) : (vector<4xi32>, i32) -> vector<4xi32>
+    %m2 = func.call @mask_magic(%w8, %c_lo) : (vector<4xi32>, i32) -> vector<4xi32>
+    %m3 = func.call @mask_magic(%w8, %c_hi) : (vector<4xi32>, i32) -> vector<4xi32>
+    %f0 = vector.bitcast %m0 : vector<4xi32> to vector<8xf16>
+    %f1 = vector.bitcast %m1 : vector<4xi32> to vector<8xf16>
+    %f2 = vector.bitcast %m2 : vector<4xi32> to vector<8xf16>
+    %f3 = vector.bitcast %m3 : vector<4xi32> to vector<8xf16>
+    return %f0, %f1, %f2, %f3 : vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>
+  }
+
+  // @raw_pairs finished to (q - zero) as exact small f16 integers: minus
+  // `bias` = 1024 + zero for nibbles 0 and 2, one fma with 1/16 and
+  // -(64 + zero) for nibbles 1 and 3.
+  func.func private @dequant_pairs(%w: vector<4xi32>, %bias: vector<8xf16>)
+      -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) {
+    %sixteenth = arith.constant dense<6.250000e-02> : vector<8xf16>
+    %c960 = arith.constant dense<9.600000e+02> : vector<8xf16>
+    %hb = arith.subf %bias, %c960 : vector<8xf16>
+    %hbias = arith.negf %hb : vector<8xf16>
+    %f:4 = func.call @raw_pairs(%w) : (vector<4xi32>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+    %d0 = arith.subf %f#0, %bias : vector<8xf16>
+    %d1 = math.fma %f#1, %sixteenth, %hbias : vector<8xf16>
+    %d2 = arith.subf %f#2, %bias : vector<8xf16>
+    %d3 = math.fma %f#3, %sixteenth, %hbias : vector<8xf16>
+    return %d0, %d1, %d2, %d3 : vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>
+  }
+
+  // The byte of `zeros` that holds the zero point of (row, group); without
+  // zero points byte 0, read and ignored (branch-free, so the load can be
+  // issued chunks ahead of its use).
+  func.func private @zero_byte(%zeros: memref<?xi8>, %has_zeros: i32,
+                               %row: index, %group: index,
+                               %zero_row_bytes: index) -> i8 {
+    %c0 = arith.constant 0 : i32
+    %c0i = arith.constant 0 : index
+    %c1i = arith.constant 1 : index
+    %present = arith.cmpi ne, %has_zeros, %c0 : i32
+    %half = arith.shrui %group, %c1i : index
+    %at = affine.apply affine_map<(r, h)[n] -> (r * n + h)>(%row, %half)[%zero_row_bytes]
+    %safe = arith.select %present, %at, %c0i : index
+    %byte = memref.load %zeros[%safe] : memref<?xi8>
+    return %byte : i8
+  }
+
+  // The zero point of `group` from its @zero_byte as i16: the packed
+  // nibble, or the symmetric midpoint 8.
+  func.func private @nibble_of(%byte: i8, %has_zeros: i32, %group: index) -> i16 {
+    %c0 = arith.constant 0 : i32
+    %c1i = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %c15 = arith.constant 15 : i16
+    %c8 = arith.constant 8 : i16
+    %present = arith.cmpi ne, %has_zeros, %c0 : i32
+    %odd = arith.andi %group, %c1i : index
+    %sh = arith.muli %odd, %c4 : index
+    %sh16 = arith.index_cast %sh : index to i16
+    %b16 = arith.extui %byte : i8 to i16
+    %nib = arith.shrui %b16, %sh16 : i16
+    %zq = arith.andi %nib, %c15 : i16
+    %z = arith.select %present, %zq, %c8 : i16
+    return %z : i16
+  }
+
+  // The f16 splat 1024 + zero point from the zero byte of (row, group).
+  func.func private @bias_of(%byte: i8, %has_zeros: i32, %group: index) -> vector<8xf16> {
+    %z = func.call @nibble_of(%byte, %has_zeros, %group) : (i8, i32, index) -> i16
+    %magic = arith.constant 25600 : i16                          // 0x6400
+    %bits = arith.ori %z, %magic : i16
+    %f = arith.bitcast %bits : i16 to f16
+    %splat = vector.broadcast %f : f16 to vector<8xf16>
+    return %splat : vector<8xf16>
+  }
+
+  // The f16 splat 1024 + zero point of (row, group).
+  func.func private @zero_bias(%zeros: memref<?xi8>, %has_zeros: i32,
+                               %row: index, %group: index,
+                               %zero_row_bytes: index) -> vector<8xf16> {
+    %b = func.call @zero_byte(%zeros, %has_zeros, %row, %group, %zero_row_bytes) : (memref<?xi8>, i32, index, index, index) -> i8
+    %splat = func.call @bias_of(%b, %has_zeros, %group) : (i8, i32, index) -> vector<8xf16>
+    return %splat : vector<8xf16>
+  }
+
+  // The scales and zero bytes of rows ra and rb for 128-column chunk c,
+  // loaded with the chunk's weights so that no load is waited for in the
+  // iteration that issues it.
+  func.func private @chunk_meta(%scales: memref<?xf16>, %zeros: memref<?xi8>,
+                                %has_zeros: i32, %ra: index, %rb: index,
+                                %c: index, %gshift: index, %ngroups: index,
+                                %zrow: index) -> (vector<2xf16>, vector<2xi8>) {
+    %gi = arith.shrui %c, %gshift : index
+    %sia = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%ra, %gi)[%ngroups]
+    %sib = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%rb, %gi)[%ngroups]
+    %sa = memref.load %scales[%sia] : memref<?xf16>
+    %sb = memref.load %scales[%sib] : memref<?xf16>
+    %za = func.call @zero_byte(%zeros, %has_zeros, %ra, %gi, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
+    %zb = func.call @zero_byte(%zeros, %has_zeros, %rb, %gi, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
+    %s2 = vector.from_elements %sa, %sb : vector<2xf16>
+    %z2 = vector.from_elements %za, %zb : vector<2xi8>
+    return %s2, %z2 : vector<2xf16>, vector<2xi8>
+  }
+
+  func.func private @warp_sum(%v: f32) -> f32 {
+    %w = arith.constant 32 : i32
+    %o16 = arith.constant 16 : i32
+    %o8 = arith.constant 8 : i32
+    %o4 = arith.constant 4 : i32
+    %o2 = arith.constant 2 : i32
+    %o1 = arith.constant 1 : i32
+    %a, %p0 = gpu.shuffle xor %v, %o16, %w : f32
+    %s0 = arith.addf %v, %a : f32
+    %b, %p1 = gpu.shuffle xor %s0, %o8, %w : f32
+    %s1 = arith.addf %s0, %b : f32
+    %c, %p2 = gpu.shuffle xor %s1, %o4, %w : f32
+    %s2 = arith.addf %s1, %c : f32
+    %d, %p3 = gpu.shuffle xor %s2, %o2, %w : f32
+    %s3 = arith.addf %s2, %d : f32
+    %e, %p4 = gpu.shuffle xor %s3, %o1, %w : f32
+    %s4 = arith.addf %s3, %e : f32
+    return %s4 : f32
+  }
+
+  // sum over 32 columns of (q - zero) * x for one 16-byte weight vector;
+  // xk[s] lane (2j + h) holds x of nibble s + 4h of word j (see @permute_x).
+  func.func private @qdot32(%w: vector<4xi32>, %x0: vector<8xf16>,
+                            %x1: vector<8xf16>, %x2: vector<8xf16>,
+                            %x3: vector<8xf16>, %bias: vector<8xf16>) -> f32 {
+    %d:4 = func.call @dequant_pairs(%w, %bias) : (vector<4xi32>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+    // Four products per f16 lane (|q - zero| <= 15), then a tree of f16x2
+    // adds down to two lanes: ~2^-11 relative per step, measured ~4e-4 on
+    // whole rows, for half the conversions of an f32 tree.
+    %p0 = arith.mulf %d#0, %x0 : vector<8xf16>
+    %p1 = math.fma %d#1, %x1, %p0 : vector<8xf16>
+    %p2 = math.fma %d#2, %x2, %p1 : vector<8xf16>
+    %p3 = math.fma %d#3, %x3, %p2 : vector<8xf16>
+    %lo4 = vector.shuffle %p3, %p3 [0, 1, 2, 3] : vector<8xf16>, vector<8xf16>
+    %hi4 = vector.shuffle %p3, %p3 [4, 5, 6, 7] : vector<8xf16>, vector<8xf16>
+    %q4 = arith.addf %lo4, %hi4 : vector<4xf16>
+    %lo2 = vector.shuffle %q4, %q4 [0, 1] : vector<4xf16>, vector<4xf16>
+    %hi2 = vector.shuffle %q4, %q4 [2, 3] : vector<4xf16>, vector<4xf16>
+    %q2 = arith.addf %lo2, %hi2 : vector<2xf16>
+    %wide = arith.extf %q2 : vector<2xf16> to vector<2xf32>
+    %sum = vector.reduction <add>, %wide : vector<2xf32> into f32
+    return %sum : f32
+  }
+
+  // Regroups 32 consecutive x values (four vectors of 8) so that lane
+  // (2j + h) of result s is x[8j + s + 4h], matching @dequant_pairs.
+  func.func private @permute_x(%a: vector<8xf16>, %b: vector<8xf16>,
+                               %c: vector<8xf16>, %d: vector<8xf16>)
+      -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) {
+    %ab = vector.shuffle %a, %b [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %cd = vector.shuffle %c, %d [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %x0 = vector.shuffle %ab, %cd [0, 4, 8, 12, 16, 20, 24, 28] : vector<16xf16>, vector<16xf16>
+    %x1 = vector.shuffle %ab, %cd [1, 5, 9, 13, 17, 21, 25, 29] : vector<16xf16>, vector<16xf16>
+    %x2 = vector.shuffle %ab, %cd [2, 6, 10, 14, 18, 22, 26, 30] : vector<16xf16>, vector<16xf16>
+    %x3 = vector.shuffle %ab, %cd [3, 7, 11, 15, 19, 23, 27, 31] : vector<16xf16>, vector<16xf16>
+    return %x0, %x1, %x2, %x3 : vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>
+  }
+
+  // scale * (row `r` of W) . x over the 32 columns of weight vector `v`.
+  func.func private @row_dot(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                             %zeros: memref<?xi8>, %has_zeros: i32,
+                             %r: index, %v: index, %nvec: index,
+                             %ngroups: index, %gshift: index, %zrow: index,
+                             %x0: vector<8xf16>, %x1: vector<8xf16>,
+                             %x2: vector<8xf16>, %x3: vector<8xf16>) -> f32 {
+    %i = affine.apply affine_map<(r, v)[n] -> ((r * n + v) * 4)>(%r, %v)[%nvec]
+    %w = vector.load %qw[%i] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %g = arith.shrui %v, %gshift : index
+    %si = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r, %g)[%ngroups]
+    %sh = memref.load %scales[%si] : memref<?xf16>
+    %sc = arith.extf %sh : f16 to f32
+    %z = func.call @zero_bias(%zeros, %has_zeros, %r, %g, %zrow) : (memref<?xi8>, i32, index, index, index) -> vector<8xf16>
+    %d = func.call @qdot32(%w, %x0, %x1, %x2, %x3, %z) : (vector<4xi32>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %r2 = arith.mulf %sc, %d : f32
+    return %r2 : f32
+  }
+
+  // Rows r0..r3 times x over the 32 columns of weight vector `v`: x is loaded
+  // and regrouped once for the four rows.
+  func.func private @gemv_step(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                               %zeros: memref<?xi8>, %x: memref<?xf16>,
+                               %has_zeros: i32, %v: index, %rs: vector<4xindex>,
+                               %nvec: index, %ngroups: index, %gshift: index,
+                               %zrow: index) -> vector<4xf32> {
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c24 = arith.constant 24 : index
+    %c32 = arith.constant 32 : index
+    %xo = arith.muli %v, %c32 : index
+    %xo1 = arith.addi %xo, %c8 : index
+    %xo2 = arith.addi %xo, %c16 : index
+    %xo3 = arith.addi %xo, %c24 : index
+    %xa = vector.load %x[%xo] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %xb = vector.load %x[%xo1] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %xc = vector.load %x[%xo2] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %xd = vector.load %x[%xo3] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %p:4 = func.call @permute_x(%xa, %xb, %xc, %xd) : (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+    %r0 = vector.extract %rs[0] : index from vector<4xindex>
+    %r1 = vector.extract %rs[1] : index from vector<4xindex>
+    %r2 = vector.extract %rs[2] : index from vector<4xindex>
+    %r3 = vector.extract %rs[3] : index from vector<4xindex>
+    %d0 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r0, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %d1 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r1, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %d2 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r2, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %d3 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r3, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %out = vector.from_elements %d0, %d1, %d2, %d3 : vector<4xf32>
+    return %out : vector<4xf32>
+  }
+
+  // y[r] = sum_c dequant(W)[r][c] * x[c]   (decode, batch 1).
+  // Block: 64 threads = 2 warps; each warp owns 4 consecutive rows and
+  // strides along them 16 bytes (32 values) per lane, two vectors per step,
+  // so 8 independent 16-byte weight loads per lane are in flight and a warp
+  // reads 512 contiguous bytes of a row per load. Grid: ceil(rows / 8).
+  // Needs cols % 32 == 0 and group a power of two >= 32 (a 16-byte vector
+  // never straddles groups).
+  gpu.func @gemv_int4(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                      %zeros: memref<?xi8>, %x: memref<?xf16>,
+                      %y: memref<?xf16>, %rows: index, %cols: index,
+                      %group: index, %has_zeros: i32) kernel
+      attributes {known_block_size = array<i32: 64, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c32 = arith.constant 32 : index
+    %c64 = arith.constant 64 : index
+    %zero = arith.constant dense<0.0> : vector<4xf32>
+    %offsets = arith.constant dense<[0, 1, 2, 3]> : vector<4xindex>
+    %tid = gpu.thread_id x
+    %bid = gpu.block_id x
+    %lane = arith.remui %tid, %c32 : index
+    %warp = arith.divui %tid, %c32 : index
+    %row0 = affine.apply affine_map<(b, w) -> (b * 8 + w * 4)>(%bid, %warp)
+    %first = vector.broadcast %row0 : index to vector<4xindex>
+    %rowv = arith.addi %first, %offsets : vector<4xindex>
+    // Rows past the end repeat the last row and are not stored.
+    %last = arith.subi %rows, %c1 : index
+    %lastv = vector.broadcast %last : index to vector<4xindex>
+    %rs = arith.minui %rowv, %lastv : vector<4xindex>
+    %nvec = arith.divui %cols, %c32 : index
+    %ngroups = arith.divui %cols, %group : index
+    // Groups are a power of two (checked by the caller): shift, not divide.
+    %vpg = arith.divui %group, %c32 : index
+    %gshift = math.cttz %vpg : index
+    %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+    // The second vector of a step repeats the last one past the end,
+    // weighted 0.
+    %lastvec = arith.subi %nvec, %c1 : index
+    %acc = scf.for %v = %lane to %nvec step %c64
+        iter_args(%a = %zero) -> (vector<4xf32>) {
+      %v2 = arith.addi %v, %c32 : index
+      %in = arith.cmpi ult, %v2, %nvec : index
+      %vc = arith.minui %v2, %lastvec : index
+      %p = func.call @gemv_step(%qw, %scales, %zeros, %x, %has_zeros, %v, %rs, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, i32, index, vector<4xindex>, index, index, index, index) -> vector<4xf32>
+      %q = func.call @gemv_step(%qw, %scales, %zeros, %x, %has_zeros, %vc, %rs, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, i32, index, vector<4xindex>, index, index, index, index) -> vector<4xf32>
+      %qm = arith.select %in, %q, %zero : vector<4xf32>
+      %b = arith.addf %a, %p : vector<4xf32>
+      %n = arith.addf %b, %qm : vector<4xf32>
+      scf.yield %n : vector<4xf32>
+    }
+    %isfirst = arith.cmpi eq, %lane, %c0 : index
+    affine.for %i = 0 to 4 {
+      %e = vector.extract %acc[%i] : f32 from vector<4xf32>
+      %t = func.call @warp_sum(%e) : (f32) -> f32
+      %row = arith.addi %row0, %i : index
+      %inr = arith.cmpi ult, %row, %rows : index
+      %st = arith.andi %isfirst, %inr : i1
+      scf.if %st {
+        %h = arith.truncf %t : f32 to f16
+        memref.store %h, %y[%row] : memref<?xf16>
+      }
+    }
+    gpu.return
+  }
+
+  // y = W x like @gemv_int4, for more warps per SM: a block of 4 warps owns
+  // 4 rows and splits their columns among its warps (warp w takes vectors
+  // 32w + lane + 128i, one 16-byte vector per row per step, so the 4 warps
+  // read 2 KB of a row contiguously); partial sums meet in shared memory.
+  // minctasm = 5 caps registers at 96 for 5 blocks (20 warps) per SM; at 80
+  // sm_80 spills, at 64 both chips do. Block 128 threads, grid
+  // ceil(rows / 4); same arguments and limits as @gemv_int4.
+  gpu.func @gemv_int4_splitk(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                             %zeros: memref<?xi8>, %x: memref<?xf16>,
+                             %y: memref<?xf16>, %rows: index, %cols: index,
+                             %group: index, %has_zeros: i32)
+      workgroup(%part: memref<4x4xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 128, 1, 1>,
+                         nvvm.minctasm = 5 : i32} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %c32 = arith.constant 32 : index
+    %c128 = arith.constant 128 : index
+    %zero = arith.constant dense<0.0> : vector<4xf32>
+    %offsets = arith.constant dense<[0, 1, 2, 3]> : vector<4xindex>
+    %tid = gpu.thread_id x
+    %bid = gpu.block_id x
+    %lane = arith.remui %tid, %c32 : index
+    %warp = arith.divui %tid, %c32 : index
+    %row0 = arith.muli %bid, %c4 : index
+    %first = vector.broadcast %row0 : index to vector<4xindex>
+    %rowv = arith.addi %first, %offsets : vector<4xindex>
+    %last = arith.subi %rows, %c1 : index
+    %lastv = vector.broadcast %last : index to vector<4xindex>
+    %rs = arith.minui %rowv, %lastv : vector<4xindex>
+    %nvec = arith.divui %cols, %c32 : index
+    %ngroups = arith.divui %cols, %group : index
+    %vpg = arith.divui %group, %c32 : index
+    %gshift = math.cttz %vpg : index
+    %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+    %acc = scf.for %v = %tid to %nvec step %c128
+        iter_args(%a = %zero) -> (vector<4xf32>) {
+      %p = func.call @gemv_step(%qw, %scales, %zeros, %x, %has_zeros, %v, %rs, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, i32, index, vector<4xindex>, index, index, index, index) -> vector<4xf32>
+      %n = arith.addf %a, %p : vector<4xf32>
+      scf.yield %n : vector<4xf32>
+    }
+    %isfirst = arith.cmpi eq, %lane, %c0 : index
+    affine.for %i = 0 to 4 {
+      %e = vector.extract %acc[%i] : f32 from vector<4xf32>
+      %t = func.call @warp_sum(%e) : (f32) -> f32
+      scf.if %isfirst {
+        memref.store %t, %part[%warp, %i] : memref<4x4xf32, #gpu.address_space<workgroup>>
+      }
+    }
+    gpu.barrier
+    // Thread i < 4 adds the four warps' sums of row row0 + i.
+    %row = arith.addi %row0, %tid : index
+    %mine = arith.cmpi ult, %tid, %c4 : index
+    %inr = arith.cmpi ult, %row, %rows : index
+    %st = arith.andi %mine, %inr : i1
+    scf.if %st {
+      %s0 = memref.load %part[%c0, %tid] : memref<4x4xf32, #gpu.address_space<workgroup>>
+      %c2 = arith.constant 2 : index
+      %c3 = arith.constant 3 : index
+      %s1 = memref.load %part[%c1, %tid] : memref<4x4xf32, #gpu.address_space<workgroup>>
+      %s2 = memref.load %part[%c2, %tid] : memref<4x4xf32, #gpu.address_space<workgroup>>
+      %s3 = memref.load %part[%c3, %tid] : memref<4x4xf32, #gpu.address_space<workgroup>>
+      %t01 = arith.addf %s0, %s1 : f32
+      %t23 = arith.addf %s2, %s3 : f32
+      %t = arith.addf %t01, %t23 : f32
+      %h = arith.truncf %t : f32 to f16
+      memref.store %h, %y[%row] : memref<?xf16>
+    }
+    gpu.return
+  }
+
+  // 32 consecutive x values from x[xo], each 8 regrouped as
+  // [0, 4, 1, 5, 2, 6, 3, 7] to pair with @raw_pairs' nibble pairs: the B
+  // operands of @mma_chunk's 8 steps are consecutive 4-value slices.
+  func.func private @load_xp(%x: memref<?xf16>, %xo: index) -> vector<32xf16> {
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c24 = arith.constant 24 : index
+    %xo1 = arith.addi %xo, %c8 : index
+    %xo2 = arith.addi %xo, %c16 : index
+    %xo3 = arith.addi %xo, %c24 : index
+    %x0 = vector.load %x[%xo] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %x1 = vector.load %x[%xo1] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %x2 = vector.load %x[%xo2] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %x3 = vector.load %x[%xo3] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %p0 = vector.shuffle %x0, %x1 [0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15] : vector<8xf16>, vector<8xf16>
+    %p1 = vector.shuffle %x2, %x3 [0, 4, 1, 5, 2, 6, 3, 7, 8, 12, 9, 13, 10, 14, 11, 15] : vector<8xf16>, vector<8xf16>
+    %xp = vector.shuffle %p0, %p1 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31] : vector<16xf16>, vector<16xf16>
+    return %xp : vector<32xf16>
+  }
+
+  // One 128-column chunk of an m16 row tile against n-tile `nt` of x, on the
+  // tensor cores (mma.sync m16n8k16, f16 in, f32 accumulate): 8 steps of k16.
+  // k is permuted inside the chunk identically for both operands, so each
+  // lane dequantizes exactly the 16 contiguous bytes it loaded. Lane
+  // (g = lane / 4, t = lane % 4) holds columns 32t..32t+31 of rows g and
+  // g + 8; in step (j, u) its fragment slots k = 2t, 2t+1 take nibbles 2u,
+  // 2u+4 of word j and slots 2t+8, 2t+9 take nibbles 2u+1, 2u+5.
+  // With %split (a constant once inlined), steps (j, 0) and (j, 1)
+  // accumulate in two independent chains, so a warp with a single n-tile
+  // waits for 4 dependent mma instead of 8; several n-tiles are independent
+  // already and keep one chain (fewer registers).
+  // %ma / %mb: the four @dequant_pairs results of rows g and g + 8, joined.
+  func.func private @mma_chunk(%ma: vector<32xf16>, %mb: vector<32xf16>,
+                               %xp: vector<32xf16>, %split: i1)
+      -> vector<2x2xf32> {
+    %zero4 = arith.constant dense<0.0> : vector<2x2xf32>
+    %af00 = vector.shuffle %ma, %mb [0, 1, 32, 33, 8, 9, 40, 41] : vector<32xf16>, vector<32xf16>
+    %a00 = vector.shape_cast %af00 : vector<8xf16> to vector<4x2xf16>
+    %bf00 = vector.shuffle %xp, %xp [0, 1, 2, 3] : vector<32xf16>, vector<32xf16>
+    %b00 = vector.shape_cast %bf00 : vector<4xf16> to vector<2x2xf16>
+    %c00 = nvgpu.mma.sync(%a00, %b00, %zero4) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %af01 = vector.shuffle %ma, %mb [16, 17, 48, 49, 24, 25, 56, 57] : vector<32xf16>, vector<32xf16>
+    %a01 = vector.shape_cast %af01 : vector<8xf16> to vector<4x2xf16>
+    %bf01 = vector.shuffle %xp, %xp [4, 5, 6, 7] : vector<32xf16>, vector<32xf16>
+    %b01 = vector.shape_cast %bf01 : vector<4xf16> to vector<2x2xf16>
+    %init1 = arith.select %split, %zero4, %c00 : vector<2x2xf32>
+    %c01 = nvgpu.mma.sync(%a01, %b01, %init1) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %af10 = vector.shuffle %ma, %mb [2, 3, 34, 35, 10, 11, 42, 43] : vector<32xf16>, vector<32xf16>
+    %a10 = vector.shape_cast %af10 : vector<8xf16> to vector<4x2xf16>
+    %bf10 = vector.shuffle %xp, %xp [8, 9, 10, 11] : vector<32xf16>, vector<32xf16>
+    %b10 = vector.shape_cast %bf10 : vector<4xf16> to vector<2x2xf16>
+    %p10 = arith.select %split, %c00, %c01 : vector<2x2xf32>
+    %c10 = nvgpu.mma.sync(%a10, %b10, %p10) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %af11 = vector.shuffle %ma, %mb [18, 19, 50, 51, 26, 27, 58, 59] : vector<32xf16>, vector<32xf16>
+    %a11 = vector.shape_cast %af11 : vector<8xf16> to vector<4x2xf16>
+    %bf11 = vector.shuffle %xp, %xp [12, 13, 14, 15] : vector<32xf16>, vector<32xf16>
+    %b11 = vector.shape_cast %bf11 : vector<4xf16> to vector<2x2xf16>
+    %p11 = arith.select %split, %c01, %c10 : vector<2x2xf32>
+    %c11 = nvgpu.mma.sync(%a11, %b11, %p11) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %af20 = vector.shuffle %ma, %mb [4, 5, 36, 37, 12, 13, 44, 45] : vector<32xf16>, vector<32xf16>
+    %a20 = vector.shape_cast %af20 : vector<8xf16> to vector<4x2xf16>
+    %bf20 = vector.shuffle %xp, %xp [16, 17, 18, 19] : vector<32xf16>, vector<32xf16>
+    %b20 = vector.shape_cast %bf20 : vector<4xf16> to vector<2x2xf16>
+    %p20 = arith.select %split, %c10, %c11 : vector<2x2xf32>
+    %c20 = nvgpu.mma.sync(%a20, %b20, %p20) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %af21 = vector.shuffle %ma, %mb [20, 21, 52, 53, 28, 29, 60, 61] : vector<32xf16>, vector<32xf16>
+    %a21 = vector.shape_cast %af21 : vector<8xf16> to vector<4x2xf16>
+    %bf21 = vector.shuffle %xp, %xp [20, 21, 22, 23] : vector<32xf16>, vector<32xf16>
+    %b21 = vector.shape_cast %bf21 : vector<4xf16> to vector<2x2xf16>
+    %p21 = arith.select %split, %c11, %c20 : vector<2x2xf32>
+    %c21 = nvgpu.mma.sync(%a21, %b21, %p21) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %af30 = vector.shuffle %ma, %mb [6, 7, 38, 39, 14, 15, 46, 47] : vector<32xf16>, vector<32xf16>
+    %a30 = vector.shape_cast %af30 : vector<8xf16> to vector<4x2xf16>
+    %bf30 = vector.shuffle %xp, %xp [24, 25, 26, 27] : vector<32xf16>, vector<32xf16>
+    %b30 = vector.shape_cast %bf30 : vector<4xf16> to vector<2x2xf16>
+    %p30 = arith.select %split, %c20, %c21 : vector<2x2xf32>
+    %c30 = nvgpu.mma.sync(%a30, %b30, %p30) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %af31 = vector.shuffle %ma, %mb [22, 23, 54, 55, 30, 31, 62, 63] : vector<32xf16>, vector<32xf16>
+    %a31 = vector.shape_cast %af31 : vector<8xf16> to vector<4x2xf16>
+    %bf31 = vector.shuffle %xp, %xp [28, 29, 30, 31] : vector<32xf16>, vector<32xf16>
+    %b31 = vector.shape_cast %bf31 : vector<4xf16> to vector<2x2xf16>
+    %p31 = arith.select %split, %c21, %c30 : vector<2x2xf32>
+    %c31 = nvgpu.mma.sync(%a31, %b31, %p31) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+    %both = arith.addf %c30, %c31 : vector<2x2xf32>
+    %sum = arith.select %split, %both, %c31 : vector<2x2xf32>
+    return %sum : vector<2x2xf32>
+  }
+
+  // The dequantized (q - zero) of rows g and g + 8 for one chunk, joined as
+  // @mma_chunk expects.
+  func.func private @chunk_pairs(%wa: vector<4xi32>, %wb: vector<4xi32>,
+                                 %za: vector<8xf16>, %zb: vector<8xf16>)
+      -> (vector<32xf16>, vector<32xf16>) {
+    %a:4 = func.call @dequant_pairs(%wa, %za) : (vector<4xi32>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+    %b:4 = func.call @dequant_pairs(%wb, %zb) : (vector<4xi32>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+    %m:2 = func.call @join_pairs(%a#0, %a#1, %a#2, %a#3, %b#0, %b#1, %b#2, %b#3) : (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> (vector<32xf16>, vector<32xf16>)
+    return %m#0, %m#1 : vector<32xf16>, vector<32xf16>
+  }
+
+  // The four pair vectors of rows g and g + 8 joined as @mma_chunk expects.
+  func.func private @join_pairs(%a0: vector<8xf16>, %a1: vector<8xf16>,
+                                %a2: vector<8xf16>, %a3: vector<8xf16>,
+                                %b0: vector<8xf16>, %b1: vector<8xf16>,
+                                %b2: vector<8xf16>, %b3: vector<8xf16>)
+      -> (vector<32xf16>, vector<32xf16>) {
+    %a01 = vector.shuffle %a0, %a1 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %a23 = vector.shuffle %a2, %a3 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %b01 = vector.shuffle %b0, %b1 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %b23 = vector.shuffle %b2, %b3 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %ma = vector.shuffle %a01, %a23 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31] : vector<16xf16>, vector<16xf16>
+    %mb = vector.shuffle %b01, %b23 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31] : vector<16xf16>, vector<16xf16>
+    return %ma, %mb : vector<32xf16>, vector<32xf16>
+  }
+
+  // y[i] = f16(v) where p holds.
+  func.func private @store_if(%y: memref<?xf16>, %i: index, %v: f32, %p: i1) {
+    scf.if %p {
+      %h = arith.truncf %v : f32 to f16
+      memref.store %h, %y[%i] : memref<?xf16>
+    }
+    return
+  }
+
+  // Y[n][r] = sum_c dequant(W)[r][c] * X[n][c] for the `ntiles` * 8 rows of
+  // X from row xoff / cols (prefill).
+  // Block: 256 threads = 8 warps on one m16 row tile (rows 16 * block_id.x
+  // ..+15); warp w takes the 128-column chunks w, w + 8, ... (split-K) and the
+  // warps' partial sums meet in shared memory. Grid: ceil(rows / 16).
+  // Needs cols % 128 == 0 and group a power of two >= 128.
+  // %red: workgroup memory [8 warps][8 n-tiles][32 lanes][4] f32.
+  func.func private @gemm_body(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                               %zeros: memref<?xi8>, %x: memref<?xf16>,
+                               %y: memref<?xf16>, %rows: index, %cols: index,
+                               %group: index, %has_zeros: i32,
+                               %red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>,
+                               %ntiles: index, %xoff: index, %yoff: index)
+      attributes {passthrough = ["alwaysinline"]} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
+    %c32 = arith.constant 32 : index
+    %c128 = arith.constant 128 : index
+    %zacc = arith.constant dense<0.0> : vector<8x4xf32>
+    %c0_i = arith.constant 0 : index
+    %c1_i = arith.constant 1 : index
+    %c2_i = arith.constant 2 : index
+    %c3_i = arith.constant 3 : index
+    %c4_i = arith.constant 4 : index
+    %c5_i = arith.constant 5 : index
+    %c6_i = arith.constant 6 : index
+    %c7_i = arith.constant 7 : index
+    %tid = gpu.thread_id x
+    %bid = gpu.block_id x
+    %lane = arith.remui %tid, %c32 : index
+    %warp = arith.divui %tid, %c32 : index
+    %g = arith.divui %lane, %c4 : index
+    %t = arith.remui %lane, %c4 : index
+    %last = arith.subi %rows, %c1 : index
+    %rowa = affine.apply affine_map<(b, g) -> (b * 16 + g)>(%bid, %g)
+    %rowb = arith.addi %rowa, %c8 : index
+    %ra = arith.minui %rowa, %last : index
+    %rb = arith.minui %rowb, %last : index
+    %split = arith.cmpi eq, %ntiles, %c1 : index
+    %nvec = arith.divui %cols, %c32 : index
+    %nchunks = arith.divui %cols, %c128 : index
+    %ngroups = arith.divui %cols, %group : index
+    %cpg = arith.divui %group, %c128 : index
+    %gshift = math.cttz %cpg : index
+    %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+    // The weights of a warp's next chunk are loaded before this chunk's
+    // math (software pipelining), so each lane keeps 2 x 16 bytes in flight
+    // while the tensor cores work; past the end the last chunk is reloaded.
+    // (Loading the scales and zero bytes a chunk ahead too, as
+    // @gemv_int4_tc does, measured no faster here and cost n32 its
+    // register cap: bench/gpu/NOTES.md, v7.)
+    %lastc = arith.subi %nchunks, %c1 : index
+    %c_first = arith.minui %warp, %lastc : index
+    %va0 = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%ra, %c_first, %t)[%nvec]
+    %vb0 = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%rb, %c_first, %t)[%nvec]
+    %wa0 = vector.load %qw[%va0] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %wb0 = vector.load %qw[%vb0] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %acc, %wlast_a, %wlast_b = scf.for %c = %warp to %nchunks step %c8
+        iter_args(%a = %zacc, %wa = %wa0, %wb = %wb0) -> (vector<8x4xf32>, vector<4xi32>, vector<4xi32>) {
+      %cn = arith.addi %c, %c8 : index
+      %cnext = arith.minui %cn, %lastc : index
+      %van = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%ra, %cnext, %t)[%nvec]
+      %vbn = affine.apply affine_map<(r, c, t)[n] -> ((r * n + c * 4 + t) * 4)>(%rb, %cnext, %t)[%nvec]
+      %wan = vector.load %qw[%van] {alignment = 16} : memref<?xi32>, vector<4xi32>
+      %wbn = vector.load %qw[%vbn] {alignment = 16} : memref<?xi32>, vector<4xi32>
+      %gi = arith.shrui %c, %gshift : index
+      %sia = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%ra, %gi)[%ngroups]
+      %sib = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%rb, %gi)[%ngroups]
+      %sha = memref.load %scales[%sia] : memref<?xf16>
+      %shb = memref.load %scales[%sib] : memref<?xf16>
+      %sa = arith.extf %sha : f16 to f32
+      %sb = arith.extf %shb : f16 to f32
+      %za = func.call @zero_bias(%zeros, %has_zeros, %ra, %gi, %zrow) : (memref<?xi8>, i32, index, index, index) -> vector<8xf16>
+      %zb = func.call @zero_bias(%zeros, %has_zeros, %rb, %gi, %zrow) : (memref<?xi8>, i32, index, index, index) -> vector<8xf16>
+      %m:2 = func.call @chunk_pairs(%wa, %wb, %za, %zb) : (vector<4xi32>, vector<4xi32>, vector<8xf16>, vector<8xf16>) -> (vector<32xf16>, vector<32xf16>)
+      %scale = vector.from_elements %sa, %sa, %sb, %sb : vector<4xf32>
+      // The n-tiles past the batch are skipped (warp-uniform branches).
+      %in0 = arith.cmpi ult, %c0_i, %ntiles : index
+      %acc0 = scf.if %in0 -> (vector<8x4xf32>) {
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (0 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
+        %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
+        %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
+        %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
+        %old = vector.extract %a[0] : vector<4xf32> from vector<8x4xf32>
+        %new = math.fma %flat, %scale, %old : vector<4xf32>
+        %ins = vector.insert %new, %a [0] : vector<4xf32> into vector<8x4xf32>
+        scf.yield %ins : vector<8x4xf32>
+      } else {
+        scf.yield %a : vector<8x4xf32>
+      }
+      %in1 = arith.cmpi ult, %c1_i, %ntiles : index
+      %acc1 = scf.if %in1 -> (vector<8x4xf32>) {
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (8 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
+        %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
+        %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
+        %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
+        %old = vector.extract %acc0[1] : vector<4xf32> from vector<8x4xf32>
+        %new = math.fma %flat, %scale, %old : vector<4xf32>
+        %ins = vector.insert %new, %acc0 [1] : vector<4xf32> into vector<8x4xf32>
+        scf.yield %ins : vector<8x4xf32>
+      } else {
+        scf.yield %acc0 : vector<8x4xf32>
+      }
+      %in2 = arith.cmpi ult, %c2_i, %ntiles : index
+      %acc2 = scf.if %in2 -> (vector<8x4xf32>) {
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (16 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
+        %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
+        %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
+        %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
+        %old = vector.extract %acc1[2] : vector<4xf32> from vector<8x4xf32>
+        %new = math.fma %flat, %scale, %old : vector<4xf32>
+        %ins = vector.insert %new, %acc1 [2] : vector<4xf32> into vector<8x4xf32>
+        scf.yield %ins : vector<8x4xf32>
+      } else {
+        scf.yield %acc1 : vector<8x4xf32>
+      }
+      %in3 = arith.cmpi ult, %c3_i, %ntiles : index
+      %acc3 = scf.if %in3 -> (vector<8x4xf32>) {
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (24 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
+        %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
+        %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
+        %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
+        %old = vector.extract %acc2[3] : vector<4xf32> from vector<8x4xf32>
+        %new = math.fma %flat, %scale, %old : vector<4xf32>
+        %ins = vector.insert %new, %acc2 [3] : vector<4xf32> into vector<8x4xf32>
+        scf.yield %ins : vector<8x4xf32>
+      } else {
+        scf.yield %acc2 : vector<8x4xf32>
+      }
+      %in4 = arith.cmpi ult, %c4_i, %ntiles : index
+      %acc4 = scf.if %in4 -> (vector<8x4xf32>) {
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (32 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
+        %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
+        %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
+        %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
+        %old = vector.extract %acc3[4] : vector<4xf32> from vector<8x4xf32>
+        %new = math.fma %flat, %scale, %old : vector<4xf32>
+        %ins = vector.insert %new, %acc3 [4] : vector<4xf32> into vector<8x4xf32>
+        scf.yield %ins : vector<8x4xf32>
+      } else {
+        scf.yield %acc3 : vector<8x4xf32>
+      }
+      %in5 = arith.cmpi ult, %c5_i, %ntiles : index
+      %acc5 = scf.if %in5 -> (vector<8x4xf32>) {
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (40 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
+        %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
+        %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
+        %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
+        %old = vector.extract %acc4[5] : vector<4xf32> from vector<8x4xf32>
+        %new = math.fma %flat, %scale, %old : vector<4xf32>
+        %ins = vector.insert %new, %acc4 [5] : vector<4xf32> into vector<8x4xf32>
+        scf.yield %ins : vector<8x4xf32>
+      } else {
+        scf.yield %acc4 : vector<8x4xf32>
+      }
+      %in6 = arith.cmpi ult, %c6_i, %ntiles : index
+      %acc6 = scf.if %in6 -> (vector<8x4xf32>) {
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (48 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
+        %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
+        %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
+        %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
+        %old = vector.extract %acc5[6] : vector<4xf32> from vector<8x4xf32>
+        %new = math.fma %flat, %scale, %old : vector<4xf32>
+        %ins = vector.insert %new, %acc5 [6] : vector<4xf32> into vector<8x4xf32>
+        scf.yield %ins : vector<8x4xf32>
+      } else {
+        scf.yield %acc5 : vector<8x4xf32>
+      }
+      %in7 = arith.cmpi ult, %c7_i, %ntiles : index
+      %acc7 = scf.if %in7 -> (vector<8x4xf32>) {
+        %xo = affine.apply affine_map<(g, c, t)[k, o] -> (o + (56 + g) * k + c * 128 + t * 32)>(%g, %c, %t)[%cols, %xoff]
+        %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
+        %part = func.call @mma_chunk(%m#0, %m#1, %xp, %split) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
+        %flat = vector.shape_cast %part : vector<2x2xf32> to vector<4xf32>
+        %old = vector.extract %acc6[7] : vector<4xf32> from vector<8x4xf32>
+        %new = math.fma %flat, %scale, %old : vector<4xf32>
+        %ins = vector.insert %new, %acc6 [7] : vector<4xf32> into vector<8x4xf32>
+        scf.yield %ins : vector<8x4xf32>
+      } else {
+        scf.yield %acc6 : vector<8x4xf32>
+      }
+      scf.yield %acc7, %wan, %wbn : vector<8x4xf32>, vector<4xi32>, vector<4xi32>
+    }
+    %v0 = vector.extract %acc[0] : vector<4xf32> from vector<8x4xf32>
+    vector.store %v0, %red[%warp, %c0_i, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+    %v1 = vector.extract %acc[1] : vector<4xf32> from vector<8x4xf32>
+    vector.store %v1, %red[%warp, %c1_i, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+    %v2 = vector.extract %acc[2] : vector<4xf32> from vector<8x4xf32>
+    vector.store %v2, %red[%warp, %c2_i, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+    %v3 = vector.extract %acc[3] : vector<4xf32> from vector<8x4xf32>
+    vector.store %v3, %red[%warp, %c3_i, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+    %v4 = vector.extract %acc[4] : vector<4xf32> from vector<8x4xf32>
+    vector.store %v4, %red[%warp, %c4_i, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+    %v5 = vector.extract %acc[5] : vector<4xf32> from vector<8x4xf32>
+    vector.store %v5, %red[%warp, %c5_i, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+    %v6 = vector.extract %acc[6] : vector<4xf32> from vector<8x4xf32>
+    vector.store %v6, %red[%warp, %c6_i, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+    %v7 = vector.extract %acc[7] : vector<4xf32> from vector<8x4xf32>
+    vector.store %v7, %red[%warp, %c7_i, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+    gpu.barrier
+    // Warp w sums n-tile w over the 8 warps and stores it: lane (g, t) holds
+    // C[g][2t..2t+1] and C[g+8][2t..2t+1] of the tile.
+    %mine = arith.cmpi ult, %warp, %ntiles : index
+    scf.if %mine {
+      %zero = arith.constant 0.0 : f32
+      %sum:4 = scf.for %w = %c0 to %c8 step %c1
+          iter_args(%s0 = %zero, %s1 = %zero, %s2 = %zero, %s3 = %zero) -> (f32, f32, f32, f32) {
+        %e0 = memref.load %red[%w, %warp, %lane, %c0] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>
+        %e1 = memref.load %red[%w, %warp, %lane, %c1] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>
+        %e2 = memref.load %red[%w, %warp, %lane, %c2] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>
+        %e3 = memref.load %red[%w, %warp, %lane, %c3] : memref<8x8x32x4xf32, #gpu.address_space<workgroup>>
+        %n0 = arith.addf %s0, %e0 : f32
+        %n1 = arith.addf %s1, %e1 : f32
+        %n2 = arith.addf %s2, %e2 : f32
+        %n3 = arith.addf %s3, %e3 : f32
+        scf.yield %n0, %n1, %n2, %n3 : f32, f32, f32, f32
+      }
+      %n0 = affine.apply affine_map<(w, t) -> (w * 8 + t * 2)>(%warp, %t)
+      %n1 = arith.addi %n0, %c1 : index
+      %ina = arith.cmpi ult, %rowa, %rows : index
+      %inb = arith.cmpi ult, %rowb, %rows : index
+      %ia0 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n0, %rowa)[%rows, %yoff]
+      %ia1 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n1, %rowa)[%rows, %yoff]
+      %ib0 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n0, %rowb)[%rows, %yoff]
+      %ib1 = affine.apply affine_map<(n, r)[m, o] -> (o + n * m + r)>(%n1, %rowb)[%rows, %yoff]
+      func.call @store_if(%y, %ia0, %sum#0, %ina) : (memref<?xf16>, index, f32, i1) -> ()
+      func.call @store_if(%y, %ia1, %sum#1, %ina) : (memref<?xf16>, index, f32, i1) -> ()
+      func.call @store_if(%y, %ib0, %sum#2, %inb) : (memref<?xf16>, index, f32, i1) -> ()
+      func.call @store_if(%y, %ib1, %sum#3, %inb) : (memref<?xf16>, index, f32, i1) -> ()
+    }
+    return
+  }
+
+  // Lane t's 16 bytes of 128-column chunk c of a row whose lane-t word
+  // index is `at`.
+  func.func private @load_chunk(%qw: memref<?xi32>, %at: index, %c: index)
+      -> vector<4xi32> {
+    %i = affine.apply affine_map<(a, c) -> (a + c * 16)>(%at, %c)
+    %w = vector.load %qw[%i] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    return %w : vector<4xi32>
+  }
+
+  // acc + scale * (mma - C - z S) for one row and chunk of @gemv_int4_tc.
+  func.func private @tc_row(%sh: f16, %zbyte: i8, %has_zeros: i32,
+                            %gi: index, %mma: f32, %cc: f32, %ss: f32,
+                            %acc: f32) -> f32 {
+    %sc = arith.extf %sh : f16 to f32
+    %z = func.call @nibble_of(%zbyte, %has_zeros, %gi) : (i8, i32, index) -> i16
+    %zf = arith.uitofp %z : i16 to f32
+    %d = arith.subf %mma, %cc : f32
+    %nz = arith.negf %zf : f32
+    %e = math.fma %nz, %ss, %d : f32
+    %r2 = math.fma %sc, %e, %acc : f32
+    return %r2 : f32
+  }
+
+  // 2^a per element with ex2.approx.ftz.f32 (inline PTX).
+  func.func private @ex2x8(%a: vector<8xf32>) -> vector<8xf32> {
+    %a0 = vector.extract %a[0] : f32 from vector<8xf32>
+    %e0 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a0 : (f32) -> f32
+    %a1 = vector.extract %a[1] : f32 from vector<8xf32>
+    %e1 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a1 : (f32) -> f32
+    %a2 = vector.extract %a[2] : f32 from vector<8xf32>
+    %e2 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a2 : (f32) -> f32
+    %a3 = vector.extract %a[3] : f32 from vector<8xf32>
+    %e3 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a3 : (f32) -> f32
+    %a4 = vector.extract %a[4] : f32 from vector<8xf32>
+    %e4 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a4 : (f32) -> f32
+    %a5 = vector.extract %a[5] : f32 from vector<8xf32>
+    %e5 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a5 : (f32) -> f32
+    %a6 = vector.extract %a[6] : f32 from vector<8xf32>
+    %e6 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a6 : (f32) -> f32
+    %a7 = vector.extract %a[7] : f32 from vector<8xf32>
+    %e7 = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %a7 : (f32) -> f32
+    %r = vector.from_elements %e0, %e1, %e2, %e3, %e4, %e5, %e6, %e7 : vector<8xf32>
+    return %r : vector<8xf32>
+  }
+
+  // x[xo..xo+7], or with %silu (a constant once inlined) the SwiGLU
+  // silu(g) * u of g = x[xo..], u = x[cols + xo..] in f32, rounded to f16
+  // like the separate activation kernel it replaces.
+  func.func private @tc_input(%x: memref<?xf16>, %xo: index, %cols: index,
+                              %silu: i1) -> vector<8xf16> {
+    %g = vector.load %x[%xo] {alignment = 16} : memref<?xf16>, vector<8xf16>
+    %r = scf.if %silu -> (vector<8xf16>) {
+      %uo = arith.addi %xo, %cols : index
+      %u = vector.load %x[%uo] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %gf = arith.extf %g : vector<8xf16> to vector<8xf32>
+      %uf = arith.extf %u : vector<8xf16> to vector<8xf32>
+      // exp(-g) as 2^(-g log2 e) with ex2.approx (the NVVM lowering of
+      // math.exp2 wants libdevice).
+      %nl2e = arith.constant dense<-1.44269504> : vector<8xf32>
+      %one = arith.constant dense<1.0> : vector<8xf32>
+      %a = arith.mulf %gf, %nl2e : vector<8xf32>
+      %e = func.call @ex2x8(%a) : (vector<8xf32>) -> vector<8xf32>
+      %den = arith.addf %e, %one : vector<8xf32>
+      %sg = arith.divf %gf, %den : vector<8xf32>
+      %m = arith.mulf %sg, %uf : vector<8xf32>
+      %h = arith.truncf %m : vector<8xf32> to vector<8xf16>
+      scf.yield %h : vector<8xf16>
+    } else {
+      scf.yield %g : vector<8xf16>
+    }
+    return %r : vector<8xf16>
+  }
+
+  // Sum over each aligned group of 16 lanes.
+  func.func private @half_warp_sum(%v: f32) -> f32 {
+    %w = arith.constant 32 : i32
+    %o8 = arith.constant 8 : i32
+    %o4 = arith.constant 4 : i32
+    %o2 = arith.constant 2 : i32
+    %o1 = arith.constant 1 : i32
+    %b, %p1 = gpu.shuffle xor %v, %o8, %w : f32
+    %s1 = arith.addf %v, %b : f32
+    %c, %p2 = gpu.shuffle xor %s1, %o4, %w : f32
+    %s2 = arith.addf %s1, %c : f32
+    %d, %p3 = gpu.shuffle xor %s2, %o2, %w : f32
+    %s3 = arith.addf %s2, %d : f32
+    %e, %p4 = gpu.shuffle xor %s3, %o1, %w : f32
+    %s4 = arith.addf %s3, %e : f32
+    return %s4 : f32
+  }
+
+  // y = W x on the tensor cores with the zero point taken out of the
+  // dequantization (decode, batch 1). The mma multiplies the raw
+  // @raw_pairs values (1024 + q, or 1024 + 16q for odd columns) by x
+  // regrouped as @load_xp does, with odd columns pre-divided by 16, so per
+  // 128-column chunk c of a row
+  //   sum (q - z) x = mma - C[c] - z S[c],
+  //   C[c] = sum_k (k even ? 1024 : 64) x[k],   S[c] = sum_k x[k],
+  // and a dequantized word costs one shift and four lop3 (no f16 math); C
+  // and S are f32, the mma accumulates in f32 (cancellation of the 1024
+  // offset costs ~8 of its 24 bits). The block first stages x, regrouped
+  // and scaled, and C, S in shared memory (every warp's B operands come
+  // from there: no x loads or permutes in the loop) while the first two
+  // weight chunks of each warp are already loading; in the loop each warp
+  // keeps the next two chunks in flight. 8 warps split K of an m16 tile.
+  // Block 256 threads, grid ceil(rows / 16); needs cols % 128 == 0,
+  // cols <= 16384 (the x stage; larger rows leave y unwritten) and group a
+  // power of two >= 128. minctasm = 3: 24 warps per SM.
+  func.func private @gemv_tc_body(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                                  %zeros: memref<?xi8>, %x: memref<?xf16>,
+                                  %y: memref<?xf16>, %rows: index, %cols: index,
+                                  %group: index, %has_zeros: i32,
+                                  %xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                                  %cs: memref<128x2xf32, #gpu.address_space<workgroup>>,
+                                  %red: memref<8x16xf32, #gpu.address_space<workgroup>>,
+                                  %silu: i1)
+      attributes {passthrough = ["alwaysinline"]} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c32 = arith.constant 32 : index
+    %c128 = arith.constant 128 : index
+    %true = arith.constant true
+    %fzero = arith.constant 0.0 : f32
+    %tid = gpu.thread_id x
+    %bid = gpu.block_id x
+    %lane = arith.remui %tid, %c32 : index
+    %warp = arith.divui %tid, %c32 : index
+    %g = arith.divui %lane, %c4 : index
+    %t = arith.remui %lane, %c4 : index
+    %last = arith.subi %rows, %c1 : index
+    %rowa = affine.apply affine_map<(b, g) -> (b * 16 + g)>(%bid, %g)
+    %rowb = arith.addi %rowa, %c8 : index
+    %ra = arith.minui %rowa, %last : index
+    %rb = arith.minui %rowb, %last : index
+    %nvec = arith.divui %cols, %c32 : index
+    %nchunks = arith.divui %cols, %c128 : index
+    %lastc = arith.subi %nchunks, %c1 : index
+    %ngroups = arith.divui %cols, %group : index
+    %cpg = arith.divui %group, %c128 : index
+    %gshift = math.cttz %cpg : index
+    %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+    // i32 word index of lane t's 16 bytes of chunk c in rows ra, rb.
+    %wa_at = affine.apply affine_map<(r, t)[n] -> ((r * n + t) * 4)>(%ra, %t)[%nvec]
+    %wb_at = affine.apply affine_map<(r, t)[n] -> ((r * n + t) * 4)>(%rb, %t)[%nvec]
+    %k0 = arith.minui %warp, %lastc : index
+    %k1i = arith.addi %warp, %c8 : index
+    %k1 = arith.minui %k1i, %lastc : index
+    %wa0 = func.call @load_chunk(%qw, %wa_at, %k0) : (memref<?xi32>, index, index) -> vector<4xi32>
+    %wb0 = func.call @load_chunk(%qw, %wb_at, %k0) : (memref<?xi32>, index, index) -> vector<4xi32>
+    %wa1 = func.call @load_chunk(%qw, %wa_at, %k1) : (memref<?xi32>, index, index) -> vector<4xi32>
+    %wb1 = func.call @load_chunk(%qw, %wb_at, %k1) : (memref<?xi32>, index, index) -> vector<4xi32>
+    %m0:2 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra, %rb, %k0, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
+    %m1:2 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra, %rb, %k1, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
+
+    // Stage x: thread i regroups 8-value vectors i, i + 256, ...; the 16
+    // threads of a chunk reduce its C and S with shuffles (every lane runs
+    // every round, so the shuffles never diverge).
+    %scale_odd = arith.constant dense<[1.0, 1.0, 6.250000e-02, 6.250000e-02, 1.0, 1.0, 6.250000e-02, 6.250000e-02]> : vector<8xf16>
+    %cw = arith.constant dense<[1024.0, 64.0, 1024.0, 64.0, 1024.0, 64.0, 1024.0, 64.0]> : vector<8xf32>
+    %nx8 = arith.divui %cols, %c8 : index
+    %rounds = affine.apply affine_map<(n) -> ((n + 255) floordiv 256)>(%nx8)
+    %lastx = arith.subi %nx8, %c1 : index
+    scf.for %it = %c0 to %rounds step %c1 {
+      %v = affine.apply affine_map<(i, t) -> (i * 256 + t)>(%it, %tid)
+      %inx = arith.cmpi ult, %v, %nx8 : index
+      %vc = arith.minui %v, %lastx : index
+      %xo = arith.muli %vc, %c8 : index
+      %xv = func.call @tc_input(%x, %xo, %cols, %silu) : (memref<?xf16>, index, index, i1) -> vector<8xf16>
+      %xg = vector.shuffle %xv, %xv [0, 4, 1, 5, 2, 6, 3, 7] : vector<8xf16>, vector<8xf16>
+      %xq = arith.mulf %xg, %scale_odd : vector<8xf16>
+      %xf = arith.extf %xv : vector<8xf16> to vector<8xf32>
+      %xw = arith.mulf %xf, %cw : vector<8xf32>
+      %cp = vector.reduction <add>, %xw : vector<8xf32> into f32
+      %sp = vector.reduction <add>, %xf : vector<8xf32> into f32
+      %csum = func.call @half_warp_sum(%cp) : (f32) -> f32
+      %ssum = func.call @half_warp_sum(%sp) : (f32) -> f32
+      scf.if %inx {
+        vector.store %xq, %xs[%xo] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        %sub = arith.remui %tid, %c16 : index
+        %head = arith.cmpi eq, %sub, %c0 : index
+        scf.if %head {
+          %ch = arith.divui %v, %c16 : index
+          memref.store %csum, %cs[%ch, %c0] : memref<128x2xf32, #gpu.address_space<workgroup>>
+          memref.store %ssum, %cs[%ch, %c1] : memref<128x2xf32, #gpu.address_space<workgroup>>
+        }
+      }
+    }
+    gpu.barrier
+
+    %res:10 = scf.for %c = %warp to %nchunks step %c8
+        iter_args(%oa = %fzero, %ob = %fzero, %wa = %wa0, %wb = %wb0,
+                  %na = %wa1, %nb = %wb1, %s2 = %m0#0, %z2 = %m0#1,
+                  %ns2 = %m1#0, %nz2 = %m1#1)
+        -> (f32, f32, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>,
+            vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>) {
+      // Weights, scales and zero bytes two chunks ahead; past the end the
+      // last chunk is reloaded.
+      %cn = arith.addi %c, %c16 : index
+      %cnc = arith.minui %cn, %lastc : index
+      %wa2 = func.call @load_chunk(%qw, %wa_at, %cnc) : (memref<?xi32>, index, index) -> vector<4xi32>
+      %wb2 = func.call @load_chunk(%qw, %wb_at, %cnc) : (memref<?xi32>, index, index) -> vector<4xi32>
+      %m2:2 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra, %rb, %cnc, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
+      %xo = affine.apply affine_map<(c, t) -> (c * 128 + t * 32)>(%c, %t)
+      %x0 = vector.load %xs[%xo] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+      %xo1 = arith.addi %xo, %c8 : index
+      %x1 = vector.load %xs[%xo1] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+      %xo2 = arith.addi %xo, %c16 : index
+      %x2 = vector.load %xs[%xo2] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+      %xo3 = arith.addi %xo1, %c16 : index
+      %x3 = vector.load %xs[%xo3] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+      %x01 = vector.shuffle %x0, %x1 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+      %x23 = vector.shuffle %x2, %x3 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+      %xp = vector.shuffle %x01, %x23 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31] : vector<16xf16>, vector<16xf16>
+      %pa:4 = func.call @raw_pairs(%wa) : (vector<4xi32>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+      %pb:4 = func.call @raw_pairs(%wb) : (vector<4xi32>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+      %m:2 = func.call @join_pairs(%pa#0, %pa#1, %pa#2, %pa#3, %pb#0, %pb#1, %pb#2, %pb#3) : (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> (vector<32xf16>, vector<32xf16>)
+      %part = func.call @mma_chunk(%m#0, %m#1, %xp, %true) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
+      // Every column of the n8 tile saw x: c[0][0] is row g, c[1][0] row g+8.
+      %pa0 = vector.extract %part[0, 0] : f32 from vector<2x2xf32>
+      %pb0 = vector.extract %part[1, 0] : f32 from vector<2x2xf32>
+      %cc = memref.load %cs[%c, %c0] : memref<128x2xf32, #gpu.address_space<workgroup>>
+      %ss = memref.load %cs[%c, %c1] : memref<128x2xf32, #gpu.address_space<workgroup>>
+      %gi = arith.shrui %c, %gshift : index
+      %sa = vector.extract %s2[0] : f16 from vector<2xf16>
+      %sb = vector.extract %s2[1] : f16 from vector<2xf16>
+      %za = vector.extract %z2[0] : i8 from vector<2xi8>
+      %zb = vector.extract %z2[1] : i8 from vector<2xi8>
+      %oa2 = func.call @tc_row(%sa, %za, %has_zeros, %gi, %pa0, %cc, %ss, %oa) : (f16, i8, i32, index, f32, f32, f32, f32) -> f32
+      %ob2 = func.call @tc_row(%sb, %zb, %has_zeros, %gi, %pb0, %cc, %ss, %ob) : (f16, i8, i32, index, f32, f32, f32, f32) -> f32
+      scf.yield %oa2, %ob2, %na, %nb, %wa2, %wb2, %ns2, %nz2, %m2#0, %m2#1 : f32, f32, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>
+    }
+    // Lane (g, 0) holds rows g and g + 8 of its warp's K slice.
+    %t0 = arith.cmpi eq, %t, %c0 : index
+    scf.if %t0 {
+      %gb = arith.addi %g, %c8 : index
+      memref.store %res#0, %red[%warp, %g] : memref<8x16xf32, #gpu.address_space<workgroup>>
+      memref.store %res#1, %red[%warp, %gb] : memref<8x16xf32, #gpu.address_space<workgroup>>
+    }
+    gpu.barrier
+    %row = affine.apply affine_map<(b, t) -> (b * 16 + t)>(%bid, %tid)
+    %mine = arith.cmpi ult, %tid, %c16 : index
+    %inr = arith.cmpi ult, %row, %rows : index
+    %st = arith.andi %mine, %inr : i1
+    scf.if %st {
+      %sum = scf.for %w = %c0 to %c8 step %c1 iter_args(%a = %fzero) -> (f32) {
+        %e = memref.load %red[%w, %tid] : memref<8x16xf32, #gpu.address_space<workgroup>>
+        %n = arith.addf %a, %e : f32
+        scf.yield %n : f32
+      }
+      %h = arith.truncf %sum : f32 to f16
+      memref.store %h, %y[%row] : memref<?xf16>
+    }
+    return
+  }
+
+  gpu.func @gemv_int4_tc(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                         %zeros: memref<?xi8>, %x: memref<?xf16>,
+                         %y: memref<?xf16>, %rows: index, %cols: index,
+                         %group: index, %has_zeros: i32)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                %cs: memref<128x2xf32, #gpu.address_space<workgroup>>,
+                %red: memref<8x16xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 3 : i32} {
+    %cmax = arith.constant 16384 : index
+    %fits = arith.cmpi ule, %cols, %cmax : index
+    scf.if %fits {
+      %false = arith.constant false
+      func.call @gemv_tc_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %cs, %red, %false) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, memref<128x2xf32, #gpu.address_space<workgroup>>, memref<8x16xf32, #gpu.address_space<workgroup>>, i1) -> ()
+    }
+    gpu.return
+  }
+
+  // y = W (silu(g) * u) with x = [g; u] of 2 * cols values (the gate/up
+  // GEMV's output): @gemv_int4_tc with the SwiGLU activation of the FFN
+  // computed while x is staged, so the decode needs no kernel for it.
+  // Same launch and limits as @gemv_int4_tc; x holds 2 * cols values. The
+  // activation's registers would spill under the cap of 80, so 2 blocks per
+  // SM (at 4096 rows all 256 blocks are resident either way).
+  gpu.func @gemv_int4_tc_silu(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                              %zeros: memref<?xi8>, %x: memref<?xf16>,
+                              %y: memref<?xf16>, %rows: index, %cols: index,
+                              %group: index, %has_zeros: i32)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                %cs: memref<128x2xf32, #gpu.address_space<workgroup>>,
+                %red: memref<8x16xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %cmax = arith.constant 16384 : index
+    %fits = arith.cmpi ule, %cols, %cmax : index
+    scf.if %fits {
+      %true = arith.constant true
+      func.call @gemv_tc_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %cs, %red, %true) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, memref<128x2xf32, #gpu.address_space<workgroup>>, memref<8x16xf32, #gpu.address_space<workgroup>>, i1) -> ()
+    }
+    gpu.return
+  }
+
+  // Y = X W^T for a batch that is a multiple of `tile` (8, 16, 32 or 64):
+  // grid (ceil(rows / 16), batch / tile). The tile is a constant of each
+  // kernel, so the n-tile branches of @gemm_body fold away once inlined.
+  // minctasm caps registers without spilling: n8 at 80 (3 blocks per SM),
+  // n16 and n32 at 128 (2 blocks); n64 needs ~234 and runs 1 block per SM.
+  gpu.func @gemm_int4_n8(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32)
+      workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 3 : i32} {
+    %tile = arith.constant 8 : index
+    %ntiles = arith.constant 1 : index
+    %by = gpu.block_id y
+    %n0 = arith.muli %by, %tile : index
+    %xoff = arith.muli %n0, %cols : index
+    %yoff = arith.muli %n0, %rows : index
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
+    gpu.return
+  }
+
+  gpu.func @gemm_int4_n16(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32)
+      workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %tile = arith.constant 16 : index
+    %ntiles = arith.constant 2 : index
+    %by = gpu.block_id y
+    %n0 = arith.muli %by, %tile : index
+    %xoff = arith.muli %n0, %cols : index
+    %yoff = arith.muli %n0, %rows : index
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
+    gpu.return
+  }
+
+  gpu.func @gemm_int4_n32(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32)
+      workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %tile = arith.constant 32 : index
+    %ntiles = arith.constant 4 : index
+    %by = gpu.block_id y
+    %n0 = arith.muli %by, %tile : index
+    %xoff = arith.muli %n0, %cols : index
+    %yoff = arith.muli %n0, %rows : index
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
+    gpu.return
+  }
+
+  gpu.func @gemm_int4_n64(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32)
+      workgroup(%red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 1 : i32} {
+    %tile = arith.constant 64 : index
+    %ntiles = arith.constant 8 : index
+    %by = gpu.block_id y
+    %n0 = arith.muli %by, %tile : index
+    %xoff = arith.muli %n0, %cols : index
+    %yoff = arith.muli %n0, %rows : index
+    func.call @gemm_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %red, %ntiles, %xoff, %yoff) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<8x8x32x4xf32, #gpu.address_space<workgroup>>, index, index, index) -> ()
+    gpu.return
+  }
+
+  // out[i] = x[perm[i]]: the activation of an act-order weight whose columns
+  // were sorted by group (README.md). Block 256 threads, grid ceil(n / 256).
+  gpu.func @gather_f16(%x: memref<?xf16>, %perm: memref<?xi32>,
+                       %out: memref<?xf16>, %n: index) kernel
+      attributes {known_block_size = array<i32: 256, 1, 1>} {
+    %tid = gpu.thread_id x
+    %bid = gpu.block_id x
+    %i = affine.apply affine_map<(b, t) -> (b * 256 + t)>(%bid, %tid)
+    %in = arith.cmpi ult, %i, %n : index
+    scf.if %in {
+      %p = memref.load %perm[%i] : memref<?xi32>
+      %pi = arith.index_castui %p : i32 to index
+      %v = memref.load %x[%pi] : memref<?xf16>
+      memref.store %v, %out[%i] : memref<?xf16>
+    }
+    gpu.return
+  }
+}
+}

@@ -1,0 +1,77 @@
+// The hot-path kernels of codegen/CUDA/kernels compile through upstream MLIR's
+// NVVM path and ptxas for Hopper and Ampere without spilling, with 16-byte
+// weight loads, f16x2 arithmetic in gemv_int4(_splitk) and tensor-core mma in
+// gemv_int4_tc and the GEMM.
+// (No GPU needed; the kernels run and are checked in bench/gpu.)
+
+// RUN: rm -rf %t && %python %qf_src/codegen/CUDA/kernels/build_kernels.py --chip sm_90 --out %t --report %qf_src/codegen/CUDA/kernels/int4_matmul.mlir 2>/dev/null | FileCheck %s --check-prefix=SM90
+// RUN: FileCheck %s --check-prefix=PTX < %t/int4_matmul.sm_90.ptx
+// RUN: %python %qf_src/codegen/CUDA/kernels/build_kernels.py --chip sm_80 --out %t --report %qf_src/codegen/CUDA/kernels/int4_matmul.mlir 2>/dev/null | FileCheck %s --check-prefix=SM80
+// RUN: test -s %t/int4_matmul.sm_90.cubin && test -s %t/int4_matmul.sm_80.cubin
+
+// SM90: kernel gather_f16 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
+// SM90-NEXT: kernel gemm_int4_n16 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM90-NEXT: kernel gemm_int4_n32 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM90-NEXT: kernel gemm_int4_n64 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM90-NEXT: kernel gemm_int4_n8 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM90-NEXT: kernel gemv_int4 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
+// SM90-NEXT: kernel gemv_int4_splitk sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
+// SM90-NEXT: kernel gemv_int4_tc sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
+// SM90-NEXT: kernel gemv_int4_tc_silu sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
+
+// SM80: kernel gather_f16 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
+// SM80-NEXT: kernel gemm_int4_n16 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM80-NEXT: kernel gemm_int4_n32 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM80-NEXT: kernel gemm_int4_n64 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM80-NEXT: kernel gemm_int4_n8 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM80-NEXT: kernel gemv_int4 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
+// SM80-NEXT: kernel gemv_int4_splitk sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
+// SM80-NEXT: kernel gemv_int4_tc sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
+// SM80-NEXT: kernel gemv_int4_tc_silu sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
+
+// PTX in definition order. The GEMV reads 16-byte vectors and computes in
+// f16x2 with everything inlined; each GEMM's batch tile is folded, so n8
+// issues 8 mma per 128-column chunk and n64 64.
+// PTX-LABEL: .entry gemv_int4(
+// PTX-NOT: call
+// PTX: ld.global.v4.b32
+// PTX-NOT: call
+// PTX: fma.rn.f16x2
+// PTX-NOT: call
+// PTX-LABEL: .entry gemv_int4_splitk(
+// PTX-NOT: call
+// PTX: ld.global.v4.b32
+// PTX: bar.sync
+// PTX-NOT: call
+// gemv_int4_tc: x staged in shared memory behind a barrier, then per chunk
+// two weight loads, four lop3 per word and no f16 arithmetic before the mma.
+// (The always-inlined body is also emitted as a function of its own.)
+// PTX-LABEL: .func gemv_tc_body(
+// PTX-LABEL: .entry gemv_int4_tc(
+// PTX: ld.global.v4.b32
+// PTX: bar.sync
+// PTX: ld.global.v4.b32
+// PTX-NOT: sub.f16x2
+// PTX-NOT: fma.rn.f16x2
+// PTX-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-NOT: mma.sync
+// The SwiGLU variant computes exp with ex2.approx while staging x.
+// PTX-LABEL: .entry gemv_int4_tc_silu(
+// PTX: ex2.approx.ftz.f32
+// PTX: bar.sync
+// PTX-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-NOT: mma.sync
+// PTX-LABEL: .entry gemm_int4_n8(
+// PTX: ld.global.v4.b32
+// PTX-COUNT-8: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-NOT: mma.sync
+// PTX-LABEL: .entry gemm_int4_n16(
+// PTX-COUNT-16: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-NOT: mma.sync
+// PTX-LABEL: .entry gemm_int4_n32(
+// PTX-COUNT-32: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-NOT: mma.sync
+// PTX-LABEL: .entry gemm_int4_n64(
+// PTX-COUNT-64: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
+// PTX-NOT: mma.sync
+// PTX-LABEL: .entry gather_f16(

@@ -1,0 +1,18 @@
+// The CUDA runtime path where there is no GPU: a cuda-target artifact runs
+// through quant-run against a fake driver library on host memory
+// (test/unit/driver/FakeCuda.c), which logs every launch: the executable's
+// constructors load its kernel modules, prefill and decode launch kernels on
+// the session's stream. Kernels do not run, so the text is meaningless.
+// RUN: quant-compile %qf_src/test/fixtures/llama-t --target=cuda -o %t.qfa
+// RUN: env QF_LIBCUDA=%qf_fake_cuda QF_FAKE_CUDA_LOG=%t.log quant-run %t.qfa -p "Hello" -n 2 --greedy --device cuda:0 2>&1 | FileCheck %s --check-prefix=GEN
+// RUN: FileCheck %s --check-prefix=LAUNCH < %t.log
+// RUN: env QF_LIBCUDA=%t.nowhere/libcuda.so.1 not quant-run %t.qfa -p "Hello" -n 2 --device cuda:0 2>&1 | FileCheck %s --check-prefix=NOLIB
+// RUN: not quant-run %t.qfa -p "Hello" -n 2 --device cpu 2>&1 | FileCheck %s --check-prefix=TARGET
+// REQUIRES: cuda-toolkit
+
+// GEN: decode: 2 tokens
+// LAUNCH: launch prefill_kernel {{[0-9]+}} 256
+// LAUNCH: launch decode_kernel {{[0-9]+}} 256
+// NOLIB: quant-run: error: device 'cuda:0': cannot load the CUDA driver library {{.*}}nowhere/libcuda.so.1
+// NOLIB-SAME: this machine needs an NVIDIA GPU and its driver
+// TARGET: compiled for target 'cuda-sm_90', but device 'cpu' runs 'cpu-x86_64'
