@@ -76,8 +76,9 @@ public:
   /// cache, or the pool of a paged one.
   int64_t kvCacheBytes() const;
   Device &device() { return *device_; }
-  /// The KV cache, laid out as artifact().kvCache().shape() (for tests).
-  Buffer &kvCacheBuffer() { return *kvCache_; }
+  /// The KV cache elements, laid out as artifact().kvCache().shape() (the
+  /// pool of a paged cache; for tests).
+  Buffer &kvCacheBuffer() { return pool_ ? pool_->data() : *kvCache_; }
 
 private:
   struct Entry;

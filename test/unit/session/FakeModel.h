@@ -66,7 +66,12 @@ inline ArtifactWriter fakeModelWriter(const FakeModelOptions &options = {}) {
   writer.addParameter("bias", "f32", {options.vocab},
                       writer.addSection(std::vector<uint8_t>(
                           biasBytes, biasBytes + bias.size() * 4)));
-  KvCacheInfo kv{1, 1, options.capacity, 2, "f32", 0};
+  KvCacheInfo kv;
+  kv.layers = 1;
+  kv.kvHeads = 1;
+  kv.capacity = options.capacity;
+  kv.headDim = 2;
+  kv.dtype = "f32";
   kv.blockSize = options.blockSize;
   writer.setKvCache(kv);
   writer.addExecutable(options.target, kElfSharedObjectFormat,

@@ -16,7 +16,12 @@ using namespace qf::test;
 namespace {
 
 KvCacheInfo pagedCache(int64_t blockSize) {
-  KvCacheInfo kv{1, 1, 8, 2, "f32", 0};
+  KvCacheInfo kv;
+  kv.layers = 1;
+  kv.kvHeads = 1;
+  kv.capacity = 8;
+  kv.headDim = 2;
+  kv.dtype = "f32";
   kv.blockSize = blockSize;
   return kv;
 }
