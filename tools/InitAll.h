@@ -16,6 +16,7 @@
 #include "codegen/CUDA/Pipeline.h"
 #include "dialects/llm/IR/LLMDialect.h"
 #include "passes/Conversion/Passes.h"
+#include "passes/KVCache/Passes.h"
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Passes.h"
 #include "passes/Transforms/Passes.h"
@@ -44,6 +45,7 @@ inline void registerAllPasses() {
   mlir::registerAllPasses();
   registerTransformsPasses();
   registerConversionPasses();
+  registerKVCachePasses();
   registerQuantPasses();
   registerPipelines();
   registerCUDAPasses();

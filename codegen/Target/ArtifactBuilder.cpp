@@ -158,10 +158,24 @@ LogicalResult quantforge::codegen::writeArtifact(const ArtifactInputs &inputs,
     entry.arguments = {{qf::ArgumentKind::Tokens},
                        {qf::ArgumentKind::StartPos},
                        {qf::ArgumentKind::KvCache}};
+    // The cache lowers to its elements, scales and block table, in this
+    // order (convert-llm-to-linalg).
     auto cache = cast<llm::KVCacheType>(func.getArgumentTypes()[2]);
+    if (cache.hasScales())
+      entry.arguments.push_back({qf::ArgumentKind::KvScales});
+    if (cache.isPaged())
+      entry.arguments.push_back({qf::ArgumentKind::KvBlockTable});
     if (!cacheSet) {
-      writer.setKvCache({cache.getLayers(), cache.getKvHeads(), cache.getMaxSeq(),
-                         cache.getHeadDim(), dtypeName(cache.getElementType())});
+      qf::KvCacheInfo info;
+      info.layers = cache.getLayers();
+      info.kvHeads = cache.getKvHeads();
+      info.capacity = cache.getMaxSeq();
+      info.headDim = cache.getHeadDim();
+      info.dtype = dtypeName(cache.getElementType());
+      if (cache.hasScales())
+        info.scaleDtype = dtypeName(cache.getScaleType());
+      info.blockSize = cache.getBlockSize();
+      writer.setKvCache(std::move(info));
       cacheSet = true;
     }
     for (unsigned i = 3; i < func.getNumArguments(); ++i) {

@@ -27,7 +27,13 @@ def ConvertLLMToLinalg : Pass<"convert-llm-to-linalg", "::mlir::ModuleOp"> {
       window mask, softmax and the weighted sum of values, with grouped-query
       heads read through `h floordiv (heads / kv_heads)` indexing maps.
     - `!llm.kv_cache<LxHxTxDxE>` becomes `tensor<Lx2xHxTxDxE>` (keys then
-      values) in function signatures, calls and returns.
+      values) in function signatures, calls and returns. A cache with scales
+      adds a `tensor<Lx2xHxTxS>` of scales; the paged layout is a pool
+      `tensor<?xLx2xHxBxDxE>` (with its scales) and a block table
+      `tensor<T/B x i32>` (docs/kv-cache.md). i8 and f8E4M3FN caches are
+      quantized when tokens are appended (per token and head scales, fp8
+      encoded with integer arithmetic) and dequantized inside the attention
+      contractions; f8E4M3FN is stored as its i8 bits.
     Quantized weights (`!llm.qweight`) are not lowered by this pass yet; it
     fails with an error naming the op.
   }];
@@ -35,6 +41,7 @@ def ConvertLLMToLinalg : Pass<"convert-llm-to-linalg", "::mlir::ModuleOp"> {
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
   ];
 }
@@ -71,7 +78,9 @@ def LLMDropReturnedArguments : Pass<"llm-drop-returned-arguments", "::mlir::Modu
   let description = [{
     After bufferization an entry point returns the KV cache buffer it was
     given (updated in place). The ABI passes the cache in and reads it back
-    from the same buffer, so the result is dropped. Upstream's
+    from the same buffer, so the result is dropped; so is an `scf.for`
+    result that carries such an argument through its iterations and yields
+    it back (the token loop of a paged cache). Upstream's
     drop-equivalent-buffer-results does this for private functions only;
     entry points are public.
   }];

@@ -126,8 +126,9 @@ Status decode(const schema::Artifact &fb, ArtifactDescription &out,
   const schema::KvCache *kv = fb.kv_cache();
   if (!kv)
     return error("no kv_cache");
-  out.kvCache = {kv->layers(),   kv->kv_heads(),   kv->capacity(),
-                 kv->head_dim(), str(kv->dtype()), kv->bytes_per_token()};
+  out.kvCache = {kv->layers(),   kv->kv_heads(),       kv->capacity(),
+                 kv->head_dim(), str(kv->dtype()),     kv->bytes_per_token(),
+                 str(kv->scale_dtype()), kv->block_size()};
 
   for (size_t i = 0; i < count(fb.executables()); ++i) {
     const schema::Executable *executable = fb.executables()->Get(i);

@@ -76,18 +76,34 @@ struct ParameterInfo {
   uint32_t section = 0;
 };
 
-/// The KV cache: [layers, 2, kvHeads, capacity, headDim] of dtype.
+/// The KV cache: [layers, 2, kvHeads, capacity, headDim] of dtype, plus
+/// scales of scaleDtype (the same without headDim) when scaleDtype is set.
+/// With blockSize > 0 (paged) the capacity dimension is replaced by pool
+/// blocks: [blocks, layers, 2, kvHeads, blockSize, headDim], and each
+/// sequence has a table of capacity / blockSize block indices.
 struct KvCacheInfo {
   int64_t layers = 0;
   int64_t kvHeads = 0;
   int64_t capacity = 0;
   int64_t headDim = 0;
   std::string dtype;
-  /// layers * 2 * kvHeads * headDim * sizeof(dtype).
+  /// layers * 2 * kvHeads * (headDim * sizeof(dtype) + sizeof(scaleDtype)).
   int64_t bytesPerToken = 0;
+  std::string scaleDtype;
+  int64_t blockSize = 0;
 
-  std::vector<int64_t> shape() const {
+  bool paged() const { return blockSize > 0; }
+  /// The shape of the elements (contiguous) or of a pool of `blocks` blocks.
+  std::vector<int64_t> shape(int64_t blocks = 0) const {
+    if (paged())
+      return {blocks, layers, 2, kvHeads, blockSize, headDim};
     return {layers, 2, kvHeads, capacity, headDim};
+  }
+  /// The shape of the scales.
+  std::vector<int64_t> scaleShape(int64_t blocks = 0) const {
+    std::vector<int64_t> dims = shape(blocks);
+    dims.pop_back();
+    return dims;
   }
 };
 
@@ -105,7 +121,9 @@ enum class ArgumentKind : uint8_t {
   StartPos,
   KvCache,
   Parameter,
-  Logits
+  Logits,
+  KvScales,
+  KvBlockTable
 };
 
 /// "tokens", "start_pos", "kv_cache", "parameter" or "logits".

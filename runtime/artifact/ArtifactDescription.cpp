@@ -102,6 +102,10 @@ const char *argumentKindName(ArgumentKind kind) {
     return "kv_cache";
   case ArgumentKind::Parameter:
     return "parameter";
+  case ArgumentKind::KvScales:
+    return "kv_scales";
+  case ArgumentKind::KvBlockTable:
+    return "kv_block_table";
   case ArgumentKind::Logits:
     return "logits";
   }
@@ -184,10 +188,21 @@ Status validateDescription(const ArtifactDescription &description,
   std::optional<uint64_t> perToken = dtypeSize(kv.dtype);
   if (!perToken)
     return error("kv_cache: unknown dtype " + quoted(kv.dtype));
+  std::optional<uint64_t> perScale = uint64_t(0);
+  if (!kv.scaleDtype.empty())
+    perScale = dtypeSize(kv.scaleDtype);
+  if (!perScale)
+    return error("kv_cache: unknown scale dtype " + quoted(kv.scaleDtype));
+  if (kv.blockSize < 0 || (kv.blockSize > 0 && kv.capacity % kv.blockSize))
+    return error("kv_cache block_size " + std::to_string(kv.blockSize) +
+                 " does not divide its capacity " +
+                 std::to_string(kv.capacity));
   uint64_t totalBytes = *perToken;
-  bool fits = mulInto(totalBytes, uint64_t(kv.layers) * 2) &&
-              mulInto(totalBytes, uint64_t(kv.kvHeads)) &&
-              mulInto(totalBytes, uint64_t(kv.headDim));
+  bool fits = mulInto(totalBytes, uint64_t(kv.headDim)) &&
+              totalBytes + *perScale >= totalBytes;
+  totalBytes += *perScale;
+  fits = fits && mulInto(totalBytes, uint64_t(kv.layers) * 2) &&
+         mulInto(totalBytes, uint64_t(kv.kvHeads));
   if (fits && uint64_t(kv.bytesPerToken) != totalBytes)
     return error("kv_cache bytes_per_token " +
                  std::to_string(kv.bytesPerToken) +
@@ -227,9 +242,16 @@ Status validateDescription(const ArtifactDescription &description,
     }
     for (size_t i = 0; i < entry.arguments.size(); ++i) {
       const ArgumentInfo &argument = entry.arguments[i];
-      if (argument.kind > ArgumentKind::Logits)
+      if (argument.kind > ArgumentKind::KvBlockTable)
         return error(what + ": argument " + std::to_string(i) +
                      " has unknown kind " + std::to_string(int(argument.kind)));
+      if ((argument.kind == ArgumentKind::KvScales &&
+           description.kvCache.scaleDtype.empty()) ||
+          (argument.kind == ArgumentKind::KvBlockTable &&
+           !description.kvCache.paged()))
+        return error(what + ": argument " + std::to_string(i) + " is " +
+                     argumentKindName(argument.kind) +
+                     " but the kv_cache has none");
       if (argument.kind == ArgumentKind::Parameter &&
           argument.parameter >= description.parameters.size())
         return error(what + ": argument " + std::to_string(i) +

@@ -180,7 +180,8 @@ buildFlatBuffer(const ArtifactDescription &description,
   const KvCacheInfo &kv = description.kvCache;
   auto kvCache =
       schema::CreateKvCache(b, kv.layers, kv.kvHeads, kv.capacity, kv.headDim,
-                            string(kv.dtype), kv.bytesPerToken);
+                            string(kv.dtype), kv.bytesPerToken,
+                            string(kv.scaleDtype), kv.blockSize);
 
   std::vector<flatbuffers::Offset<schema::Executable>> executables;
   for (const ExecutableInfo &e : description.executables)
@@ -348,10 +349,13 @@ uint32_t ArtifactWriter::addParameter(std::string name, std::string dtype,
 
 void ArtifactWriter::setKvCache(KvCacheInfo kvCache) {
   // Unknown dtypes and absurd sizes are reported by write().
-  uint64_t perToken = dtypeSize(kvCache.dtype).value_or(0);
+  uint64_t element = dtypeSize(kvCache.dtype).value_or(0);
+  uint64_t scale = kvCache.scaleDtype.empty()
+                       ? 0
+                       : dtypeSize(kvCache.scaleDtype).value_or(0);
   kvCache.bytesPerToken =
-      int64_t(perToken * uint64_t(kvCache.layers) * 2 *
-              uint64_t(kvCache.kvHeads) * uint64_t(kvCache.headDim));
+      int64_t((element * uint64_t(kvCache.headDim) + scale) *
+              uint64_t(kvCache.layers) * 2 * uint64_t(kvCache.kvHeads));
   impl_->description.kvCache = std::move(kvCache);
 }
 

@@ -25,8 +25,10 @@ struct LoadedModel {
 };
 
 /// Opens `path` and prepares it on the device `deviceSpec` ("cpu", ...).
+/// `kvBlocks` sizes the block pool of a paged cache (0: one full context).
 Result<LoadedModel> loadModel(const std::string &path,
-                              const std::string &deviceSpec);
+                              const std::string &deviceSpec,
+                              int64_t kvBlocks = 0);
 
 } // namespace qf
 

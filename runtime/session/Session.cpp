@@ -20,10 +20,25 @@ struct Session::Entry {
 Session::Session(Artifact artifact, std::shared_ptr<Device> device)
     : artifact_(std::move(artifact)), device_(std::move(device)) {}
 
-Session::~Session() = default;
+Session::~Session() { reset(); }
+
+void Session::reset() {
+  position_ = 0;
+  for (int32_t block : blocks_)
+    pool_->release(block);
+  blocks_.clear();
+}
+
+int64_t Session::kvCacheBytes() const {
+  if (pool_)
+    return int64_t(pool_->blocks() * pool_->blockSize()) *
+           artifact_.kvCache().bytesPerToken;
+  return capacity() * artifact_.kvCache().bytesPerToken;
+}
 
 Result<std::unique_ptr<Session>>
-Session::create(Artifact artifact, std::shared_ptr<Device> device) {
+Session::create(Artifact artifact, std::shared_ptr<Device> device,
+                std::shared_ptr<KvBlockPool> pool) {
   std::vector<std::string> targets = device->targets();
   if (std::find(targets.begin(), targets.end(), artifact.target()) ==
       targets.end()) {
@@ -36,6 +51,7 @@ Session::create(Artifact artifact, std::shared_ptr<Device> device) {
   }
   std::unique_ptr<Session> session(
       new Session(std::move(artifact), std::move(device)));
+  session->pool_ = std::move(pool);
   Status status = session->bind();
   if (!status.ok())
     return status.prepend(session->artifact_.name());
@@ -70,11 +86,53 @@ Status Session::bind() {
   }
 
   const KvCacheInfo &kv = artifact_.kvCache();
-  Result<std::unique_ptr<Buffer>> cache =
-      device_->allocate(size_t(kv.capacity) * size_t(kv.bytesPerToken));
-  if (!cache)
-    return Status::error("KV cache: " + cache.message());
-  kvCache_ = cache.take();
+  auto arrayBytes = [](const std::vector<int64_t> &shape,
+                       const std::string &dtype) {
+    size_t bytes = *dtypeSize(dtype);
+    for (int64_t dim : shape)
+      bytes *= size_t(dim);
+    return bytes;
+  };
+  std::vector<int64_t> cacheShape = kv.shape(), scaleShape = kv.scaleShape();
+  Buffer *cacheBuffer = nullptr, *scaleBuffer = nullptr;
+  if (kv.paged()) {
+    if (!pool_) {
+      Result<std::shared_ptr<KvBlockPool>> own =
+          KvBlockPool::create(*device_, kv, kv.capacity / kv.blockSize);
+      if (!own)
+        return own.status();
+      pool_ = own.take();
+    }
+    const KvCacheInfo &poolKv = pool_->kvCache();
+    if (poolKv.dtype != kv.dtype || poolKv.scaleDtype != kv.scaleDtype ||
+        poolKv.shape(1) != kv.shape(1))
+      return Status::error("the KV block pool was made for another cache "
+                           "layout");
+    cacheShape = kv.shape(pool_->blocks());
+    scaleShape = kv.scaleShape(pool_->blocks());
+    cacheBuffer = &pool_->data();
+    scaleBuffer = pool_->scales();
+    Result<std::unique_ptr<Buffer>> table = device_->allocate(
+        size_t(kv.capacity / kv.blockSize) * sizeof(int32_t));
+    if (!table)
+      return Status::error("KV block table: " + table.message());
+    blockTable_ = table.take();
+  } else {
+    Result<std::unique_ptr<Buffer>> cache =
+        device_->allocate(arrayBytes(cacheShape, kv.dtype));
+    if (!cache)
+      return Status::error("KV cache: " + cache.message());
+    kvCache_ = cache.take();
+    cacheBuffer = kvCache_.get();
+    if (!kv.scaleDtype.empty()) {
+      Result<std::unique_ptr<Buffer>> scales =
+          device_->allocate(arrayBytes(scaleShape, kv.scaleDtype));
+      if (!scales)
+        return Status::error("KV cache scales: " + scales.message());
+      kvScales_ = scales.take();
+      scaleBuffer = kvScales_.get();
+    }
+  }
   QF_RETURN_IF_ERROR(reserve(tokens_, 0));
   QF_RETURN_IF_ERROR(reserve(logits_, 0));
 
@@ -91,8 +149,16 @@ Status Session::bind() {
         entry->args.push_back(DispatchArg::scalar(0));
         break;
       case ArgumentKind::KvCache:
-        entry->args.push_back(DispatchArg::array(kvCache_.get(), kv.shape(),
+        entry->args.push_back(DispatchArg::array(cacheBuffer, cacheShape,
                                                  *dtypeSize(kv.dtype)));
+        break;
+      case ArgumentKind::KvScales:
+        entry->args.push_back(DispatchArg::array(scaleBuffer, scaleShape,
+                                                 *dtypeSize(kv.scaleDtype)));
+        break;
+      case ArgumentKind::KvBlockTable:
+        entry->args.push_back(DispatchArg::array(
+            blockTable_.get(), {kv.capacity / kv.blockSize}, sizeof(int32_t)));
         break;
       case ArgumentKind::Parameter: {
         const ParameterInfo &parameter =
@@ -123,6 +189,23 @@ Status Session::reserve(std::unique_ptr<Buffer> &buffer, size_t bytes) {
   return Status();
 }
 
+Status Session::ensureBlocks(int64_t end) {
+  int64_t blockSize = pool_->blockSize();
+  size_t needed = size_t((end + blockSize - 1) / blockSize);
+  size_t first = blocks_.size();
+  while (blocks_.size() < needed) {
+    Result<int32_t> block = pool_->allocate();
+    if (!block)
+      return block.status();
+    blocks_.push_back(*block);
+  }
+  if (blocks_.size() == first)
+    return Status();
+  return device_->write(*blockTable_, first * sizeof(int32_t),
+                        blocks_.data() + first,
+                        (blocks_.size() - first) * sizeof(int32_t));
+}
+
 Result<LogitsView> Session::prefill(const int32_t *tokens, size_t count) {
   return run(*prefill_, tokens, count);
 }
@@ -146,6 +229,9 @@ Result<LogitsView> Session::run(Entry &entry, const int32_t *tokens,
         "context full: " + std::to_string(position_ + int64_t(count)) +
         " tokens > capacity " + std::to_string(capacity()));
 
+  if (pool_)
+    QF_RETURN_IF_ERROR(ensureBlocks(position_ + int64_t(count)));
+
   size_t logitsCount = count * size_t(vocab);
   QF_RETURN_IF_ERROR(reserve(tokens_, count * sizeof(int32_t)));
   QF_RETURN_IF_ERROR(reserve(logits_, logitsCount * sizeof(float)));
@@ -167,6 +253,8 @@ Result<LogitsView> Session::run(Entry &entry, const int32_t *tokens,
       arg.shape = {rows, vocab};
       break;
     case ArgumentKind::KvCache:
+    case ArgumentKind::KvScales:
+    case ArgumentKind::KvBlockTable:
     case ArgumentKind::Parameter:
       break;
     }

@@ -18,6 +18,7 @@
 
 #include "runtime/artifact/Artifact.h"
 #include "runtime/driver/Device.h"
+#include "runtime/session/KvBlockPool.h"
 
 #include <memory>
 
@@ -37,9 +38,13 @@ struct LogitsView {
 class Session {
 public:
   /// Prepares `artifact` to run on `device`; an error if the device cannot
-  /// run the artifact's target or an executable does not load.
+  /// run the artifact's target or an executable does not load. A paged
+  /// artifact takes its blocks from `pool` (shared with other sessions on
+  /// `device`), or without one from a pool of its own that holds one full
+  /// context.
   static Result<std::unique_ptr<Session>>
-  create(Artifact artifact, std::shared_ptr<Device> device);
+  create(Artifact artifact, std::shared_ptr<Device> device,
+         std::shared_ptr<KvBlockPool> pool = nullptr);
   ~Session();
   Session(const Session &) = delete;
   Session &operator=(const Session &) = delete;
@@ -56,7 +61,8 @@ public:
   /// Starts a new sequence at position 0. The cache is not cleared: compiled
   /// code attends only to positions before the current ones, which every
   /// sequence writes before it reads them.
-  void reset() { position_ = 0; }
+  /// A paged cache gives its blocks back to the pool.
+  void reset();
 
   /// Tokens in the cache.
   int64_t position() const { return position_; }
@@ -64,9 +70,15 @@ public:
   int64_t capacity() const { return artifact_.kvCache().capacity; }
   int64_t vocabSize() const { return artifact_.config().vocabSize; }
   const Artifact &artifact() const { return artifact_; }
+  /// The pool of a paged cache, else null.
+  const std::shared_ptr<KvBlockPool> &blockPool() const { return pool_; }
+  /// Bytes of KV cache memory this session reserves: the whole contiguous
+  /// cache, or the pool of a paged one.
+  int64_t kvCacheBytes() const;
   Device &device() { return *device_; }
-  /// The KV cache, laid out as artifact().kvCache().shape() (for tests).
-  Buffer &kvCacheBuffer() { return *kvCache_; }
+  /// The KV cache elements, laid out as artifact().kvCache().shape() (the
+  /// pool of a paged cache; for tests).
+  Buffer &kvCacheBuffer() { return pool_ ? pool_->data() : *kvCache_; }
 
 private:
   struct Entry;
@@ -75,12 +87,19 @@ private:
   Result<LogitsView> run(Entry &entry, const int32_t *tokens, size_t count);
   /// Grows a buffer to at least `bytes`; contents are not kept.
   Status reserve(std::unique_ptr<Buffer> &buffer, size_t bytes);
+  /// Takes pool blocks until positions [0, end) have one, and writes the
+  /// block table.
+  Status ensureBlocks(int64_t end);
 
   Artifact artifact_;
   std::shared_ptr<Device> device_;
   std::vector<std::unique_ptr<LoadedExecutable>> executables_;
   std::vector<std::unique_ptr<Buffer>> parameters_;
   std::unique_ptr<Buffer> kvCache_;
+  std::unique_ptr<Buffer> kvScales_;
+  std::shared_ptr<KvBlockPool> pool_;
+  std::unique_ptr<Buffer> blockTable_;
+  std::vector<int32_t> blocks_;
   std::unique_ptr<Buffer> tokens_;
   std::unique_ptr<Buffer> logits_;
   std::unique_ptr<Entry> prefill_;

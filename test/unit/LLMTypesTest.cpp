@@ -87,9 +87,16 @@ TEST_F(LLMTypesTest, KVCacheBytesPerToken) {
   ASSERT_TRUE(f16) << lastError;
   // Llama-3-8B: 32 layers * 8 KV heads * 128 dims * (K and V) * 2 bytes.
   EXPECT_EQ(f16.getBytesPerToken(), 32 * 8 * 128 * 2 * 2);
-  auto i8 = dyn_cast_or_null<KVCacheType>(parse("!llm.kv_cache<32x8x4096x128xi8>"));
+  auto i8 = dyn_cast_or_null<KVCacheType>(
+      parse("!llm.kv_cache<32x8x4096x128xi8, scale = f32>"));
   ASSERT_TRUE(i8) << lastError;
-  EXPECT_EQ(2 * i8.getBytesPerToken(), f16.getBytesPerToken());
+  // Half of f16 plus one f32 scale per (layer, K|V, head).
+  EXPECT_EQ(i8.getBytesPerToken(), f16.getBytesPerToken() / 2 + 32 * 8 * 2 * 4);
+  auto fp8 = dyn_cast_or_null<KVCacheType>(
+      parse("!llm.kv_cache<32x8x4096x128xf8E4M3FN, block_size = 16>"));
+  ASSERT_TRUE(fp8) << lastError;
+  EXPECT_EQ(2 * fp8.getBytesPerToken(), f16.getBytesPerToken());
+  EXPECT_EQ(fp8.getBlocksPerSequence(), 4096 / 16);
 }
 
 } // namespace

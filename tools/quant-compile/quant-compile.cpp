@@ -150,9 +150,21 @@ cl::opt<std::string> quantScaleType("scale-type",
                                     cl::init("f32"));
 cl::opt<int64_t> maxSeq("max-seq", cl::desc("KV cache capacity in tokens"),
                         cl::init(0));
-cl::opt<std::string> kvCacheType("kv-cache-type",
-                                 cl::desc("KV cache element type (f32, f16, bf16)"),
-                                 cl::init("f32"));
+cl::opt<KVCacheStorage> kvCache(
+    "kv-cache", cl::desc("KV cache storage (llm-lower-kv-cache)"),
+    cl::init(KVCacheStorage::f32),
+    cl::values(clEnumValN(KVCacheStorage::f32, "f32", "float32"),
+               clEnumValN(KVCacheStorage::f16, "f16", "float16"),
+               clEnumValN(KVCacheStorage::bf16, "bf16", "bfloat16"),
+               clEnumValN(KVCacheStorage::int8, "int8",
+                          "int8, a scale per token and KV head"),
+               clEnumValN(KVCacheStorage::fp8, "fp8", "float8 e4m3fn")));
+cl::alias kvCacheType("kv-cache-type", cl::desc("Alias for --kv-cache"),
+                      cl::aliasopt(kvCache));
+cl::opt<int64_t> kvBlockSize(
+    "kv-block-size",
+    cl::desc("Tokens per block of a paged KV cache (0: contiguous)"),
+    cl::init(0));
 
 cl::opt<bool> printIRAfterAll(
     "print-ir-after-all",
@@ -206,7 +218,6 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
   }
   llm::ModelBuildOptions options;
   options.maxSeq = maxSeq;
-  options.kvCacheType = kvCacheType;
   OwningOpRef<ModuleOp> module = llm::importCheckpoint(&context, modelPath, options);
   if (!module || failed(verify(*module)))
     return failure();
@@ -377,6 +388,14 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
           rtn.output = quantizedParams.str().str();
           pm.addPass(createLLMQuantizeRTN(rtn));
         }
+        return success();
+      })))
+    return failure();
+  if (failed(runPipeline(*module, [&](OpPassManager &pm) {
+        LLMLowerKVCacheOptions kv;
+        kv.storage = kvCache;
+        kv.blockSize = kvBlockSize;
+        pm.addPass(createLLMLowerKVCache(kv));
         return success();
       })))
     return failure();

@@ -117,6 +117,11 @@ int main(int argc, char **argv) {
   CLI::Option *seedOption =
       app.add_option("--seed", seed, "Random seed (default: random)");
   app.add_option("--device", device, "cpu, cuda:0, ...")->capture_default_str();
+  int64_t kvBlocks = 0;
+  app.add_option("--kv-blocks", kvBlocks,
+                 "Blocks in the pool of a paged KV cache (default: one full "
+                 "context)")
+      ->check(CLI::Range(int64_t(1), int64_t(INT32_MAX)));
   CLI11_PARSE(app, argc, argv);
 
   bool randomSeed = seedOption->count() == 0;
@@ -124,7 +129,7 @@ int main(int argc, char **argv) {
   Result<Sampler> sampler = Sampler::create(sampling);
   if (!sampler)
     return fail(sampler.message());
-  Result<LoadedModel> model = loadModel(artifactPath, device);
+  Result<LoadedModel> model = loadModel(artifactPath, device, kvBlocks);
   if (!model)
     return fail(model.message());
   const Tokenizer &tokenizer = *model->tokenizer;
@@ -148,16 +153,24 @@ int main(int argc, char **argv) {
   std::fflush(stdout);
 
   const KvCacheInfo &kv = model->artifact().kvCache();
+  std::string storage = kv.dtype;
+  if (!kv.scaleDtype.empty())
+    storage += ", " + kv.scaleDtype + " scales";
   std::fprintf(stderr,
                "prefill: %lld tokens in %.3f s (%.1f tokens/s)\n"
                "decode: %lld tokens in %.3f s (%.1f tokens/s)\n"
-               "kv cache: %lld bytes/token (%s), capacity %lld tokens\n",
+               "kv cache: %lld bytes/token (%s), capacity %lld tokens, "
+               "%lld bytes\n",
                (long long)stats->promptTokens, stats->prefillSeconds,
                perSecond(stats->promptTokens, stats->prefillSeconds),
                (long long)stats->generatedTokens, stats->decodeSeconds,
                perSecond(stats->generatedTokens, stats->decodeSeconds),
-               (long long)kv.bytesPerToken, kv.dtype.c_str(),
-               (long long)kv.capacity);
+               (long long)kv.bytesPerToken, storage.c_str(),
+               (long long)kv.capacity, (long long)session.kvCacheBytes());
+  if (const std::shared_ptr<KvBlockPool> &pool = session.blockPool())
+    std::fprintf(stderr, "kv blocks: %lld of %lld in use, %lld tokens each\n",
+                 (long long)pool->blocksInUse(), (long long)pool->blocks(),
+                 (long long)pool->blockSize());
   if (stats->stop == GenerationStats::Stop::ContextFull)
     std::fprintf(stderr, "stopped: the context is full\n");
   bool sampled = !sampling.greedy && sampling.temperature > 0;

@@ -280,23 +280,41 @@ void QWeightType::print(AsmPrinter &printer) const {
 LogicalResult KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
                                   int64_t layers, int64_t kvHeads,
                                   int64_t maxSeq, int64_t headDim,
-                                  Type elementType) {
+                                  Type elementType, FloatType scaleType,
+                                  int64_t blockSize) {
   if (layers <= 0 || kvHeads <= 0 || maxSeq <= 0 || headDim <= 0)
     return emitError() << "KV cache dims must be positive";
   bool isInt8 = elementType.isSignlessInteger(8);
-  if (!isa<FloatType>(elementType) && !isInt8)
-    return emitError() << "KV cache element type must be a float type or i8, "
-                          "got "
+  bool isFp8 = isa<Float8E4M3FNType>(elementType);
+  auto floatType = dyn_cast<FloatType>(elementType);
+  if (!isInt8 && !isFp8 && (!floatType || floatType.getWidth() < 16))
+    return emitError() << "KV cache element type must be a float type of 16 "
+                          "bits or more, f8E4M3FN or i8, got "
                        << elementType;
+  if (isInt8 && !scaleType)
+    return emitError() << "an i8 KV cache needs 'scale = f32' or "
+                          "'scale = f16'";
+  if (scaleType && !isInt8 && !isFp8)
+    return emitError() << "a " << elementType
+                       << " KV cache stores no scales";
+  if (scaleType && !scaleType.isF32() && !scaleType.isF16())
+    return emitError() << "KV cache scales must be f32 or f16, got "
+                       << scaleType;
+  if (blockSize < 0 || (blockSize > 0 && maxSeq % blockSize != 0))
+    return emitError() << "KV cache block size " << blockSize
+                       << " does not divide max_seq " << maxSeq;
   return success();
 }
 
 int64_t KVCacheType::getBytesPerToken() const {
   int64_t elementBits = getElementType().getIntOrFloatBitWidth();
-  return 2 * getLayers() * getKvHeads() * getHeadDim() * elementBits / 8;
+  int64_t scaleBits = hasScales() ? getScaleType().getWidth() : 0;
+  return 2 * getLayers() * getKvHeads() *
+         (getHeadDim() * elementBits + scaleBits) / 8;
 }
 
-// !llm.kv_cache<LAYERSxKV_HEADSxMAX_SEQxHEAD_DIMxT>
+// !llm.kv_cache<LAYERSxKV_HEADSxMAX_SEQxHEAD_DIMxT [, scale = S]
+//               [, block_size = N]>
 Type KVCacheType::parse(AsmParser &parser) {
   SmallVector<int64_t> dims;
   Type elementType;
@@ -304,17 +322,51 @@ Type KVCacheType::parse(AsmParser &parser) {
   if (parser.parseLess() ||
       parser.parseDimensionList(dims, /*allowDynamic=*/false,
                                 /*withTrailingX=*/true) ||
-      parser.parseType(elementType) || parser.parseGreater())
+      parser.parseType(elementType))
     return {};
   if (dims.size() != 4)
     return parser.emitError(loc, "expected layers x kv_heads x max_seq x "
                                  "head_dim"),
            Type();
+  FloatType scaleType;
+  int64_t blockSize = 0;
+  while (succeeded(parser.parseOptionalComma())) {
+    SMLoc keyLoc = parser.getCurrentLocation();
+    StringRef key;
+    if (parser.parseKeyword(&key) || parser.parseEqual())
+      return {};
+    if (key == "scale") {
+      Type type;
+      if (parser.parseType(type))
+        return {};
+      scaleType = dyn_cast<FloatType>(type);
+      if (!scaleType)
+        return parser.emitError(keyLoc, "scale must be a float type"), Type();
+    } else if (key == "block_size") {
+      if (parser.parseInteger(blockSize))
+        return {};
+      if (blockSize <= 0)
+        return parser.emitError(keyLoc, "block_size must be positive"),
+               Type();
+    } else {
+      return parser.emitError(keyLoc, "unknown kv_cache option '") << key
+                                                                    << "'",
+             Type();
+    }
+  }
+  if (parser.parseGreater())
+    return {};
   return parser.getChecked<KVCacheType>(loc, parser.getContext(), dims[0],
-                                        dims[1], dims[2], dims[3], elementType);
+                                        dims[1], dims[2], dims[3], elementType,
+                                        scaleType, blockSize);
 }
 
 void KVCacheType::print(AsmPrinter &printer) const {
   printer << '<' << getLayers() << 'x' << getKvHeads() << 'x' << getMaxSeq()
-          << 'x' << getHeadDim() << 'x' << getElementType() << '>';
+          << 'x' << getHeadDim() << 'x' << getElementType();
+  if (hasScales())
+    printer << ", scale = " << getScaleType();
+  if (isPaged())
+    printer << ", block_size = " << getBlockSize();
+  printer << '>';
 }

@@ -86,9 +86,22 @@ def LLM_KVCacheType : LLM_Type<"KVCache", "kv_cache"> {
     returns it with the new tokens appended, so the IR stays in value
     semantics and bufferization turns the chain into in-place updates.
 
+    The type also fixes how the cache is stored (`llm-lower-kv-cache` chooses,
+    docs/kv-cache.md):
+    - the element type: a float type (f32, f16, bf16), `f8E4M3FN`, or `i8`;
+    - `scale = T` (f32 or f16): one scale per (layer, K|V, kv head, token),
+      `x = scale * stored`; required for `i8` (symmetric, 127 levels),
+      optional for `f8E4M3FN`, not allowed for wider floats;
+    - `block_size = N`: the paged layout. Tokens live in blocks of N
+      positions taken from a pool shared by all sequences, and a block table
+      per sequence maps its blocks to the pool's; without it the cache is one
+      contiguous `max_seq` array. N must divide `max_seq`.
+
     Example:
     ```mlir
     !llm.kv_cache<32x8x4096x128xf16>
+    !llm.kv_cache<32x8x4096x128xi8, scale = f32>
+    !llm.kv_cache<32x8x4096x128xf8E4M3FN, block_size = 16>
     ```
   }];
   let parameters = (ins
@@ -96,13 +109,31 @@ def LLM_KVCacheType : LLM_Type<"KVCache", "kv_cache"> {
     "int64_t":$kvHeads,
     "int64_t":$maxSeq,
     "int64_t":$headDim,
-    "::mlir::Type":$elementType
+    "::mlir::Type":$elementType,
+    OptionalParameter<"::mlir::FloatType">:$scaleType,
+    DefaultValuedParameter<"int64_t", "0">:$blockSize
   );
+  let builders = [
+    TypeBuilder<(ins "int64_t":$layers, "int64_t":$kvHeads, "int64_t":$maxSeq,
+                     "int64_t":$headDim, "::mlir::Type":$elementType), [{
+      return $_get($_ctxt, layers, kvHeads, maxSeq, headDim, elementType,
+                   ::mlir::FloatType(), 0);
+    }]>
+  ];
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
-    /// Cache bytes that one token adds across all layers (keys and values).
+    /// Cache bytes that one token adds across all layers (keys and values,
+    /// with their scales).
     int64_t getBytesPerToken() const;
+    /// Whether elements are stored with per-(token, head) scales.
+    bool hasScales() const { return static_cast<bool>(getScaleType()); }
+    /// Whether the cache uses the paged layout.
+    bool isPaged() const { return getBlockSize() != 0; }
+    /// Blocks of one sequence at full context (paged layout).
+    int64_t getBlocksPerSequence() const {
+      return isPaged() ? getMaxSeq() / getBlockSize() : 0;
+    }
   }];
 }
 

@@ -9,6 +9,7 @@
 #include "dialects/llm/IR/LLMDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace quantforge {
 #define GEN_PASS_DEF_LLMDROPRETURNEDARGUMENTS
@@ -18,6 +19,28 @@ namespace quantforge {
 using namespace mlir;
 
 namespace {
+/// The buffer `value` is, through casts and loops that carry a buffer and
+/// yield it back unchanged (a paged KV cache is written token by token in
+/// an scf.for, in place).
+Value getSourceBuffer(Value value) {
+  while (true) {
+    if (auto cast = value.getDefiningOp<memref::CastOp>()) {
+      value = cast.getSource();
+      continue;
+    }
+    auto loop = value.getDefiningOp<scf::ForOp>();
+    if (!loop)
+      return value;
+    unsigned index = cast<OpResult>(value).getResultNumber();
+    Value yielded = loop.getYieldedValues()[index];
+    while (auto cast = yielded.getDefiningOp<memref::CastOp>())
+      yielded = cast.getSource();
+    if (yielded != loop.getRegionIterArgs()[index])
+      return value;
+    value = loop.getInitArgs()[index];
+  }
+}
+
 struct LLMDropReturnedArgumentsPass
     : quantforge::impl::LLMDropReturnedArgumentsBase<
           LLMDropReturnedArgumentsPass> {
@@ -30,9 +53,7 @@ struct LLMDropReturnedArgumentsPass
       BitVector dropped(ret.getNumOperands());
       SmallVector<Value> kept;
       for (auto [index, value] : llvm::enumerate(ret.getOperands())) {
-        Value source = value;
-        while (auto cast = source.getDefiningOp<memref::CastOp>())
-          source = cast.getSource();
+        Value source = getSourceBuffer(value);
         if (isa<BlockArgument>(source))
           dropped.set(index);
         else

@@ -514,61 +514,399 @@ struct RopeLowering : OpConversionPattern<llm::RotaryEmbeddingOp> {
 // Attention
 //===----------------------------------------------------------------------===//
 
-/// !llm.kv_cache<LxHxTxDxE> is tensor<Lx2xHxTxDxE>: keys, then values.
-RankedTensorType cacheTensorType(llm::KVCacheType type) {
-  return RankedTensorType::get({type.getLayers(), 2, type.getKvHeads(),
-                                type.getMaxSeq(), type.getHeadDim()},
-                               type.getElementType());
+//===----------------------------------------------------------------------===//
+// KV cache storage (docs/kv-cache.md)
+//===----------------------------------------------------------------------===//
+
+Value i32Constant(OpBuilder &b, Location l, int64_t value) {
+  return arith::ConstantIntOp::create(b, l, b.getI32Type(), value);
 }
+
+Value indexConstant(OpBuilder &b, Location l, int64_t value) {
+  return arith::ConstantIndexOp::create(b, l, value);
+}
+
+/// The bits of float8 e4m3fn(clamp(x, -448, 448)) as an i8, rounded to
+/// nearest even. Integer arithmetic on the f32 bits: LLVM has no fp8 type,
+/// and every target can run this.
+Value encodeFp8(OpBuilder &b, Location l, Value x) {
+  Type i32 = b.getI32Type();
+  auto c = [&](int64_t v) { return i32Constant(b, l, v); };
+  Value limit = f32Constant(b, l, 448.0);
+  Value clamped = arith::MinimumFOp::create(
+      b, l, arith::MaximumFOp::create(b, l, x, f32Constant(b, l, -448.0)), limit);
+  Value bits = arith::BitcastOp::create(b, l, i32, clamped);
+  Value sign = arith::AndIOp::create(
+      b, l, arith::ShRUIOp::create(b, l, bits, c(24)), c(0x80));
+  Value magnitude = arith::AndIOp::create(b, l, bits, c(0x7fffffff));
+  // Normal range: keep 3 of the 23 mantissa bits, rounding to nearest even
+  // (a carry moves into the exponent, as it should), and rebias the
+  // exponent from 127 to 7.
+  Value lsb = arith::AndIOp::create(
+      b, l, arith::ShRUIOp::create(b, l, magnitude, c(20)), c(1));
+  Value rounded = arith::AddIOp::create(
+      b, l, magnitude, arith::AddIOp::create(b, l, lsb, c(0x7ffff)));
+  Value normal = arith::SubIOp::create(
+      b, l, arith::ShRUIOp::create(b, l, rounded, c(20)), c(120 << 3));
+  // Below 2^-6, subnormal steps of 2^-9; the code is the step count (8
+  // steps, code 0x08, is the smallest normal 2^-6).
+  Value absolute = math::AbsFOp::create(b, l, clamped);
+  Value steps = arith::FPToSIOp::create(
+      b, l, i32,
+      math::RoundEvenOp::create(
+          b, l, arith::MulFOp::create(b, l, absolute, f32Constant(b, l, 512.0))));
+  Value isSubnormal = arith::CmpFOp::create(
+      b, l, arith::CmpFPredicate::OLT, absolute, f32Constant(b, l, 0x1p-6));
+  Value code = arith::SelectOp::create(b, l, isSubnormal, steps, normal);
+  return arith::TruncIOp::create(b, l, b.getI8Type(),
+                                 arith::OrIOp::create(b, l, code, sign));
+}
+
+/// The f32 value of float8 e4m3fn bits stored in an i8.
+Value decodeFp8(OpBuilder &b, Location l, Value byte) {
+  Type i32 = b.getI32Type();
+  auto c = [&](int64_t v) { return i32Constant(b, l, v); };
+  Value code = arith::ExtUIOp::create(b, l, i32, byte);
+  Value sign = arith::ShLIOp::create(
+      b, l, arith::AndIOp::create(b, l, code, c(0x80)), c(24));
+  Value exponent = arith::AndIOp::create(
+      b, l, arith::ShRUIOp::create(b, l, code, c(3)), c(15));
+  Value mantissa = arith::AndIOp::create(b, l, code, c(7));
+  Value normalBits = arith::OrIOp::create(
+      b, l, sign,
+      arith::OrIOp::create(
+          b, l,
+          arith::ShLIOp::create(b, l, arith::AddIOp::create(b, l, exponent, c(120)),
+                                c(23)),
+          arith::ShLIOp::create(b, l, mantissa, c(20))));
+  Value normal = arith::BitcastOp::create(b, l, b.getF32Type(), normalBits);
+  Value subnormal = arith::MulFOp::create(
+      b, l, arith::SIToFPOp::create(b, l, b.getF32Type(), mantissa),
+      f32Constant(b, l, 0x1p-9));
+  Value negative = arith::CmpIOp::create(b, l, arith::CmpIPredicate::ne, sign, c(0));
+  subnormal = arith::SelectOp::create(
+      b, l, negative, arith::NegFOp::create(b, l, subnormal), subnormal);
+  Value isSubnormal =
+      arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, exponent, c(0));
+  return arith::SelectOp::create(b, l, isSubnormal, subnormal, normal);
+}
+
+/// The tensors a !llm.kv_cache lowers to, in order:
+/// - data: contiguous [L, 2, H, T, D] (K then V), paged [?, L, 2, H, BS, D]
+///   (the pool's blocks); f8E4M3FN is stored as its i8 bits;
+/// - scales, when the type has them: the data's shape without D;
+/// - the block table, when paged: [T / BS] i32, the pool block that holds
+///   each block of the sequence.
+SmallVector<Type> cacheTensorTypes(llm::KVCacheType type) {
+  MLIRContext *ctx = type.getContext();
+  Type element = type.getElementType();
+  if (isa<Float8E4M3FNType>(element))
+    element = IntegerType::get(ctx, 8);
+  SmallVector<int64_t> shape;
+  if (type.isPaged())
+    shape = {ShapedType::kDynamic, type.getLayers(), 2, type.getKvHeads(),
+             type.getBlockSize()};
+  else
+    shape = {type.getLayers(), 2, type.getKvHeads(), type.getMaxSeq()};
+  SmallVector<int64_t> dataShape = shape;
+  dataShape.push_back(type.getHeadDim());
+  SmallVector<Type> types = {RankedTensorType::get(dataShape, element)};
+  if (type.hasScales())
+    types.push_back(RankedTensorType::get(shape, type.getScaleType()));
+  if (type.isPaged())
+    types.push_back(RankedTensorType::get({type.getBlocksPerSequence()},
+                                          IntegerType::get(ctx, 32)));
+  return types;
+}
+
+/// The lowered values of a cache, named.
+struct CacheValues {
+  llm::KVCacheType type;
+  Value data, scales, table;
+
+  CacheValues(llm::KVCacheType type, ValueRange values) : type(type) {
+    unsigned next = 0;
+    data = values[next++];
+    if (type.hasScales())
+      scales = values[next++];
+    if (type.isPaged())
+      table = values[next++];
+  }
+  SmallVector<Value> values() const {
+    SmallVector<Value> list = {data};
+    if (scales)
+      list.push_back(scales);
+    if (table)
+      list.push_back(table);
+    return list;
+  }
+  bool isFp8() const { return isa<Float8E4M3FNType>(type.getElementType()); }
+  bool isInt8() const { return type.getElementType().isSignlessInteger(8); }
+  /// The largest stored magnitude a scale maps max|x| to.
+  double maxLevel() const { return isInt8() ? 127.0 : 448.0; }
+  /// A stored element (and its scale, or null) as f32.
+  Value dequantize(OpBuilder &b, Location l, Value stored, Value scale) const {
+    Value value;
+    if (isInt8())
+      value = arith::SIToFPOp::create(b, l, b.getF32Type(), stored);
+    else if (isFp8())
+      value = decodeFp8(b, l, stored);
+    else
+      value = toF32(b, l, stored);
+    if (scale)
+      value = arith::MulFOp::create(b, l, toF32(b, l, scale), value);
+    return value;
+  }
+  /// The stored element of f32 `x` already divided by its scale.
+  Value quantize(OpBuilder &b, Location l, Value x) const {
+    if (isFp8())
+      return encodeFp8(b, l, x);
+    if (!isInt8())
+      return fromF32(b, l, x, type.getElementType());
+    Value level = math::RoundEvenOp::create(b, l, x);
+    level = arith::MaximumFOp::create(b, l, level, f32Constant(b, l, -127.0));
+    level = arith::MinimumFOp::create(b, l, level, f32Constant(b, l, 127.0));
+    return arith::FPToSIOp::create(b, l, b.getI8Type(), level);
+  }
+};
+
+/// How a generic of the attention reads keys or values of one layer: the
+/// inputs (with indexing maps) it adds, and the f32 element at (KV head,
+/// position, feature) inside its body. A contiguous cache is read through
+/// slices and affine maps, so loops stay vectorizable; a paged one goes
+/// through the block table with tensor.extract.
+struct HistoryReader {
+  const CacheValues *cache;
+  int64_t layer = 0, which = 0;
+  Value data, scales; // contiguous: [H, length, D] and [H, length] slices
+
+  HistoryReader(OpBuilder &b, Location loc, const CacheValues &cache,
+                int64_t layer, int64_t which, Value length)
+      : cache(&cache), layer(layer), which(which) {
+    if (cache.type.isPaged())
+      return;
+    llm::KVCacheType type = cache.type;
+    int64_t heads = type.getKvHeads(), dim = type.getHeadDim();
+    auto slice = [&](Value source, bool withDim) {
+      auto sourceType = cast<RankedTensorType>(source.getType());
+      SmallVector<int64_t> shape = {heads, ShapedType::kDynamic};
+      SmallVector<OpFoldResult> offsets = {
+          b.getIndexAttr(layer), b.getIndexAttr(which), b.getIndexAttr(0),
+          b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                         b.getIndexAttr(heads), length};
+      if (withDim) {
+        shape.push_back(dim);
+        offsets.push_back(b.getIndexAttr(0));
+        sizes.push_back(b.getIndexAttr(dim));
+      }
+      SmallVector<OpFoldResult> strides(offsets.size(), b.getIndexAttr(1));
+      auto type = RankedTensorType::get(shape, sourceType.getElementType());
+      return tensor::ExtractSliceOp::create(b, loc, type, source, offsets,
+                                            sizes, strides)
+          .getResult();
+    };
+    data = slice(cache.data, true);
+    if (cache.scales)
+      scales = slice(cache.scales, false);
+  }
+
+  void addInputs(SmallVectorImpl<Value> &inputs,
+                 SmallVectorImpl<AffineMap> &indexing, unsigned numDims,
+                 AffineExpr kvHead, AffineExpr position,
+                 AffineExpr feature) const {
+    MLIRContext *ctx = kvHead.getContext();
+    if (!data)
+      return;
+    inputs.push_back(data);
+    indexing.push_back(AffineMap::get(numDims, 0, {kvHead, position, feature}, ctx));
+    if (scales) {
+      inputs.push_back(scales);
+      indexing.push_back(AffineMap::get(numDims, 0, {kvHead, position}, ctx));
+    }
+  }
+  unsigned numInputs() const { return data ? (scales ? 2 : 1) : 0; }
+
+  /// `args` are the block arguments of this reader's inputs; the indices
+  /// are only used by the paged layout.
+  Value read(OpBuilder &b, Location l, ValueRange args, Value kvHead,
+             Value position, Value feature) const {
+    if (data)
+      return cache->dequantize(b, l, args[0], scales ? args[1] : Value());
+    int64_t blockSize = cache->type.getBlockSize();
+    Value logical = arith::DivUIOp::create(b, l, position,
+                                           indexConstant(b, l, blockSize));
+    Value block = arith::IndexCastOp::create(
+        b, l, b.getIndexType(),
+        tensor::ExtractOp::create(b, l, cache->table, logical));
+    Value offset = arith::RemUIOp::create(b, l, position,
+                                          indexConstant(b, l, blockSize));
+    SmallVector<Value> at = {block, indexConstant(b, l, layer),
+                             indexConstant(b, l, which), kvHead, offset};
+    Value scale;
+    if (cache->scales)
+      scale = tensor::ExtractOp::create(b, l, cache->scales, at);
+    at.push_back(feature);
+    Value stored = tensor::ExtractOp::create(b, l, cache->data, at);
+    return cache->dequantize(b, l, stored, scale);
+  }
+};
 
 struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
 
-  /// Writes `[seq, kv_heads, dim]` as `cache[layer, which, :, start:start+seq, :]`.
-  Value append(OpBuilder &b, Location loc, Value cache, Value values,
-               int64_t layer, int64_t which, Value start, Value seq,
-               llm::KVCacheType cacheType) const {
-    int64_t heads = cacheType.getKvHeads(), dim = cacheType.getHeadDim();
-    Type element = cacheType.getElementType();
-    auto transposedType = RankedTensorType::get({heads, ShapedType::kDynamic, dim}, element);
-    Value out = tensor::EmptyOp::create(b, loc, transposedType.getShape(), element,
-                                        ValueRange{seq});
-    Value transposed =
+  /// Stores new rows `[seq, kv_heads, dim]` (f32) of K (`which` 0) or V (1)
+  /// for positions start .. start+seq-1 of layer `layer`: quantized here,
+  /// when they are appended, with a scale per (token, head) when the cache
+  /// has scales.
+  void append(OpBuilder &b, Location loc, CacheValues &cache, Value rows,
+              int64_t layer, int64_t which, Value start, Value seq) const {
+    MLIRContext *ctx = b.getContext();
+    llm::KVCacheType type = cache.type;
+    int64_t heads = type.getKvHeads(), dim = type.getHeadDim();
+    auto data = cast<RankedTensorType>(cache.data.getType());
+    // Loops (h, s, d) over the new rows, read as rows[s, h, d].
+    SmallVector<Value> inputs = {rows};
+    SmallVector<AffineMap> indexing = maps(ctx, 3, {{1, 0, 2}});
+    Value scales;
+    if (cache.scales) {
+      auto rowType = RankedTensorType::get({heads, ShapedType::kDynamic},
+                                           b.getF32Type());
+      Value absmax = filled(b, loc, rowType, ValueRange{seq},
+                            f32Constant(b, loc, 0.0));
+      absmax = linalg::GenericOp::create(
+                   b, loc, TypeRange{rowType}, ValueRange{rows},
+                   ValueRange{absmax}, maps(ctx, 3, {{1, 0, 2}, {0, 1}}),
+                   {kParallel, kParallel, kReduction}, "", "",
+                   [&](OpBuilder &nb, Location l, ValueRange args) {
+                     Value magnitude =
+                         math::AbsFOp::create(nb, l, toF32(nb, l, args[0]));
+                     yieldValue(nb, l,
+                                arith::MaximumFOp::create(nb, l, args[1], magnitude));
+                   })
+                   .getResult(0);
+      Type scaleType = type.getScaleType();
+      auto scaleTensor = RankedTensorType::get({heads, ShapedType::kDynamic}, scaleType);
+      double maxLevel = cache.maxLevel();
+      scales = linalg::GenericOp::create(
+                   b, loc, TypeRange{scaleTensor}, ValueRange{absmax},
+                   ValueRange{emptyLike(b, loc, scaleTensor, ValueRange{seq})},
+                   maps(ctx, 2, {{0, 1}, {0, 1}}), {kParallel, kParallel}, "", "",
+                   [&](OpBuilder &nb, Location l, ValueRange args) {
+                     // max|x| / max level, 1 for an all-zero row.
+                     Value isZero = arith::CmpFOp::create(
+                         nb, l, arith::CmpFPredicate::OEQ, args[0],
+                         f32Constant(nb, l, 0.0));
+                     Value scale = arith::DivFOp::create(
+                         nb, l, args[0], f32Constant(nb, l, maxLevel));
+                     scale = arith::SelectOp::create(nb, l, isZero,
+                                                     f32Constant(nb, l, 1.0), scale);
+                     yieldValue(nb, l, fromF32(nb, l, scale, scaleType));
+                   })
+                   .getResult(0);
+      inputs.push_back(scales);
+      indexing.push_back(AffineMap::get(3, 0, {getAffineDimExpr(0, ctx),
+                                               getAffineDimExpr(1, ctx)},
+                                        ctx));
+    }
+    auto codesType = RankedTensorType::get({heads, ShapedType::kDynamic, dim},
+                                           data.getElementType());
+    indexing.push_back(b.getMultiDimIdentityMap(3));
+    Value codes =
         linalg::GenericOp::create(
-            b, loc, TypeRange{transposedType}, ValueRange{values}, ValueRange{out},
-            maps(b.getContext(), 3, {{1, 0, 2}, {0, 1, 2}}),
+            b, loc, TypeRange{codesType}, inputs,
+            ValueRange{emptyLike(b, loc, codesType, ValueRange{seq})}, indexing,
             {kParallel, kParallel, kParallel}, "", "",
             [&](OpBuilder &nb, Location l, ValueRange args) {
-              yieldValue(nb, l, fromF32(nb, l, args[0], element));
+              Value x = toF32(nb, l, args[0]);
+              if (scales)
+                x = arith::DivFOp::create(nb, l, x, toF32(nb, l, args[1]));
+              yieldValue(nb, l, cache.quantize(nb, l, x));
             })
             .getResult(0);
-    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(layer), b.getIndexAttr(which),
-                                         b.getIndexAttr(0), start, b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                       b.getIndexAttr(heads), seq, b.getIndexAttr(dim)};
-    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
-    return tensor::InsertSliceOp::create(b, loc, transposed, cache, offsets, sizes,
-                                         strides);
-  }
 
-  /// cache[layer, which, :, 0:length, :] as [kv_heads, length, dim].
-  Value history(OpBuilder &b, Location loc, Value cache, int64_t layer,
-                int64_t which, Value length, llm::KVCacheType cacheType) const {
-    int64_t heads = cacheType.getKvHeads(), dim = cacheType.getHeadDim();
-    auto type = RankedTensorType::get({heads, ShapedType::kDynamic, dim},
-                                      cacheType.getElementType());
-    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(layer), b.getIndexAttr(which),
-                                         b.getIndexAttr(0), b.getIndexAttr(0),
-                                         b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
-                                       b.getIndexAttr(heads), length,
-                                       b.getIndexAttr(dim)};
-    SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
-    return tensor::ExtractSliceOp::create(b, loc, type, cache, offsets, sizes, strides);
+    if (!type.isPaged()) {
+      auto insert = [&](Value source, Value into, bool withDim) {
+        SmallVector<OpFoldResult> offsets = {b.getIndexAttr(layer),
+                                             b.getIndexAttr(which),
+                                             b.getIndexAttr(0), start};
+        SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
+                                           b.getIndexAttr(heads), seq};
+        if (withDim) {
+          offsets.push_back(b.getIndexAttr(0));
+          sizes.push_back(b.getIndexAttr(dim));
+        }
+        SmallVector<OpFoldResult> strides(offsets.size(), b.getIndexAttr(1));
+        return tensor::InsertSliceOp::create(b, loc, source, into, offsets,
+                                             sizes, strides)
+            .getResult();
+      };
+      cache.data = insert(codes, cache.data, true);
+      if (scales)
+        cache.scales = insert(scales, cache.scales, false);
+      return;
+    }
+
+    // Paged: token by token into the block the table names for its position.
+    int64_t blockSize = type.getBlockSize();
+    SmallVector<Value> state = {cache.data};
+    if (scales)
+      state.push_back(cache.scales);
+    auto loop = scf::ForOp::create(
+        b, loc, indexConstant(b, loc, 0), seq, indexConstant(b, loc, 1), state,
+        [&](OpBuilder &nb, Location l, Value t, ValueRange carried) {
+          Value position = arith::AddIOp::create(nb, l, start, t);
+          Value block = arith::IndexCastOp::create(
+              nb, l, nb.getIndexType(),
+              tensor::ExtractOp::create(
+                  nb, l, cache.table,
+                  ValueRange{arith::DivUIOp::create(
+                      nb, l, position, indexConstant(nb, l, blockSize))}));
+          Value offset = arith::RemUIOp::create(nb, l, position,
+                                                indexConstant(nb, l, blockSize));
+          auto move = [&](Value source, Value into, bool withDim) {
+            // source[:, t] (and [:, t, :]) into into[block, layer, which, :, offset(, :)].
+            SmallVector<OpFoldResult> srcOffsets = {nb.getIndexAttr(0), t};
+            SmallVector<OpFoldResult> srcSizes = {nb.getIndexAttr(heads),
+                                                  nb.getIndexAttr(1)};
+            SmallVector<int64_t> rowShape = {heads};
+            SmallVector<OpFoldResult> offsets = {block, nb.getIndexAttr(layer),
+                                                 nb.getIndexAttr(which),
+                                                 nb.getIndexAttr(0), offset};
+            SmallVector<OpFoldResult> sizes = {nb.getIndexAttr(1), nb.getIndexAttr(1),
+                                               nb.getIndexAttr(1),
+                                               nb.getIndexAttr(heads),
+                                               nb.getIndexAttr(1)};
+            if (withDim) {
+              srcOffsets.push_back(nb.getIndexAttr(0));
+              srcSizes.push_back(nb.getIndexAttr(dim));
+              rowShape.push_back(dim);
+              offsets.push_back(nb.getIndexAttr(0));
+              sizes.push_back(nb.getIndexAttr(dim));
+            }
+            auto sourceType = cast<RankedTensorType>(source.getType());
+            auto rowType = RankedTensorType::get(rowShape, sourceType.getElementType());
+            SmallVector<OpFoldResult> srcStrides(srcOffsets.size(), nb.getIndexAttr(1));
+            Value row = tensor::ExtractSliceOp::create(nb, l, rowType, source,
+                                                       srcOffsets, srcSizes,
+                                                       srcStrides);
+            SmallVector<OpFoldResult> strides(offsets.size(), nb.getIndexAttr(1));
+            return tensor::InsertSliceOp::create(nb, l, row, into, offsets, sizes,
+                                                 strides)
+                .getResult();
+          };
+          SmallVector<Value> updated = {move(codes, carried[0], true)};
+          if (scales)
+            updated.push_back(move(scales, carried[1], false));
+          scf::YieldOp::create(nb, l, updated);
+        });
+    cache.data = loop.getResult(0);
+    if (scales)
+      cache.scales = loop.getResult(1);
   }
 
   LogicalResult
-  matchAndRewrite(llm::AttentionOp op, OpAdaptor adaptor,
+  matchAndRewrite(llm::AttentionOp op, OneToNOpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
@@ -578,38 +916,49 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
     int64_t heads = queryType.getDimSize(1), dim = queryType.getDimSize(2);
     int64_t group = heads / cacheType.getKvHeads();
     int64_t layer = int64_t(op.getLayer());
-    Value query = adaptor.getQuery(), start = adaptor.getStartPos();
+    Value query = adaptor.getQuery().front();
+    Value start = adaptor.getStartPos().front();
     Value seq = tensor::DimOp::create(b, loc, query, 0);
     Value length = arith::AddIOp::create(b, loc, start, seq);
 
-    Value cache = append(b, loc, adaptor.getCache(), adaptor.getKey(), layer, 0,
-                         start, seq, cacheType);
-    cache = append(b, loc, cache, adaptor.getValue(), layer, 1, start, seq, cacheType);
-    Value keys = history(b, loc, cache, layer, 0, length, cacheType);
-    Value values = history(b, loc, cache, layer, 1, length, cacheType);
+    CacheValues cache(cacheType, adaptor.getCache());
+    append(b, loc, cache, adaptor.getKey().front(), layer, 0, start, seq);
+    append(b, loc, cache, adaptor.getValue().front(), layer, 1, start, seq);
+    HistoryReader keys(b, loc, cache, layer, 0, length);
+    HistoryReader values(b, loc, cache, layer, 1, length);
 
     // Dims of the score computations: (h, i, j[, d]); KV head = h / group.
     AffineExpr h = getAffineDimExpr(0, ctx), i = getAffineDimExpr(1, ctx),
                j = getAffineDimExpr(2, ctx), d = getAffineDimExpr(3, ctx);
     AffineExpr kvHead = h.floorDiv(group);
+    auto kvHeadOf = [&](OpBuilder &nb, Location l, unsigned headDim) {
+      return arith::DivUIOp::create(nb, l, linalg::IndexOp::create(nb, l, headDim),
+                                    indexConstant(nb, l, group))
+          .getResult();
+    };
     auto scoreType = RankedTensorType::get(
         {heads, ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
     auto rowType = RankedTensorType::get({heads, ShapedType::kDynamic}, b.getF32Type());
     Value scores = filled(b, loc, scoreType, ValueRange{seq, length},
                           f32Constant(b, loc, 0.0));
+    // Keys are dequantized inside the contraction: no float copy of the
+    // cache exists.
+    SmallVector<Value> scoreInputs = {query};
+    SmallVector<AffineMap> scoreMaps = {AffineMap::get(4, 0, {i, h, d}, ctx)};
+    keys.addInputs(scoreInputs, scoreMaps, 4, kvHead, j, d);
+    scoreMaps.push_back(AffineMap::get(4, 0, {h, i, j}, ctx));
     scores = linalg::GenericOp::create(
-                 b, loc, TypeRange{scoreType}, ValueRange{query, keys},
-                 ValueRange{scores},
-                 {AffineMap::get(4, 0, {i, h, d}, ctx),
-                  AffineMap::get(4, 0, {kvHead, j, d}, ctx),
-                  AffineMap::get(4, 0, {h, i, j}, ctx)},
-                 {kParallel, kParallel, kParallel, kReduction}, "", "",
+                 b, loc, TypeRange{scoreType}, scoreInputs, ValueRange{scores},
+                 scoreMaps, {kParallel, kParallel, kParallel, kReduction}, "", "",
                  [&](OpBuilder &nb, Location l, ValueRange args) {
+                   Value key = keys.read(
+                       nb, l, args.slice(1, keys.numInputs()),
+                       kvHeadOf(nb, l, 0), linalg::IndexOp::create(nb, l, 2),
+                       linalg::IndexOp::create(nb, l, 3));
                    Value product = arith::MulFOp::create(
-                       nb, l, toF32(nb, l, args[0]), toF32(nb, l, args[1]),
-                       fastMath(nb));
+                       nb, l, toF32(nb, l, args[0]), key, fastMath(nb));
                    yieldValue(
-                       nb, l, arith::AddFOp::create(nb, l, args[2], product,
+                       nb, l, arith::AddFOp::create(nb, l, args.back(), product,
                                                     fastMath(nb)));
                  })
                  .getResult(0);
@@ -686,18 +1035,23 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
     Value acc = filled(b, loc, accType, ValueRange{seq}, f32Constant(b, loc, 0.0));
     AffineExpr oi = getAffineDimExpr(0, ctx), oh = getAffineDimExpr(1, ctx),
                od = getAffineDimExpr(2, ctx), oj = getAffineDimExpr(3, ctx);
+    SmallVector<Value> valueInputs = {exps};
+    SmallVector<AffineMap> valueMaps = {AffineMap::get(4, 0, {oh, oi, oj}, ctx)};
+    values.addInputs(valueInputs, valueMaps, 4, oh.floorDiv(group), oj, od);
+    valueMaps.push_back(AffineMap::get(4, 0, {oi, oh, od}, ctx));
     acc = linalg::GenericOp::create(
-              b, loc, TypeRange{accType}, ValueRange{exps, values}, ValueRange{acc},
-              {AffineMap::get(4, 0, {oh, oi, oj}, ctx),
-               AffineMap::get(4, 0, {oh.floorDiv(group), oj, od}, ctx),
-               AffineMap::get(4, 0, {oi, oh, od}, ctx)},
+              b, loc, TypeRange{accType}, valueInputs, ValueRange{acc}, valueMaps,
               {kParallel, kParallel, kParallel, kReduction}, "", "",
               [&](OpBuilder &nb, Location l, ValueRange args) {
-                Value product = arith::MulFOp::create(nb, l, args[0],
-                                                      toF32(nb, l, args[1]),
-                                                      fastMath(nb));
+                Value value = values.read(
+                    nb, l, args.slice(1, values.numInputs()), kvHeadOf(nb, l, 1),
+                    linalg::IndexOp::create(nb, l, 3),
+                    linalg::IndexOp::create(nb, l, 2));
+                Value product =
+                    arith::MulFOp::create(nb, l, args[0], value, fastMath(nb));
                 yieldValue(
-                    nb, l, arith::AddFOp::create(nb, l, args[2], product, fastMath(nb)));
+                    nb, l, arith::AddFOp::create(nb, l, args.back(), product,
+                                                 fastMath(nb)));
               })
               .getResult(0);
     Value out = emptyLike(b, loc, outType, ValueRange{seq});
@@ -711,7 +1065,7 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
                     nb, l, fromF32(nb, l, normalized, outType.getElementType()));
               })
               .getResult(0);
-    rewriter.replaceOp(op, {out, cache});
+    rewriter.replaceOpWithMultiple(op, {{out}, cache.values()});
     return success();
   }
 };
@@ -745,8 +1099,11 @@ struct ConvertLLMToLinalgPass
       return signalPassFailure();
     TypeConverter types;
     types.addConversion([](Type type) { return type; });
-    types.addConversion(
-        [](llm::KVCacheType type) -> Type { return cacheTensorType(type); });
+    types.addConversion([](llm::KVCacheType type, SmallVectorImpl<Type> &parts)
+                            -> std::optional<LogicalResult> {
+      llvm::append_range(parts, cacheTensorTypes(type));
+      return success();
+    });
     types.addConversion([](llm::QWeightType type, SmallVectorImpl<Type> &parts)
                             -> std::optional<LogicalResult> {
       for (auto [name, part] : type.getCanonicalParts())
@@ -756,7 +1113,8 @@ struct ConvertLLMToLinalgPass
 
     ConversionTarget target(*ctx);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect>();
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
     target.addIllegalDialect<llm::LLMDialect>();
     // Archives stay: quant-compile reads them to pack the artifact.
     target.addLegalOp<ModuleOp, llm::ParamArchiveOp>();
@@ -804,7 +1162,9 @@ struct ConvertLLMToLinalgPass
       if (!qtype) {
         if (binding)
           func.setArgAttr(next, parameterAttr, binding);
-        ++next;
+        // A KV cache expands to its elements, scales and block table.
+        auto cache = dyn_cast<llm::KVCacheType>(type);
+        next += cache ? cacheTensorTypes(cache).size() : 1;
         continue;
       }
       for (auto [name, part] : qtype.getCanonicalParts()) {

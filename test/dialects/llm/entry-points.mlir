@@ -39,10 +39,10 @@ func.func @float_tokens(%tokens: tensor<?xf32>, %start: index, %cache: !llm.kv_c
 
 // expected-error @+1 {{'func.func' op is a prefill entry point and must have type}}
 func.func @other_cache(%tokens: tensor<?xi32>, %start: index, %cache: !llm.kv_cache<2x4x64x32xf16>)
-    -> (tensor<?x100xf32>, !llm.kv_cache<2x4x64x32xi8>) attributes {llm.entry_point = #llm.entry_point<prefill>} {
+    -> (tensor<?x100xf32>, !llm.kv_cache<2x4x64x32xi8, scale = f32>) attributes {llm.entry_point = #llm.entry_point<prefill>} {
   %logits = tensor.empty(%start) : tensor<?x100xf32>
-  %c = builtin.unrealized_conversion_cast %cache : !llm.kv_cache<2x4x64x32xf16> to !llm.kv_cache<2x4x64x32xi8>
-  return %logits, %c : tensor<?x100xf32>, !llm.kv_cache<2x4x64x32xi8>
+  %c = builtin.unrealized_conversion_cast %cache : !llm.kv_cache<2x4x64x32xf16> to !llm.kv_cache<2x4x64x32xi8, scale = f32>
+  return %logits, %c : tensor<?x100xf32>, !llm.kv_cache<2x4x64x32xi8, scale = f32>
 }
 
 // -----

@@ -111,8 +111,48 @@ func.func private @kv_zero(!llm.kv_cache<0x8x4096x128xf16>)
 
 // -----
 
-// expected-error @+1 {{KV cache element type must be a float type or i8, got 'i32'}}
+// expected-error @+1 {{KV cache element type must be a float type of 16 bits or more, f8E4M3FN or i8, got 'i32'}}
 func.func private @kv_type(!llm.kv_cache<32x8x4096x128xi32>)
+
+// -----
+
+// expected-error @+1 {{KV cache element type must be a float type of 16 bits or more, f8E4M3FN or i8, got 'f8E5M2'}}
+func.func private @kv_fp8_kind(!llm.kv_cache<32x8x4096x128xf8E5M2>)
+
+// -----
+
+// expected-error @+1 {{an i8 KV cache needs 'scale = f32' or 'scale = f16'}}
+func.func private @kv_i8_unscaled(!llm.kv_cache<32x8x4096x128xi8>)
+
+// -----
+
+// expected-error @+1 {{a 'f16' KV cache stores no scales}}
+func.func private @kv_f16_scaled(!llm.kv_cache<32x8x4096x128xf16, scale = f32>)
+
+// -----
+
+// expected-error @+1 {{KV cache scales must be f32 or f16, got 'bf16'}}
+func.func private @kv_scale_type(!llm.kv_cache<32x8x4096x128xi8, scale = bf16>)
+
+// -----
+
+// expected-error @+1 {{scale must be a float type}}
+func.func private @kv_scale_int(!llm.kv_cache<32x8x4096x128xi8, scale = i8>)
+
+// -----
+
+// expected-error @+1 {{KV cache block size 48 does not divide max_seq 4096}}
+func.func private @kv_block(!llm.kv_cache<32x8x4096x128xf16, block_size = 48>)
+
+// -----
+
+// expected-error @+1 {{block_size must be positive}}
+func.func private @kv_block_zero(!llm.kv_cache<32x8x4096x128xf16, block_size = 0>)
+
+// -----
+
+// expected-error @+1 {{unknown kv_cache option 'layout'}}
+func.func private @kv_option(!llm.kv_cache<32x8x4096x128xf16, layout = 4>)
 
 // -----
 

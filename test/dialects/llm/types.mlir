@@ -50,11 +50,15 @@ func.func @gguf_packings() {
 
 // CHECK-LABEL: func.func @kv_caches
 // CHECK-SAME: !llm.kv_cache<32x8x4096x128xf16>
-// CHECK-SAME: !llm.kv_cache<32x8x4096x128xi8>
+// CHECK-SAME: !llm.kv_cache<32x8x4096x128xi8, scale = f32>
 // CHECK-SAME: !llm.kv_cache<2x4x1024x32xf8E4M3FN>
+// CHECK-SAME: !llm.kv_cache<2x4x1024x32xf8E4M3FN, scale = f16, block_size = 16>
+// CHECK-SAME: !llm.kv_cache<2x4x1024x32xbf16, block_size = 1024>
 func.func @kv_caches(%a: !llm.kv_cache<32x8x4096x128xf16>,
-                     %b: !llm.kv_cache<32x8x4096x128xi8>,
-                     %c: !llm.kv_cache<2x4x1024x32xf8E4M3FN>) {
+                     %b: !llm.kv_cache<32x8x4096x128xi8, scale = f32>,
+                     %c: !llm.kv_cache<2x4x1024x32xf8E4M3FN>,
+                     %d: !llm.kv_cache<2x4x1024x32xf8E4M3FN, block_size = 16, scale = f16>,
+                     %e: !llm.kv_cache<2x4x1024x32xbf16, block_size = 1024>) {
   return
 }
 

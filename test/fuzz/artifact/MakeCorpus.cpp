@@ -25,7 +25,7 @@ ArtifactWriter pageAligned() {
   ArtifactWriter writer;
   writer.setTarget("cpu-x86_64");
   writer.setConfig(sampleConfig());
-  writer.setKvCache({1, 2, 32, 8, "bf16", 0});
+  writer.setKvCache({1, 2, 32, 8, "bf16", 0, "", 0});
   writer.addParameter("model.norm.weight", "f32", {2, 4},
                       writer.addSection(patternBytes(32, 4)));
   writer.addExecutable("cpu-x86_64", "elf-shared-object",

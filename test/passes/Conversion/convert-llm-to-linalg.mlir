@@ -203,3 +203,85 @@ func.func @quantized_embedding(%w: !llm.qweight<32x64xi4, group_size = 32, sym, 
   %h = llm.embedding %w[%t] : !llm.qweight<32x64xi4, group_size = 32, sym, scale = f16>, tensor<?xi32> -> tensor<?x64xf32>
   return %h : tensor<?x64xf32>
 }
+
+// -----
+
+// An int8 cache lowers to elements and scales. New rows are quantized when
+// they are appended (scale = max|x| / 127 per token and KV head, 1 for a
+// zero row; round half to even, clamp to +-127); the score and value
+// contractions dequantize in their bodies, so no float copy exists.
+// CHECK-DAG: #[[KEYS:.*]] = affine_map<(d0, d1, d2, d3) -> (d0 floordiv 2, d2, d3)>
+// CHECK-DAG: #[[KSCALES:.*]] = affine_map<(d0, d1, d2, d3) -> (d0 floordiv 2, d2)>
+// CHECK-LABEL: func.func @attention_int8
+// CHECK-SAME: %[[DATA:[a-z0-9]+]]: tensor<3x2x2x16x8xi8>, %[[SCALES:[a-z0-9]+]]: tensor<3x2x2x16xf32>
+// CHECK-SAME: -> (tensor<?x4x8xf32>, tensor<3x2x2x16x8xi8>, tensor<3x2x2x16xf32>)
+func.func @attention_int8(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>, %v: tensor<?x2x8xf32>,
+                          %c: !llm.kv_cache<3x2x16x8xi8, scale = f32>, %s: index)
+    -> (tensor<?x4x8xf32>, !llm.kv_cache<3x2x16x8xi8, scale = f32>) {
+  // CHECK: math.absf
+  // CHECK: arith.maximumf
+  // CHECK: arith.cmpf oeq
+  // CHECK: arith.divf %{{.*}}, %{{.*}} : f32
+  // CHECK: arith.select
+  // CHECK: math.roundeven
+  // CHECK: arith.fptosi %{{.*}} : f32 to i8
+  // CHECK: %[[K:.*]] = tensor.insert_slice %{{.*}} into %[[DATA]][1, 0, 0, %{{.*}}, 0] [1, 1, 2, %{{.*}}, 8]
+  // CHECK: %[[KS:.*]] = tensor.insert_slice %{{.*}} into %[[SCALES]][1, 0, 0, %{{.*}}] [1, 1, 2, %{{.*}}]
+  // CHECK: %[[V:.*]] = tensor.insert_slice %{{.*}} into %[[K]][1, 1, 0
+  // CHECK: %[[VS:.*]] = tensor.insert_slice %{{.*}} into %[[KS]][1, 1, 0
+  // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[KEYS]], #[[KSCALES]], #{{.*}}]
+  // CHECK: ^bb0(%{{.*}}: f32, %[[STORED:.*]]: i8, %[[SCALE:.*]]: f32,
+  // CHECK: %[[LEVEL:.*]] = arith.sitofp %[[STORED]] : i8 to f32
+  // CHECK: arith.mulf %[[SCALE]], %[[LEVEL]]
+  // CHECK: return %{{.*}}, %[[V]], %[[VS]]
+  %o, %c1 = llm.attention %q, %k, %v, %c[%s] {layer = 1} : tensor<?x4x8xf32>, tensor<?x2x8xf32>, !llm.kv_cache<3x2x16x8xi8, scale = f32>
+  return %o, %c1 : tensor<?x4x8xf32>, !llm.kv_cache<3x2x16x8xi8, scale = f32>
+}
+
+// -----
+
+// fp8 is stored as the i8 bits of e4m3fn, encoded with integer arithmetic
+// on the f32 bits (clamp to +-448, round to nearest even, subnormals below
+// 2^-6) and decoded the same way inside the contractions.
+// CHECK-LABEL: func.func @attention_fp8
+// CHECK-SAME: tensor<1x2x2x16x8xi8>
+func.func @attention_fp8(%q: tensor<?x2x8xf32>, %k: tensor<?x2x8xf32>,
+                         %c: !llm.kv_cache<1x2x16x8xf8E4M3FN>, %s: index)
+    -> (tensor<?x2x8xf32>, !llm.kv_cache<1x2x16x8xf8E4M3FN>) {
+  // CHECK: arith.constant 4.480000e+02 : f32
+  // CHECK: arith.bitcast %{{.*}} : f32 to i32
+  // CHECK: arith.constant 524287 : i32
+  // CHECK: math.roundeven
+  // CHECK: arith.trunci %{{.*}} : i32 to i8
+  // CHECK: tensor.insert_slice
+  // CHECK: linalg.generic
+  // CHECK: arith.extui %{{.*}} : i8 to i32
+  // CHECK: arith.bitcast %{{.*}} : i32 to f32
+  %o, %c1 = llm.attention %q, %k, %k, %c[%s] {layer = 0} : tensor<?x2x8xf32>, tensor<?x2x8xf32>, !llm.kv_cache<1x2x16x8xf8E4M3FN>
+  return %o, %c1 : tensor<?x2x8xf32>, !llm.kv_cache<1x2x16x8xf8E4M3FN>
+}
+
+// -----
+
+// The paged layout is a pool of blocks, its scales and the block table. New
+// tokens go one by one to the block the table names for their position;
+// reads go through the table too.
+// CHECK-LABEL: func.func @attention_paged
+// CHECK-SAME: %[[POOL:[a-z0-9]+]]: tensor<?x2x2x2x4x8xi8>, %[[PSCALES:[a-z0-9]+]]: tensor<?x2x2x2x4xf16>, %[[TABLE:[a-z0-9]+]]: tensor<4xi32>
+func.func @attention_paged(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>,
+                           %c: !llm.kv_cache<2x2x16x8xi8, scale = f16, block_size = 4>, %s: index)
+    -> (tensor<?x4x8xf32>, !llm.kv_cache<2x2x16x8xi8, scale = f16, block_size = 4>) {
+  // CHECK: arith.truncf %{{.*}} : f32 to f16
+  // CHECK: %[[WRITE:.*]]:2 = scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[P:.*]] = %[[POOL]], %[[PS:.*]] = %[[PSCALES]])
+  // CHECK: %[[ENTRY:.*]] = tensor.extract %[[TABLE]][%{{.*}}] : tensor<4xi32>
+  // CHECK: %[[BLOCK:.*]] = arith.index_cast %[[ENTRY]] : i32 to index
+  // CHECK: tensor.insert_slice %{{.*}} into %[[P]][%[[BLOCK]], 1, 0, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
+  // CHECK: tensor.insert_slice %{{.*}} into %[[PS]][%[[BLOCK]], 1, 0, 0, %{{.*}}] [1, 1, 1, 2, 1]
+  // CHECK: linalg.generic
+  // CHECK: tensor.extract %[[TABLE]]
+  // CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x2x2x2x4xf16>
+  // CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x2x2x2x4x8xi8>
+  // CHECK: return %{{.*}}, %{{.*}}, %{{.*}}, %[[TABLE]]
+  %o, %c1 = llm.attention %q, %k, %k, %c[%s] {layer = 1} : tensor<?x4x8xf32>, tensor<?x2x8xf32>, !llm.kv_cache<2x2x16x8xi8, scale = f16, block_size = 4>
+  return %o, %c1 : tensor<?x4x8xf32>, !llm.kv_cache<2x2x16x8xi8, scale = f16, block_size = 4>
+}

@@ -321,11 +321,11 @@ TEST(ArtifactWriter, RejectsInconsistentDescriptions) {
        }},
       {"kv_cache capacity 0 is outside",
        [](ArtifactWriter &w) {
-         w.setKvCache({2, 1, 0, 4, "f16", 0});
+         w.setKvCache({2, 1, 0, 4, "f16", 0, "", 0});
        }},
       {"kv_cache: unknown dtype 'int4'",
        [](ArtifactWriter &w) {
-         w.setKvCache({2, 1, 8, 4, "int4", 0});
+         w.setKvCache({2, 1, 8, 4, "int4", 0, "", 0});
        }},
       {"config eos_token_id 32 is outside the vocabulary of 32",
        [](ArtifactWriter &w) {

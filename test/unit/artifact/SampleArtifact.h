@@ -82,7 +82,7 @@ inline ArtifactWriter sampleArtifactWriter(uint64_t alignment) {
                       writer.addSection(patternBytes(8 * 2, 2)));
   writer.addParameter("lm_head.qweight", "i8", {128},
                       writer.addSection(patternBytes(128, 3)));
-  writer.setKvCache({2, 1, 16, 4, "f16", 0});
+  writer.setKvCache({2, 1, 16, 4, "f16", 0, "", 0});
   std::vector<uint8_t> code = textBytes("\x7f"
                                         "ELF placeholder code");
   writer.addExecutable("cpu-x86_64", "elf-shared-object",

@@ -32,6 +32,8 @@ struct FakeModelOptions {
   int64_t capacity = 8;
   std::string target = hostCpuTarget();
   std::string decodeSymbol = "fake_decode";
+  /// > 0: a paged cache with blocks of this many tokens.
+  int64_t blockSize = 0;
 };
 
 /// The fake model's parameter: bias[j] = 0.25 j - 1.
@@ -64,9 +66,23 @@ inline ArtifactWriter fakeModelWriter(const FakeModelOptions &options = {}) {
   writer.addParameter("bias", "f32", {options.vocab},
                       writer.addSection(std::vector<uint8_t>(
                           biasBytes, biasBytes + bias.size() * 4)));
-  writer.setKvCache({1, 1, options.capacity, 2, "f32", 0});
+  KvCacheInfo kv;
+  kv.layers = 1;
+  kv.kvHeads = 1;
+  kv.capacity = options.capacity;
+  kv.headDim = 2;
+  kv.dtype = "f32";
+  kv.blockSize = options.blockSize;
+  writer.setKvCache(kv);
   writer.addExecutable(options.target, kElfSharedObjectFormat,
                        writer.addSection(readFile(QF_FAKE_MODEL)));
+  if (options.blockSize > 0) {
+    std::vector<ArgumentInfo> arguments = standardArguments(1);
+    arguments.insert(arguments.begin() + 3, {ArgumentKind::KvBlockTable, 0});
+    writer.addEntryPoint({"prefill", arguments, {{0, "fake_paged_step"}}});
+    writer.addEntryPoint({"decode", arguments, {{0, "fake_paged_step"}}});
+    return writer;
+  }
   writer.addEntryPoint(
       {"prefill", standardArguments(1), {{0, "fake_prefill"}}});
   writer.addEntryPoint(

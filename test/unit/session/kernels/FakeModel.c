@@ -81,3 +81,58 @@ void fake_prefill(void **args) { run(args, 1); }
 void fake_decode(void **args) {
   run(args, ((const Tokens *)args[0])->sizes[0] == 1);
 }
+
+/* The same model on a paged cache: tokens, start_pos, a pool
+ * [blocks, 1, 2, 1, block, 2] f32, the block table [capacity / block] i32,
+ * bias, logits. Position p lives in pool block table[p / block], slot
+ * p % block; a block index outside the pool turns the logits into NaN. */
+typedef struct {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[6];
+  int64_t strides[6];
+} Pool;
+
+typedef struct {
+  int32_t *allocated;
+  int32_t *aligned;
+  int64_t offset;
+  int64_t sizes[1];
+  int64_t strides[1];
+} Table;
+
+void fake_paged_step(void **args) {
+  const Tokens *tokens = args[0];
+  int64_t start = *(const int64_t *)args[1];
+  Pool *pool = args[2];
+  const Table *table = args[3];
+  const Vector *bias = args[4];
+  Matrix *logits = args[5];
+  int64_t count = tokens->sizes[0], vocab = logits->sizes[1];
+  int64_t block = pool->sizes[4];
+  int ok = logits->sizes[0] == count && bias->sizes[0] == vocab &&
+           start + count <= table->sizes[0] * block;
+  for (int64_t p = 0; p < start + count && ok; ++p)
+    ok = table->aligned[p / block] >= 0 &&
+         table->aligned[p / block] < pool->sizes[0];
+#define SLOT(p) (pool->aligned[table->aligned[(p) / block] * pool->strides[0] + \
+                               ((p) % block) * pool->strides[4]])
+  for (int64_t i = 0; i < count && ok; ++i) {
+    int64_t position = start + i;
+    int32_t token = tokens->aligned[i];
+    SLOT(position) = (float)token;
+    int64_t sum = 0;
+    for (int64_t p = 0; p <= position; ++p)
+      sum += (int64_t)SLOT(p);
+    float *row = logits->aligned + i * logits->strides[0];
+    for (int64_t j = 0; j < vocab; ++j)
+      row[j] = bias->aligned[j];
+    row[(token + 1) % vocab] += 10.0f;
+    row[sum % vocab] += 5.0f;
+  }
+#undef SLOT
+  if (!ok)
+    for (int64_t i = 0; i < count * vocab; ++i)
+      logits->aligned[i] = NAN;
+}
