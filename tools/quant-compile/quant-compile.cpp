@@ -193,6 +193,15 @@ LogicalResult writeModule(ModuleOp module, llvm::ToolOutputFile &output) {
   return success();
 }
 
+/// The weight format options every quantization pass shares.
+template <typename PassOptions>
+void setWeightFormat(PassOptions &options) {
+  options.bits = quantBits;
+  options.groupSize = quantGroupSize;
+  options.symmetric = quantSymmetric;
+  options.scaleType = quantScaleType;
+}
+
 /// Runs the compiler up to --emit; `output` is the output file for every
 /// phase but the artifact, which the runtime's writer creates itself.
 LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
@@ -350,10 +359,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
       failed(runPipeline(*module, [&](OpPassManager &pm) {
         if (quantMethod == QuantMethod::GPTQ) {
           LLMQuantizeGPTQOptions gptq;
-          gptq.bits = quantBits;
-          gptq.groupSize = quantGroupSize;
-          gptq.symmetric = quantSymmetric;
-          gptq.scaleType = quantScaleType;
+          setWeightFormat(gptq);
           gptq.statistics = statistics.str().str();
           gptq.dampPercent = gptqDamp;
           gptq.staticGroups = gptqStaticGroups;
@@ -368,10 +374,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
         }
         if (quantMethod == QuantMethod::AWQ) {
           LLMQuantizeAWQOptions awq;
-          awq.bits = quantBits;
-          awq.groupSize = quantGroupSize;
-          awq.symmetric = quantSymmetric;
-          awq.scaleType = quantScaleType;
+          setWeightFormat(awq);
           awq.statistics = statistics.str().str();
           awq.grid = awqGrid;
           awq.clip = awqClip;
@@ -381,10 +384,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
         }
         if (quantMethod == QuantMethod::RTN) {
           LLMQuantizeRTNOptions rtn;
-          rtn.bits = quantBits;
-          rtn.groupSize = quantGroupSize;
-          rtn.symmetric = quantSymmetric;
-          rtn.scaleType = quantScaleType;
+          setWeightFormat(rtn);
           rtn.output = quantizedParams.str().str();
           pm.addPass(createLLMQuantizeRTN(rtn));
         }
