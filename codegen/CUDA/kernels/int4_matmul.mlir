@@ -168,11 +168,12 @@ gpu.module @quantforge_int4 {
     return %s4 : f32
   }
 
-  // sum over 32 columns of (q - zero) * x for one 16-byte weight vector;
-  // xk[s] lane (2j + h) holds x of nibble s + 4h of word j (see @permute_x).
-  func.func private @qdot32(%w: vector<4xi32>, %x0: vector<8xf16>,
-                            %x1: vector<8xf16>, %x2: vector<8xf16>,
-                            %x3: vector<8xf16>, %bias: vector<8xf16>) -> f32 {
+  // sum over 32 columns of (q - zero) * x for one 16-byte weight vector,
+  // as the two f16 lanes of a tree; xk[s] lane (2j + h) holds x of nibble
+  // s + 4h of word j (see @permute_x).
+  func.func private @qdot32_pair(%w: vector<4xi32>, %x0: vector<8xf16>,
+                                 %x1: vector<8xf16>, %x2: vector<8xf16>,
+                                 %x3: vector<8xf16>, %bias: vector<8xf16>) -> vector<2xf16> {
     %d:4 = func.call @dequant_pairs(%w, %bias) : (vector<4xi32>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
     // Four products per f16 lane (|q - zero| <= 15), then a tree of f16x2
     // adds down to two lanes: ~2^-11 relative per step, measured ~4e-4 on
@@ -187,6 +188,14 @@ gpu.module @quantforge_int4 {
     %lo2 = vector.shuffle %q4, %q4 [0, 1] : vector<4xf16>, vector<4xf16>
     %hi2 = vector.shuffle %q4, %q4 [2, 3] : vector<4xf16>, vector<4xf16>
     %q2 = arith.addf %lo2, %hi2 : vector<2xf16>
+    return %q2 : vector<2xf16>
+  }
+
+  // @qdot32_pair summed in f32.
+  func.func private @qdot32(%w: vector<4xi32>, %x0: vector<8xf16>,
+                            %x1: vector<8xf16>, %x2: vector<8xf16>,
+                            %x3: vector<8xf16>, %bias: vector<8xf16>) -> f32 {
+    %q2 = func.call @qdot32_pair(%w, %x0, %x1, %x2, %x3, %bias) : (vector<4xi32>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> vector<2xf16>
     %wide = arith.extf %q2 : vector<2xf16> to vector<2xf32>
     %sum = vector.reduction <add>, %wide : vector<2xf32> into f32
     return %sum : f32
@@ -390,6 +399,278 @@ gpu.module @quantforge_int4 {
       %t = arith.addf %t01, %t23 : f32
       %h = arith.truncf %t : f32 to f16
       memref.store %h, %y[%row] : memref<?xf16>
+    }
+    gpu.return
+  }
+
+  // Element offset in @gemv_int4_stream's x stage of part s (8 values) of
+  // vector v (columns 32v..32v+31, regrouped as @permute_x): the four parts
+  // of a vector are rotated by (v >> 1) & 3, so the 8 lanes of a quarter
+  // warp, which read vectors l..l+7 64 bytes apart, hit distinct banks.
+  func.func private @stream_slot(%v: index, %s: index) -> index {
+    %o = affine.apply affine_map<(v, s) -> (v * 32 + ((s + v floordiv 2) mod 4) * 8)>(%v, %s)
+    return %o : index
+  }
+
+  // The step after (piece p, row r) of a @gemv_int4_stream warp: the next
+  // piece of the row, or piece 0 of the warp's next row r + W.
+  func.func private @stream_next(%p: index, %r: index, %npieces: index,
+                                 %nwarps: index) -> (index, index) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %p1 = arith.addi %p, %c1 : index
+    %wrap = arith.cmpi eq, %p1, %npieces : index
+    %pn = arith.select %wrap, %c0, %p1 : index
+    %rw = arith.addi %r, %nwarps : index
+    %rn = arith.select %wrap, %rw, %r : index
+    return %pn, %rn : index, index
+  }
+
+  // Lane %lane's 4 vectors of piece p of row r (clamped into the matrix;
+  // vectors past the row reload its last one and get scale 0), with their
+  // scales and zero bytes: one step of a @gemv_int4_stream warp, loaded
+  // two steps ahead of its use.
+  func.func private @stream_load(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                                 %zeros: memref<?xi8>, %has_zeros: i32,
+                                 %p: index, %r0: index, %rows: index,
+                                 %lane: index, %nvec: index, %ngroups: index,
+                                 %gshift: index, %zrow: index)
+      -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>,
+          vector<4xf16>, vector<4xi8>) {
+    %c1 = arith.constant 1 : index
+    %hzero = arith.constant 0.0 : f16
+    %last = arith.subi %rows, %c1 : index
+    %r = arith.minui %r0, %last : index
+    %lastv = arith.subi %nvec, %c1 : index
+    %v0 = affine.apply affine_map<(p, l) -> (p * 128 + l)>(%p, %lane)
+    %v1 = affine.apply affine_map<(p, l) -> (p * 128 + l + 32)>(%p, %lane)
+    %v2 = affine.apply affine_map<(p, l) -> (p * 128 + l + 64)>(%p, %lane)
+    %v3 = affine.apply affine_map<(p, l) -> (p * 128 + l + 96)>(%p, %lane)
+    %c0v = arith.minui %v0, %lastv : index
+    %c1v = arith.minui %v1, %lastv : index
+    %c2v = arith.minui %v2, %lastv : index
+    %c3v = arith.minui %v3, %lastv : index
+    %i0 = affine.apply affine_map<(r, v)[n] -> ((r * n + v) * 4)>(%r, %c0v)[%nvec]
+    %i1 = affine.apply affine_map<(r, v)[n] -> ((r * n + v) * 4)>(%r, %c1v)[%nvec]
+    %i2 = affine.apply affine_map<(r, v)[n] -> ((r * n + v) * 4)>(%r, %c2v)[%nvec]
+    %i3 = affine.apply affine_map<(r, v)[n] -> ((r * n + v) * 4)>(%r, %c3v)[%nvec]
+    %w0 = vector.load %qw[%i0] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w1 = vector.load %qw[%i1] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w2 = vector.load %qw[%i2] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w3 = vector.load %qw[%i3] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %g0 = arith.shrui %c0v, %gshift : index
+    %g1 = arith.shrui %c1v, %gshift : index
+    %g2 = arith.shrui %c2v, %gshift : index
+    %g3 = arith.shrui %c3v, %gshift : index
+    %si0 = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r, %g0)[%ngroups]
+    %si1 = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r, %g1)[%ngroups]
+    %si2 = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r, %g2)[%ngroups]
+    %si3 = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r, %g3)[%ngroups]
+    %s0 = memref.load %scales[%si0] : memref<?xf16>
+    %s1 = memref.load %scales[%si1] : memref<?xf16>
+    %s2 = memref.load %scales[%si2] : memref<?xf16>
+    %s3 = memref.load %scales[%si3] : memref<?xf16>
+    %in0 = arith.cmpi ult, %v0, %nvec : index
+    %in1 = arith.cmpi ult, %v1, %nvec : index
+    %in2 = arith.cmpi ult, %v2, %nvec : index
+    %in3 = arith.cmpi ult, %v3, %nvec : index
+    %m0 = arith.select %in0, %s0, %hzero : f16
+    %m1 = arith.select %in1, %s1, %hzero : f16
+    %m2 = arith.select %in2, %s2, %hzero : f16
+    %m3 = arith.select %in3, %s3, %hzero : f16
+    %z0 = func.call @zero_byte(%zeros, %has_zeros, %r, %g0, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
+    %z1 = func.call @zero_byte(%zeros, %has_zeros, %r, %g1, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
+    %z2 = func.call @zero_byte(%zeros, %has_zeros, %r, %g2, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
+    %z3 = func.call @zero_byte(%zeros, %has_zeros, %r, %g3, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
+    %sv = vector.from_elements %m0, %m1, %m2, %m3 : vector<4xf16>
+    %zv = vector.from_elements %z0, %z1, %z2, %z3 : vector<4xi8>
+    return %w0, %w1, %w2, %w3, %sv, %zv : vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>
+  }
+
+  // acc + scale * (q - zero) . x of one lane's vector v as two f16 lanes;
+  // %xo: the stage offsets of v's four parts (x is 0 past the row, where
+  // the weights repeat the row's last vector).
+  func.func private @stream_vec(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                                %w: vector<4xi32>, %sh: f16, %zb: i8,
+                                %has_zeros: i32, %v: index, %xo: vector<4xindex>,
+                                %gshift: index, %acc: vector<2xf16>) -> vector<2xf16> {
+    %o0 = vector.extract %xo[0] : index from vector<4xindex>
+    %o1 = vector.extract %xo[1] : index from vector<4xindex>
+    %o2 = vector.extract %xo[2] : index from vector<4xindex>
+    %o3 = vector.extract %xo[3] : index from vector<4xindex>
+    %x0 = vector.load %xs[%o0] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %x1 = vector.load %xs[%o1] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %x2 = vector.load %xs[%o2] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %x3 = vector.load %xs[%o3] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %gi = arith.shrui %v, %gshift : index
+    %bias = func.call @bias_of(%zb, %has_zeros, %gi) : (i8, i32, index) -> vector<8xf16>
+    %d = func.call @qdot32_pair(%w, %x0, %x1, %x2, %x3, %bias) : (vector<4xi32>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> vector<2xf16>
+    %sc = vector.broadcast %sh : f16 to vector<2xf16>
+    %r = math.fma %d, %sc, %acc : vector<2xf16>
+    return %r : vector<2xf16>
+  }
+
+  // y = W x (decode, batch 1) as a stream: a persistent grid of 8-warp
+  // blocks in which global warp gw (of W = 8 * grid) owns rows gw, gw + W,
+  // ..., each cut into pieces of 4096 columns; one step of a warp reads one
+  // piece, 2 KB contiguous of one row, as 4 x 16 bytes per lane, with its
+  // scales and zero bytes, and the warp keeps the next two steps in flight
+  // while it computes (4-6 KB per warp, 16 warps per SM). The rows' bytes
+  // are read once, in order; x is staged once per block in shared memory
+  // (regrouped, bank-conflict free) while the first two steps load. A
+  // step's 4 vectors are summed in f16x2 (scaled), then in f32 per row.
+  // Any grid is correct; the host sizes it so that every warp gets the
+  // same number of rows (README.md). Block 256 threads; needs
+  // cols % 32 == 0, cols <= 16384 (else y is left unwritten and the host
+  // picks @gemv_int4) and group a power of two >= 32.
+  gpu.func @gemv_int4_stream(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                             %zeros: memref<?xi8>, %x: memref<?xf16>,
+                             %y: memref<?xf16>, %rows: index, %cols: index,
+                             %group: index, %has_zeros: i32)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %cmax = arith.constant 16384 : index
+    %fits = arith.cmpi ule, %cols, %cmax : index
+    scf.if %fits {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c2 = arith.constant 2 : index
+      %c3 = arith.constant 3 : index
+      %c8 = arith.constant 8 : index
+      %c32 = arith.constant 32 : index
+      %c128 = arith.constant 128 : index
+      %fzero = arith.constant 0.0 : f32
+      %hzero = arith.constant dense<0.0> : vector<2xf16>
+      %tid = gpu.thread_id x
+      %bid = gpu.block_id x
+      %nblocks = gpu.grid_dim x
+      %lane = arith.remui %tid, %c32 : index
+      %warp = arith.divui %tid, %c32 : index
+      %gw = affine.apply affine_map<(b, w) -> (b * 8 + w)>(%bid, %warp)
+      %nwarps = arith.muli %nblocks, %c8 : index
+      %nvec = arith.divui %cols, %c32 : index
+      %npieces = affine.apply affine_map<(n) -> ((n + 127) floordiv 128)>(%nvec)
+      %lastpiece = arith.subi %npieces, %c1 : index
+      %ngroups = arith.divui %cols, %group : index
+      %vpg = arith.divui %group, %c32 : index
+      %gshift = math.cttz %vpg : index
+      %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+      // Rows gw, gw + W, ... below `rows` (gw < W, so this is 0 past the end).
+      %nmine = affine.apply affine_map<(r, g)[w] -> ((r + w - 1 - g) floordiv w)>(%rows, %gw)[%nwarps]
+      %nsteps = arith.muli %nmine, %npieces : index
+      %p1, %r1 = func.call @stream_next(%c0, %gw, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+      %p2, %r2 = func.call @stream_next(%p1, %r1, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+      %a:6 = func.call @stream_load(%qw, %scales, %zeros, %has_zeros, %c0, %gw, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
+      %b:6 = func.call @stream_load(%qw, %scales, %zeros, %has_zeros, %p1, %r1, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
+
+      // Stage x: thread t regroups vectors t, t + 256, ... of the
+      // npieces * 128 a warp's steps cover; 0 past the row.
+      %nstage = arith.muli %npieces, %c128 : index
+      %rounds = affine.apply affine_map<(n) -> ((n + 255) floordiv 256)>(%nstage)
+      %lastv = arith.subi %nvec, %c1 : index
+      %x8zero = arith.constant dense<0.0> : vector<8xf16>
+      scf.for %it = %c0 to %rounds step %c1 {
+        %v = affine.apply affine_map<(i, t) -> (i * 256 + t)>(%it, %tid)
+        %inx = arith.cmpi ult, %v, %nvec : index
+        %vc = arith.minui %v, %lastv : index
+        %xo = arith.muli %vc, %c32 : index
+        %xo1 = arith.addi %xo, %c8 : index
+        %xo2 = arith.addi %xo1, %c8 : index
+        %xo3 = arith.addi %xo2, %c8 : index
+        %xa = vector.load %x[%xo] {alignment = 16} : memref<?xf16>, vector<8xf16>
+        %xb = vector.load %x[%xo1] {alignment = 16} : memref<?xf16>, vector<8xf16>
+        %xc = vector.load %x[%xo2] {alignment = 16} : memref<?xf16>, vector<8xf16>
+        %xd = vector.load %x[%xo3] {alignment = 16} : memref<?xf16>, vector<8xf16>
+        %p:4 = func.call @permute_x(%xa, %xb, %xc, %xd) : (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+        %q0 = arith.select %inx, %p#0, %x8zero : vector<8xf16>
+        %q1 = arith.select %inx, %p#1, %x8zero : vector<8xf16>
+        %q2 = arith.select %inx, %p#2, %x8zero : vector<8xf16>
+        %q3 = arith.select %inx, %p#3, %x8zero : vector<8xf16>
+        %ins = arith.cmpi ult, %v, %nstage : index
+        scf.if %ins {
+          %o0 = func.call @stream_slot(%v, %c0) : (index, index) -> index
+          %o1 = func.call @stream_slot(%v, %c1) : (index, index) -> index
+          %o2 = func.call @stream_slot(%v, %c2) : (index, index) -> index
+          %o3 = func.call @stream_slot(%v, %c3) : (index, index) -> index
+          vector.store %q0, %xs[%o0] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+          vector.store %q1, %xs[%o1] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+          vector.store %q2, %xs[%o2] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+          vector.store %q3, %xs[%o3] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        }
+      }
+      gpu.barrier
+      // The stage offsets of lane's vectors l + 32k, k = 0, 1, ...: the
+      // rotation (v >> 1) & 3 is the lane's own, so vector v's parts are at
+      // these plus 32 (v - l).
+      %xl0 = func.call @stream_slot(%lane, %c0) : (index, index) -> index
+      %xl1 = func.call @stream_slot(%lane, %c1) : (index, index) -> index
+      %xl2 = func.call @stream_slot(%lane, %c2) : (index, index) -> index
+      %xl3 = func.call @stream_slot(%lane, %c3) : (index, index) -> index
+      %xl = vector.from_elements %xl0, %xl1, %xl2, %xl3 : vector<4xindex>
+
+      // Iteration s computes step s = (%pc, %rc) and loads step s + 2 =
+      // (%pn, %rn); past the warp's last step the loads stay inside the
+      // matrix (last row) and are never used.
+      %res:17 = scf.for %s = %c0 to %nsteps step %c1
+          iter_args(%acc = %fzero, %pc = %c0, %rc = %gw, %pn = %p2, %rn = %r2,
+                    %a0 = %a#0, %a1 = %a#1, %a2 = %a#2, %a3 = %a#3, %as = %a#4, %az = %a#5,
+                    %b0 = %b#0, %b1 = %b#1, %b2 = %b#2, %b3 = %b#3, %bs = %b#4, %bz = %b#5)
+          -> (f32, index, index, index, index,
+              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>,
+              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>) {
+        %n:6 = func.call @stream_load(%qw, %scales, %zeros, %has_zeros, %pn, %rn, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
+        %v0 = affine.apply affine_map<(p, l) -> (p * 128 + l)>(%pc, %lane)
+        %v1 = affine.apply affine_map<(p, l) -> (p * 128 + l + 32)>(%pc, %lane)
+        %v2 = affine.apply affine_map<(p, l) -> (p * 128 + l + 64)>(%pc, %lane)
+        %v3 = affine.apply affine_map<(p, l) -> (p * 128 + l + 96)>(%pc, %lane)
+        %sh0 = vector.extract %as[0] : f16 from vector<4xf16>
+        %sh1 = vector.extract %as[1] : f16 from vector<4xf16>
+        %sh2 = vector.extract %as[2] : f16 from vector<4xf16>
+        %sh3 = vector.extract %as[3] : f16 from vector<4xf16>
+        %zb0 = vector.extract %az[0] : i8 from vector<4xi8>
+        %zb1 = vector.extract %az[1] : i8 from vector<4xi8>
+        %zb2 = vector.extract %az[2] : i8 from vector<4xi8>
+        %zb3 = vector.extract %az[3] : i8 from vector<4xi8>
+        %xb0 = affine.apply affine_map<(p) -> (p * 4096)>(%pc)
+        %xb1 = affine.apply affine_map<(p) -> (p * 4096 + 1024)>(%pc)
+        %xb2 = affine.apply affine_map<(p) -> (p * 4096 + 2048)>(%pc)
+        %xb3 = affine.apply affine_map<(p) -> (p * 4096 + 3072)>(%pc)
+        %xv0 = vector.broadcast %xb0 : index to vector<4xindex>
+        %xv1 = vector.broadcast %xb1 : index to vector<4xindex>
+        %xv2 = vector.broadcast %xb2 : index to vector<4xindex>
+        %xv3 = vector.broadcast %xb3 : index to vector<4xindex>
+        %xo0 = arith.addi %xl, %xv0 : vector<4xindex>
+        %xo1 = arith.addi %xl, %xv1 : vector<4xindex>
+        %xo2 = arith.addi %xl, %xv2 : vector<4xindex>
+        %xo3 = arith.addi %xl, %xv3 : vector<4xindex>
+        %d0 = func.call @stream_vec(%xs, %a0, %sh0, %zb0, %has_zeros, %v0, %xo0, %gshift, %hzero) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xindex>, index, vector<2xf16>) -> vector<2xf16>
+        %d1 = func.call @stream_vec(%xs, %a1, %sh1, %zb1, %has_zeros, %v1, %xo1, %gshift, %d0) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xindex>, index, vector<2xf16>) -> vector<2xf16>
+        %d2 = func.call @stream_vec(%xs, %a2, %sh2, %zb2, %has_zeros, %v2, %xo2, %gshift, %d1) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xindex>, index, vector<2xf16>) -> vector<2xf16>
+        %d3 = func.call @stream_vec(%xs, %a3, %sh3, %zb3, %has_zeros, %v3, %xo3, %gshift, %d2) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xindex>, index, vector<2xf16>) -> vector<2xf16>
+        %wide = arith.extf %d3 : vector<2xf16> to vector<2xf32>
+        %d = vector.reduction <add>, %wide : vector<2xf32> into f32
+        %acc1 = arith.addf %acc, %d : f32
+        // The row's last piece (the same for the whole warp): reduce, store.
+        %done = arith.cmpi eq, %pc, %lastpiece : index
+        %accn = scf.if %done -> (f32) {
+          %t = func.call @warp_sum(%acc1) : (f32) -> f32
+          %isfirst = arith.cmpi eq, %lane, %c0 : index
+          scf.if %isfirst {
+            %h = arith.truncf %t : f32 to f16
+            memref.store %h, %y[%rc] : memref<?xf16>
+          }
+          scf.yield %fzero : f32
+        } else {
+          scf.yield %acc1 : f32
+        }
+        %pc2, %rc2 = func.call @stream_next(%pc, %rc, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+        %pn2, %rn2 = func.call @stream_next(%pn, %rn, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+        scf.yield %accn, %pc2, %rc2, %pn2, %rn2, %b0, %b1, %b2, %b3, %bs, %bz, %n#0, %n#1, %n#2, %n#3, %n#4, %n#5
+            : f32, index, index, index, index,
+              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>,
+              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>
+      }
     }
     gpu.return
   }
