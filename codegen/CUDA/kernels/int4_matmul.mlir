@@ -429,7 +429,8 @@ gpu.module @quantforge_int4 {
   // Lane %lane's 4 vectors of piece p of row r (clamped into the matrix;
   // vectors past the row reload its last one and get scale 0), with their
   // scales and zero bytes: one step of a @gemv_int4_stream warp, loaded
-  // two steps ahead of its use.
+  // two steps ahead of its use. Offsets are i32 (a weight is < 2^31 words),
+  // so each address is one 32 x 32 -> 64-bit multiply-add.
   func.func private @stream_load(%qw: memref<?xi32>, %scales: memref<?xf16>,
                                  %zeros: memref<?xi8>, %has_zeros: i32,
                                  %p: index, %r0: index, %rows: index,
@@ -438,51 +439,86 @@ gpu.module @quantforge_int4 {
       -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>,
           vector<4xf16>, vector<4xi8>) {
     %c1 = arith.constant 1 : index
+    %i0 = arith.constant 0 : i32
+    %i1 = arith.constant 1 : i32
+    %i2 = arith.constant 2 : i32
     %hzero = arith.constant 0.0 : f16
     %last = arith.subi %rows, %c1 : index
     %r = arith.minui %r0, %last : index
-    %lastv = arith.subi %nvec, %c1 : index
-    %v0 = affine.apply affine_map<(p, l) -> (p * 128 + l)>(%p, %lane)
-    %v1 = affine.apply affine_map<(p, l) -> (p * 128 + l + 32)>(%p, %lane)
-    %v2 = affine.apply affine_map<(p, l) -> (p * 128 + l + 64)>(%p, %lane)
-    %v3 = affine.apply affine_map<(p, l) -> (p * 128 + l + 96)>(%p, %lane)
-    %c0v = arith.minui %v0, %lastv : index
-    %c1v = arith.minui %v1, %lastv : index
-    %c2v = arith.minui %v2, %lastv : index
-    %c3v = arith.minui %v3, %lastv : index
-    %i0 = affine.apply affine_map<(r, v)[n] -> ((r * n + v) * 4)>(%r, %c0v)[%nvec]
-    %i1 = affine.apply affine_map<(r, v)[n] -> ((r * n + v) * 4)>(%r, %c1v)[%nvec]
-    %i2 = affine.apply affine_map<(r, v)[n] -> ((r * n + v) * 4)>(%r, %c2v)[%nvec]
-    %i3 = affine.apply affine_map<(r, v)[n] -> ((r * n + v) * 4)>(%r, %c3v)[%nvec]
+    %vbx = affine.apply affine_map<(p, l) -> (p * 128 + l)>(%p, %lane)
+    %ri = arith.index_castui %r : index to i32
+    %vb = arith.index_castui %vbx : index to i32
+    %nv = arith.index_castui %nvec : index to i32
+    %ng = arith.index_castui %ngroups : index to i32
+    %zr = arith.index_castui %zrow : index to i32
+    %gs = arith.index_castui %gshift : index to i32
+    %lastv = arith.subi %nv, %i1 : i32
+    %rowv = arith.muli %ri, %nv : i32
+    %rows_ = arith.muli %ri, %ng : i32
+    %rowz = arith.muli %ri, %zr : i32
+    %present = arith.cmpi ne, %has_zeros, %i0 : i32
+    %off = arith.constant dense<[0, 32, 64, 96]> : vector<4xi32>
+    %vbv = vector.broadcast %vb : i32 to vector<4xi32>
+    %v = arith.addi %vbv, %off : vector<4xi32>
+    %lastvv = vector.broadcast %lastv : i32 to vector<4xi32>
+    %cv = arith.minui %v, %lastvv : vector<4xi32>
+    %nvv = vector.broadcast %nv : i32 to vector<4xi32>
+    %inv = arith.cmpi ult, %v, %nvv : vector<4xi32>
+    %rowvv = vector.broadcast %rowv : i32 to vector<4xi32>
+    %wv = arith.addi %rowvv, %cv : vector<4xi32>
+    %twov = vector.broadcast %i2 : i32 to vector<4xi32>
+    %wi = arith.shli %wv, %twov : vector<4xi32>
+    %gsv = vector.broadcast %gs : i32 to vector<4xi32>
+    %g = arith.shrui %cv, %gsv : vector<4xi32>
+    %rowsv = vector.broadcast %rows_ : i32 to vector<4xi32>
+    %si = arith.addi %rowsv, %g : vector<4xi32>
+    %onev = vector.broadcast %i1 : i32 to vector<4xi32>
+    %gh = arith.shrui %g, %onev : vector<4xi32>
+    %rowzv = vector.broadcast %rowz : i32 to vector<4xi32>
+    %zi0 = arith.addi %rowzv, %gh : vector<4xi32>
+    %zerov = vector.broadcast %i0 : i32 to vector<4xi32>
+    %zi = arith.select %present, %zi0, %zerov : vector<4xi32>
+    %ws:6 = func.call @stream_gather(%qw, %scales, %zeros, %wi, %si, %zi) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, vector<4xi32>, vector<4xi32>, vector<4xi32>) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
+    %hz = vector.broadcast %hzero : f16 to vector<4xf16>
+    %sv = arith.select %inv, %ws#4, %hz : vector<4xi1>, vector<4xf16>
+    return %ws#0, %ws#1, %ws#2, %ws#3, %sv, %ws#5 : vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>
+  }
+
+  // The loads of @stream_load at i32 element offsets: 4 weight vectors
+  // (word offsets %wi), 4 scales, 4 zero bytes.
+  func.func private @stream_gather(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                                   %zeros: memref<?xi8>, %wi: vector<4xi32>,
+                                   %si: vector<4xi32>, %zi: vector<4xi32>)
+      -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>,
+          vector<4xf16>, vector<4xi8>) {
+    %wx = arith.index_castui %wi : vector<4xi32> to vector<4xindex>
+    %sx = arith.index_castui %si : vector<4xi32> to vector<4xindex>
+    %zx = arith.index_castui %zi : vector<4xi32> to vector<4xindex>
+    %i0 = vector.extract %wx[0] : index from vector<4xindex>
+    %i1 = vector.extract %wx[1] : index from vector<4xindex>
+    %i2 = vector.extract %wx[2] : index from vector<4xindex>
+    %i3 = vector.extract %wx[3] : index from vector<4xindex>
     %w0 = vector.load %qw[%i0] {alignment = 16} : memref<?xi32>, vector<4xi32>
     %w1 = vector.load %qw[%i1] {alignment = 16} : memref<?xi32>, vector<4xi32>
     %w2 = vector.load %qw[%i2] {alignment = 16} : memref<?xi32>, vector<4xi32>
     %w3 = vector.load %qw[%i3] {alignment = 16} : memref<?xi32>, vector<4xi32>
-    %g0 = arith.shrui %c0v, %gshift : index
-    %g1 = arith.shrui %c1v, %gshift : index
-    %g2 = arith.shrui %c2v, %gshift : index
-    %g3 = arith.shrui %c3v, %gshift : index
-    %si0 = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r, %g0)[%ngroups]
-    %si1 = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r, %g1)[%ngroups]
-    %si2 = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r, %g2)[%ngroups]
-    %si3 = affine.apply affine_map<(r, g)[n] -> (r * n + g)>(%r, %g3)[%ngroups]
-    %s0 = memref.load %scales[%si0] : memref<?xf16>
-    %s1 = memref.load %scales[%si1] : memref<?xf16>
-    %s2 = memref.load %scales[%si2] : memref<?xf16>
-    %s3 = memref.load %scales[%si3] : memref<?xf16>
-    %in0 = arith.cmpi ult, %v0, %nvec : index
-    %in1 = arith.cmpi ult, %v1, %nvec : index
-    %in2 = arith.cmpi ult, %v2, %nvec : index
-    %in3 = arith.cmpi ult, %v3, %nvec : index
-    %m0 = arith.select %in0, %s0, %hzero : f16
-    %m1 = arith.select %in1, %s1, %hzero : f16
-    %m2 = arith.select %in2, %s2, %hzero : f16
-    %m3 = arith.select %in3, %s3, %hzero : f16
-    %z0 = func.call @zero_byte(%zeros, %has_zeros, %r, %g0, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
-    %z1 = func.call @zero_byte(%zeros, %has_zeros, %r, %g1, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
-    %z2 = func.call @zero_byte(%zeros, %has_zeros, %r, %g2, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
-    %z3 = func.call @zero_byte(%zeros, %has_zeros, %r, %g3, %zrow) : (memref<?xi8>, i32, index, index, index) -> i8
-    %sv = vector.from_elements %m0, %m1, %m2, %m3 : vector<4xf16>
+    %s0i = vector.extract %sx[0] : index from vector<4xindex>
+    %s1i = vector.extract %sx[1] : index from vector<4xindex>
+    %s2i = vector.extract %sx[2] : index from vector<4xindex>
+    %s3i = vector.extract %sx[3] : index from vector<4xindex>
+    %s0 = memref.load %scales[%s0i] : memref<?xf16>
+    %s1 = memref.load %scales[%s1i] : memref<?xf16>
+    %s2 = memref.load %scales[%s2i] : memref<?xf16>
+    %s3 = memref.load %scales[%s3i] : memref<?xf16>
+    %z0i = vector.extract %zx[0] : index from vector<4xindex>
+    %z1i = vector.extract %zx[1] : index from vector<4xindex>
+    %z2i = vector.extract %zx[2] : index from vector<4xindex>
+    %z3i = vector.extract %zx[3] : index from vector<4xindex>
+    %z0 = memref.load %zeros[%z0i] : memref<?xi8>
+    %z1 = memref.load %zeros[%z1i] : memref<?xi8>
+    %z2 = memref.load %zeros[%z2i] : memref<?xi8>
+    %z3 = memref.load %zeros[%z3i] : memref<?xi8>
+    %sv = vector.from_elements %s0, %s1, %s2, %s3 : vector<4xf16>
     %zv = vector.from_elements %z0, %z1, %z2, %z3 : vector<4xi8>
     return %w0, %w1, %w2, %w3, %sv, %zv : vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>
   }
@@ -492,8 +528,9 @@ gpu.module @quantforge_int4 {
   // the weights repeat the row's last vector).
   func.func private @stream_vec(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
                                 %w: vector<4xi32>, %sh: f16, %zb: i8,
-                                %has_zeros: i32, %v: index, %xo: vector<4xindex>,
+                                %has_zeros: i32, %v: index, %xo32: vector<4xi32>,
                                 %gshift: index, %acc: vector<2xf16>) -> vector<2xf16> {
+    %xo = arith.index_castui %xo32 : vector<4xi32> to vector<4xindex>
     %o0 = vector.extract %xo[0] : index from vector<4xindex>
     %o1 = vector.extract %xo[1] : index from vector<4xindex>
     %o2 = vector.extract %xo[2] : index from vector<4xindex>
@@ -607,7 +644,8 @@ gpu.module @quantforge_int4 {
       %xl1 = func.call @stream_slot(%lane, %c1) : (index, index) -> index
       %xl2 = func.call @stream_slot(%lane, %c2) : (index, index) -> index
       %xl3 = func.call @stream_slot(%lane, %c3) : (index, index) -> index
-      %xl = vector.from_elements %xl0, %xl1, %xl2, %xl3 : vector<4xindex>
+      %xlx = vector.from_elements %xl0, %xl1, %xl2, %xl3 : vector<4xindex>
+      %xl = arith.index_castui %xlx : vector<4xindex> to vector<4xi32>
 
       // Iteration s computes step s = (%pc, %rc) and loads step s + 2 =
       // (%pn, %rn); past the warp's last step the loads stay inside the
@@ -632,22 +670,19 @@ gpu.module @quantforge_int4 {
         %zb1 = vector.extract %az[1] : i8 from vector<4xi8>
         %zb2 = vector.extract %az[2] : i8 from vector<4xi8>
         %zb3 = vector.extract %az[3] : i8 from vector<4xi8>
-        %xb0 = affine.apply affine_map<(p) -> (p * 4096)>(%pc)
-        %xb1 = affine.apply affine_map<(p) -> (p * 4096 + 1024)>(%pc)
-        %xb2 = affine.apply affine_map<(p) -> (p * 4096 + 2048)>(%pc)
-        %xb3 = affine.apply affine_map<(p) -> (p * 4096 + 3072)>(%pc)
-        %xv0 = vector.broadcast %xb0 : index to vector<4xindex>
-        %xv1 = vector.broadcast %xb1 : index to vector<4xindex>
-        %xv2 = vector.broadcast %xb2 : index to vector<4xindex>
-        %xv3 = vector.broadcast %xb3 : index to vector<4xindex>
-        %xo0 = arith.addi %xl, %xv0 : vector<4xindex>
-        %xo1 = arith.addi %xl, %xv1 : vector<4xindex>
-        %xo2 = arith.addi %xl, %xv2 : vector<4xindex>
-        %xo3 = arith.addi %xl, %xv3 : vector<4xindex>
-        %d0 = func.call @stream_vec(%xs, %a0, %sh0, %zb0, %has_zeros, %v0, %xo0, %gshift, %hzero) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xindex>, index, vector<2xf16>) -> vector<2xf16>
-        %d1 = func.call @stream_vec(%xs, %a1, %sh1, %zb1, %has_zeros, %v1, %xo1, %gshift, %d0) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xindex>, index, vector<2xf16>) -> vector<2xf16>
-        %d2 = func.call @stream_vec(%xs, %a2, %sh2, %zb2, %has_zeros, %v2, %xo2, %gshift, %d1) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xindex>, index, vector<2xf16>) -> vector<2xf16>
-        %d3 = func.call @stream_vec(%xs, %a3, %sh3, %zb3, %has_zeros, %v3, %xo3, %gshift, %d2) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xindex>, index, vector<2xf16>) -> vector<2xf16>
+        %pc32 = arith.index_castui %pc : index to i32
+        %x4k = arith.constant 4096 : i32
+        %xb = arith.muli %pc32, %x4k : i32
+        %xbv = vector.broadcast %xb : i32 to vector<4xi32>
+        %xo0 = arith.addi %xl, %xbv : vector<4xi32>
+        %k1 = arith.constant dense<1024> : vector<4xi32>
+        %xo1 = arith.addi %xo0, %k1 : vector<4xi32>
+        %xo2 = arith.addi %xo1, %k1 : vector<4xi32>
+        %xo3 = arith.addi %xo2, %k1 : vector<4xi32>
+        %d0 = func.call @stream_vec(%xs, %a0, %sh0, %zb0, %has_zeros, %v0, %xo0, %gshift, %hzero) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xi32>, index, vector<2xf16>) -> vector<2xf16>
+        %d1 = func.call @stream_vec(%xs, %a1, %sh1, %zb1, %has_zeros, %v1, %xo1, %gshift, %d0) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xi32>, index, vector<2xf16>) -> vector<2xf16>
+        %d2 = func.call @stream_vec(%xs, %a2, %sh2, %zb2, %has_zeros, %v2, %xo2, %gshift, %d1) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xi32>, index, vector<2xf16>) -> vector<2xf16>
+        %d3 = func.call @stream_vec(%xs, %a3, %sh3, %zb3, %has_zeros, %v3, %xo3, %gshift, %d2) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xi32>, index, vector<2xf16>) -> vector<2xf16>
         %wide = arith.extf %d3 : vector<2xf16> to vector<2xf32>
         %d = vector.reduction <add>, %wide : vector<2xf32> into f32
         %acc1 = arith.addf %acc, %d : f32
