@@ -101,7 +101,8 @@ class Kernels:
         self.sms = torch.cuda.get_device_properties(0).multi_processor_count
         self.blocks_per_sm = {}
         for name, rows, threads in (("gemv_int4", 8, 64), ("gemv_int4_splitk", 4, 128),
-                                     ("gemv_int4_tc", 16, 256), ("gemv_int4_stream", None, 256)):
+                                     ("gemv_int4_tc", 16, 256), ("gemv_int4_stream", None, 256),
+                                     ("gemv_int4_stream_g", None, 256)):
             try:
                 fn = self.mod.get_function(name)
             except Exception:  # noqa: BLE001 (CuPy raises its driver error)
@@ -117,11 +118,6 @@ class Kernels:
                     log("%s: no occupancy query, %d blocks per SM from registers" % (name, bps))
                 self.blocks_per_sm[name] = bps
                 log("%s: %d blocks of %d threads per SM, %d registers" % (name, bps, threads, fn.num_regs))
-                # The same kernel on a grid of one block per SM (fewer warps
-                # in flight), checked and timed as a kind of its own.
-                if bps > 1:
-                    self.gemv_kinds[name + "/1"] = (fn, None, threads)
-                    self.blocks_per_sm[name + "/1"] = 1
         self.gemv_kind = next(iter(self.gemv_kinds))
         # (rows, cols) -> GEMV kernel, used when gemv_kind is PER_SHAPE (the
         # choice a lowering makes per weight shape).
