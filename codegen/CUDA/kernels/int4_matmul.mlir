@@ -148,6 +148,15 @@ gpu.module @quantforge_int4 {
     return %s2, %z2 : vector<2xf16>, vector<2xi8>
   }
 
+  // An empty asm statement that clobbers memory: loads issued before it
+  // stay before it (LLVM would otherwise sink a pipeline's first loads past
+  // the x staging loop to their use, so the weights would only be
+  // requested once x has arrived).
+  func.func private @keep_loads_here() {
+    llvm.inline_asm has_side_effects asm_dialect = att "", "~{memory}" : () -> ()
+    return
+  }
+
   func.func private @warp_sum(%v: f32) -> f32 {
     %w = arith.constant 32 : i32
     %o16 = arith.constant 16 : i32
@@ -600,6 +609,7 @@ gpu.module @quantforge_int4 {
       %p2, %r2 = func.call @stream_next(%p1, %r1, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
       %a:6 = func.call @stream_load(%qw, %scales, %zeros, %has_zeros, %c0, %gw, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
       %b:6 = func.call @stream_load(%qw, %scales, %zeros, %has_zeros, %p1, %r1, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
+      func.call @keep_loads_here() : () -> ()
 
       // Stage x: thread t regroups vectors t, t + 256, ... of the
       // npieces * 128 a warp's steps cover; 0 past the row.
@@ -710,48 +720,48 @@ gpu.module @quantforge_int4 {
     gpu.return
   }
 
-  // One step of a @gemv_int4_stream_g warp: lane %lane's 64 contiguous
-  // bytes (vectors 4l..4l+3 of piece p, i.e. columns 128l..128l+127 of the
-  // piece's 4096, one group) of row r, clamped into the matrix, with the
-  // group's scale (0 past the row) and zero byte. Offsets are i32.
-  func.func private @sg_load(%qw: memref<?xi32>, %scales: memref<?xf16>,
-                             %zeros: memref<?xi8>, %has_zeros: i32,
-                             %p: index, %r0: index, %rows: index,
-                             %lane: index, %nvec: index, %ngroups: index,
-                             %gshift: index, %zrow: index)
-      -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, f16, i8) {
-    %c1 = arith.constant 1 : index
-    %c4 = arith.constant 4 : index
-    %c8 = arith.constant 8 : index
-    %c12 = arith.constant 12 : index
+  // The first vectors of the two 128-column groups (a, b) that lane %lane
+  // covers in piece p of a @gemv_int4_stream_g (%pairs false) or _p (true)
+  // step, unclamped, and the lane's vector offset inside a group:
+  //   _g: one group, vectors 4l..4l+3 (va = vb, offset 0);
+  //   _p: lanes 2m, 2m+1 share groups m and m + 16 of the piece and take
+  //       vectors h, h + 2 of each (h = l % 2), so every load instruction
+  //       reads whole 32-byte sectors.
+  func.func private @sg_groups(%p: index, %lane: index, %pairs: i1)
+      -> (index, index, index) {
+    %c0 = arith.constant 0 : index
+    %ga = affine.apply affine_map<(p, l) -> (p * 128 + l * 4)>(%p, %lane)
+    %pa = affine.apply affine_map<(p, l) -> (p * 128 + (l floordiv 2) * 4)>(%p, %lane)
+    %pb = affine.apply affine_map<(p, l) -> (p * 128 + (l floordiv 2) * 4 + 64)>(%p, %lane)
+    %ph = affine.apply affine_map<(l) -> (l mod 2)>(%lane)
+    %va = arith.select %pairs, %pa, %ga : index
+    %vb = arith.select %pairs, %pb, %ga : index
+    %h = arith.select %pairs, %ph, %c0 : index
+    return %va, %vb, %h : index, index, index
+  }
+
+  // One group of a step: the word offset of the lane's first vector in row
+  // r (the group clamped into the row), the group's scale (0 past the row)
+  // and zero byte. i32 offsets.
+  func.func private @sg_group_load(%scales: memref<?xf16>, %zeros: memref<?xi8>,
+                                   %has_zeros: i32, %ri: i32, %v: index,
+                                   %h: index, %nv: i32, %ng: i32, %zr: i32,
+                                   %gs: i32) -> (index, f16, i8) {
     %i0 = arith.constant 0 : i32
     %i1 = arith.constant 1 : i32
     %i2 = arith.constant 2 : i32
     %i4 = arith.constant 4 : i32
     %hzero = arith.constant 0.0 : f16
-    %last = arith.subi %rows, %c1 : index
-    %r = arith.minui %r0, %last : index
-    %vx = affine.apply affine_map<(p, l) -> (p * 128 + l * 4)>(%p, %lane)
-    %ri = arith.index_castui %r : index to i32
-    %v = arith.index_castui %vx : index to i32
-    %nv = arith.index_castui %nvec : index to i32
-    %ng = arith.index_castui %ngroups : index to i32
-    %zr = arith.index_castui %zrow : index to i32
-    %gs = arith.index_castui %gshift : index to i32
+    %vi = arith.index_castui %v : index to i32
+    %hi = arith.index_castui %h : index to i32
     %lastv = arith.subi %nv, %i4 : i32
-    %vc = arith.minui %v, %lastv : i32
-    %valid = arith.cmpi ult, %v, %nv : i32
+    %vc = arith.minui %vi, %lastv : i32
+    %valid = arith.cmpi ult, %vi, %nv : i32
     %rowv = arith.muli %ri, %nv : i32
-    %wv = arith.addi %rowv, %vc : i32
+    %wv0 = arith.addi %rowv, %vc : i32
+    %wv = arith.addi %wv0, %hi : i32
     %wi = arith.shli %wv, %i2 : i32
-    %w0x = arith.index_castui %wi : i32 to index
-    %w1x = arith.addi %w0x, %c4 : index
-    %w2x = arith.addi %w0x, %c8 : index
-    %w3x = arith.addi %w0x, %c12 : index
-    %w0 = vector.load %qw[%w0x] {alignment = 16} : memref<?xi32>, vector<4xi32>
-    %w1 = vector.load %qw[%w1x] {alignment = 16} : memref<?xi32>, vector<4xi32>
-    %w2 = vector.load %qw[%w2x] {alignment = 16} : memref<?xi32>, vector<4xi32>
-    %w3 = vector.load %qw[%w3x] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %wx = arith.index_castui %wi : i32 to index
     %g = arith.shrui %vc, %gs : i32
     %rs = arith.muli %ri, %ng : i32
     %si = arith.addi %rs, %g : i32
@@ -765,40 +775,87 @@ gpu.module @quantforge_int4 {
     %zi = arith.select %present, %zi0, %i0 : i32
     %zix = arith.index_castui %zi : i32 to index
     %z = memref.load %zeros[%zix] : memref<?xi8>
-    return %w0, %w1, %w2, %w3, %sv, %z : vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, f16, i8
+    return %wx, %sv, %z : index, f16, i8
   }
 
-  // x part j (8 values) of lane l's 128 columns of piece p in
-  // @gemv_int4_stream_g's stage: parts j = 4u + s of vector u regrouped as
-  // @permute_x, stored lane-minor so a warp's reads of one part are 512
-  // contiguous bytes (no bank conflicts).
-  func.func private @sg_slot(%p: index, %j: index, %l: index) -> index {
-    %o = affine.apply affine_map<(p, j, l) -> (p * 4096 + j * 256 + l * 8)>(%p, %j, %l)
+  // One step of a @gemv_int4_stream_g/_p warp: the lane's 4 weight vectors
+  // of piece p of row r (clamped into the matrix), with the scales and zero
+  // bytes of groups a (vectors 0, 1) and b (2, 3).
+  func.func private @sg_load(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                             %zeros: memref<?xi8>, %has_zeros: i32,
+                             %p: index, %r0: index, %rows: index,
+                             %lane: index, %nvec: index, %ngroups: index,
+                             %gshift: index, %zrow: index, %pairs: i1)
+      -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>,
+          vector<2xf16>, vector<2xi8>) {
+    %c1 = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
+    %last = arith.subi %rows, %c1 : index
+    %r = arith.minui %r0, %last : index
+    %ri = arith.index_castui %r : index to i32
+    %nv = arith.index_castui %nvec : index to i32
+    %ng = arith.index_castui %ngroups : index to i32
+    %zr = arith.index_castui %zrow : index to i32
+    %gs = arith.index_castui %gshift : index to i32
+    %va, %vb, %h = func.call @sg_groups(%p, %lane, %pairs) : (index, index, i1) -> (index, index, index)
+    %wa, %sa, %za = func.call @sg_group_load(%scales, %zeros, %has_zeros, %ri, %va, %h, %nv, %ng, %zr, %gs) : (memref<?xf16>, memref<?xi8>, i32, i32, index, index, i32, i32, i32, i32) -> (index, f16, i8)
+    %wb0, %sb, %zb = func.call @sg_group_load(%scales, %zeros, %has_zeros, %ri, %vb, %h, %nv, %ng, %zr, %gs) : (memref<?xf16>, memref<?xi8>, i32, i32, index, index, i32, i32, i32, i32) -> (index, f16, i8)
+    // _g: group b is the same group, its vectors 2 and 3 (8 words on);
+    // _p: the second vector of a group is 2 vectors (8 words) on.
+    %c0 = arith.constant 0 : index
+    %boff = arith.select %pairs, %c0, %c8 : index
+    %wb = arith.addi %wb0, %boff : index
+    %d = arith.select %pairs, %c8, %c4 : index
+    %wa1 = arith.addi %wa, %d : index
+    %wb1 = arith.addi %wb, %d : index
+    %w0 = vector.load %qw[%wa] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w1 = vector.load %qw[%wa1] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w2 = vector.load %qw[%wb] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w3 = vector.load %qw[%wb1] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %s2 = vector.from_elements %sa, %sb : vector<2xf16>
+    %z2 = vector.from_elements %za, %zb : vector<2xi8>
+    return %w0, %w1, %w2, %w3, %s2, %z2 : vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>
+  }
+
+  // Offset in the x stage of part s (8 values, regrouped as @permute_x) of
+  // the lane's k-th vector (k = 0..3 in @sg_load's order) of piece p:
+  // lane-minor, so a warp's reads of one part are 512 contiguous bytes.
+  func.func private @sg_slot(%p: index, %k: index, %s: index, %l: index) -> index {
+    %o = affine.apply affine_map<(p, k, s, l) -> (p * 4096 + k * 1024 + s * 256 + l * 8)>(%p, %k, %s, %l)
     return %o : index
   }
 
-  // sum over the lane's 128 columns of scale * (q - zero) * x: per vector
-  // an f16 tree of 32 products (as @qdot32), the four in f32.
+  // scale_a * (q - zero_a) . x over vectors 0, 1 plus the same for group b
+  // over vectors 2, 3: per vector an f16 tree of 32 products (as @qdot32),
+  // then f32; %xo: the stage offset of part 0 of vector 0.
   func.func private @sg_dot(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
                             %w0: vector<4xi32>, %w1: vector<4xi32>,
                             %w2: vector<4xi32>, %w3: vector<4xi32>,
-                            %sh: f16, %zb: i8, %has_zeros: i32, %g: index,
+                            %s2: vector<2xf16>, %z2: vector<2xi8>,
+                            %has_zeros: i32, %ga: index, %gb: index,
                             %xo: index) -> f32 {
-    %bias = func.call @bias_of(%zb, %has_zeros, %g) : (i8, i32, index) -> vector<8xf16>
+    %za = vector.extract %z2[0] : i8 from vector<2xi8>
+    %zb = vector.extract %z2[1] : i8 from vector<2xi8>
+    %biasa = func.call @bias_of(%za, %has_zeros, %ga) : (i8, i32, index) -> vector<8xf16>
+    %biasb = func.call @bias_of(%zb, %has_zeros, %gb) : (i8, i32, index) -> vector<8xf16>
     %o1 = arith.constant 1024 : index
     %xo1 = arith.addi %xo, %o1 : index
     %xo2 = arith.addi %xo1, %o1 : index
     %xo3 = arith.addi %xo2, %o1 : index
-    %d0 = func.call @sg_vec(%xs, %w0, %xo, %bias) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
-    %d1 = func.call @sg_vec(%xs, %w1, %xo1, %bias) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
-    %d2 = func.call @sg_vec(%xs, %w2, %xo2, %bias) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
-    %d3 = func.call @sg_vec(%xs, %w3, %xo3, %bias) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
+    %d0 = func.call @sg_vec(%xs, %w0, %xo, %biasa) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
+    %d1 = func.call @sg_vec(%xs, %w1, %xo1, %biasa) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
+    %d2 = func.call @sg_vec(%xs, %w2, %xo2, %biasb) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
+    %d3 = func.call @sg_vec(%xs, %w3, %xo3, %biasb) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
     %s01 = arith.addf %d0, %d1 : vector<2xf32>
     %s23 = arith.addf %d2, %d3 : vector<2xf32>
-    %s = arith.addf %s01, %s23 : vector<2xf32>
-    %sum = vector.reduction <add>, %s : vector<2xf32> into f32
-    %sc = arith.extf %sh : f16 to f32
-    %r = arith.mulf %sc, %sum : f32
+    %sa_ = vector.reduction <add>, %s01 : vector<2xf32> into f32
+    %sb_ = vector.reduction <add>, %s23 : vector<2xf32> into f32
+    %s2f = arith.extf %s2 : vector<2xf16> to vector<2xf32>
+    %sca = vector.extract %s2f[0] : f32 from vector<2xf32>
+    %scb = vector.extract %s2f[1] : f32 from vector<2xf32>
+    %ra = arith.mulf %sca, %sa_ : f32
+    %r = math.fma %scb, %sb_, %ra : f32
     return %r : f32
   }
 
@@ -819,17 +876,142 @@ gpu.module @quantforge_int4 {
     return %wide : vector<2xf32>
   }
 
-  // y = W x (decode, batch 1) like @gemv_int4_stream (persistent grid,
-  // global warp gw owns rows gw, gw + W, ..., cut into 4096-column pieces,
-  // two steps in flight, x staged once per block), but a lane's part of a
-  // step is 64 contiguous bytes, one 128-column group: one scale, one zero
-  // point and one address per lane and step, and the x stage is read
-  // lane-minor. A warp's step is still the piece's 2 KB, each load
-  // instruction 16 bytes of every lane 64 bytes apart (the next three
-  // complete the same sectors through L1). Needs cols % 128 == 0,
-  // cols <= 16384 (else y is left unwritten) and group a power of two
-  // >= 128; block 256 threads, any grid (the host sizes it as for
-  // @gemv_int4_stream).
+  // The body of @gemv_int4_stream_g and _p (%pairs, a constant once
+  // inlined): @gemv_int4_stream's persistent grid and pipeline (global warp
+  // gw owns rows gw, gw + W, ..., cut into 4096-column pieces, two steps
+  // in flight, x staged once per block), but a lane's part of a step lies
+  // in 128-column groups, so it needs one or two scales, zero points and
+  // addresses per step instead of four, and one 16-byte load per 16 bytes
+  // with immediate offsets. Needs cols % 128 == 0, cols <= 16384 (else y
+  // is left unwritten) and group a power of two >= 128.
+  func.func private @stream_g_body(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                                   %zeros: memref<?xi8>, %x: memref<?xf16>,
+                                   %y: memref<?xf16>, %rows: index, %cols: index,
+                                   %group: index, %has_zeros: i32,
+                                   %xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                                   %pairs: i1)
+      attributes {passthrough = ["alwaysinline"]} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
+    %c32 = arith.constant 32 : index
+    %c128 = arith.constant 128 : index
+    %fzero = arith.constant 0.0 : f32
+    %tid = gpu.thread_id x
+    %bid = gpu.block_id x
+    %nblocks = gpu.grid_dim x
+    %lane = arith.remui %tid, %c32 : index
+    %warp = arith.divui %tid, %c32 : index
+    %gw = affine.apply affine_map<(b, w) -> (b * 8 + w)>(%bid, %warp)
+    %nwarps = arith.muli %nblocks, %c8 : index
+    %nvec = arith.divui %cols, %c32 : index
+    %npieces = affine.apply affine_map<(n) -> ((n + 127) floordiv 128)>(%nvec)
+    %lastpiece = arith.subi %npieces, %c1 : index
+    %ngroups = arith.divui %cols, %group : index
+    %vpg = arith.divui %group, %c32 : index
+    %gshift = math.cttz %vpg : index
+    %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+    %nmine = affine.apply affine_map<(r, g)[w] -> ((r + w - 1 - g) floordiv w)>(%rows, %gw)[%nwarps]
+    %nsteps = arith.muli %nmine, %npieces : index
+    %p1, %r1 = func.call @stream_next(%c0, %gw, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+    %p2, %r2 = func.call @stream_next(%p1, %r1, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+    %a:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %c0, %gw, %rows, %lane, %nvec, %ngroups, %gshift, %zrow, %pairs) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, i1) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>)
+    %b:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %p1, %r1, %rows, %lane, %nvec, %ngroups, %gshift, %zrow, %pairs) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, i1) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>)
+    func.call @keep_loads_here() : () -> ()
+
+    // Stage x: thread t regroups vectors v = t, t + 256, ... of the
+    // npieces * 128 the steps cover (0 past the row). Within its piece,
+    // w = v % 128 is, in _g, vector k = w % 4 of lane w / 4; in _p,
+    // vector k = 2 (w / 64) + (w % 4) / 2 of lane 2 ((w % 64) / 4) + w % 2.
+    %nstage = arith.muli %npieces, %c128 : index
+    %rounds = affine.apply affine_map<(n) -> ((n + 255) floordiv 256)>(%nstage)
+    %lastv = arith.subi %nvec, %c1 : index
+    %x8zero = arith.constant dense<0.0> : vector<8xf16>
+    scf.for %it = %c0 to %rounds step %c1 {
+      %v = affine.apply affine_map<(i, t) -> (i * 256 + t)>(%it, %tid)
+      %inx = arith.cmpi ult, %v, %nvec : index
+      %vc = arith.minui %v, %lastv : index
+      %xo = arith.muli %vc, %c32 : index
+      %xo1 = arith.addi %xo, %c8 : index
+      %xo2 = arith.addi %xo1, %c8 : index
+      %xo3 = arith.addi %xo2, %c8 : index
+      %xa = vector.load %x[%xo] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %xb = vector.load %x[%xo1] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %xc = vector.load %x[%xo2] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %xd = vector.load %x[%xo3] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %p:4 = func.call @permute_x(%xa, %xb, %xc, %xd) : (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+      %q0 = arith.select %inx, %p#0, %x8zero : vector<8xf16>
+      %q1 = arith.select %inx, %p#1, %x8zero : vector<8xf16>
+      %q2 = arith.select %inx, %p#2, %x8zero : vector<8xf16>
+      %q3 = arith.select %inx, %p#3, %x8zero : vector<8xf16>
+      %ins = arith.cmpi ult, %v, %nstage : index
+      scf.if %ins {
+        %pv = arith.divui %v, %c128 : index
+        %kg = affine.apply affine_map<(v) -> (v mod 4)>(%v)
+        %lg = affine.apply affine_map<(v) -> ((v mod 128) floordiv 4)>(%v)
+        %kp = affine.apply affine_map<(v) -> (((v mod 128) floordiv 64) * 2 + (v mod 4) floordiv 2)>(%v)
+        %lp = affine.apply affine_map<(v) -> (((v mod 64) floordiv 4) * 2 + v mod 2)>(%v)
+        %k = arith.select %pairs, %kp, %kg : index
+        %l = arith.select %pairs, %lp, %lg : index
+        %o0 = func.call @sg_slot(%pv, %k, %c0, %l) : (index, index, index, index) -> index
+        %o1 = func.call @sg_slot(%pv, %k, %c1, %l) : (index, index, index, index) -> index
+        %o2 = func.call @sg_slot(%pv, %k, %c2, %l) : (index, index, index, index) -> index
+        %o3 = func.call @sg_slot(%pv, %k, %c3, %l) : (index, index, index, index) -> index
+        vector.store %q0, %xs[%o0] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        vector.store %q1, %xs[%o1] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        vector.store %q2, %xs[%o2] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        vector.store %q3, %xs[%o3] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+      }
+    }
+    gpu.barrier
+
+    %res:17 = scf.for %s = %c0 to %nsteps step %c1
+        iter_args(%acc = %fzero, %pc = %c0, %rc = %gw, %pn = %p2, %rn = %r2,
+                  %a0 = %a#0, %a1 = %a#1, %a2 = %a#2, %a3 = %a#3, %as = %a#4, %az = %a#5,
+                  %b0 = %b#0, %b1 = %b#1, %b2 = %b#2, %b3 = %b#3, %bs = %b#4, %bz = %b#5)
+        -> (f32, index, index, index, index,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>) {
+      %n:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %pn, %rn, %rows, %lane, %nvec, %ngroups, %gshift, %zrow, %pairs) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, i1) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>)
+      // The lane's groups (clamped like its loads), for the zero nibbles.
+      %va, %vb, %h = func.call @sg_groups(%pc, %lane, %pairs) : (index, index, i1) -> (index, index, index)
+      %lastq = arith.subi %nvec, %c4 : index
+      %vac = arith.minui %va, %lastq : index
+      %vbc = arith.minui %vb, %lastq : index
+      %ga = arith.shrui %vac, %gshift : index
+      %gb = arith.shrui %vbc, %gshift : index
+      %xo = func.call @sg_slot(%pc, %c0, %c0, %lane) : (index, index, index, index) -> index
+      %d = func.call @sg_dot(%xs, %a0, %a1, %a2, %a3, %as, %az, %has_zeros, %ga, %gb, %xo) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, i32, index, index, index) -> f32
+      %acc1 = arith.addf %acc, %d : f32
+      %done = arith.cmpi eq, %pc, %lastpiece : index
+      %accn = scf.if %done -> (f32) {
+        %t = func.call @warp_sum(%acc1) : (f32) -> f32
+        %isfirst = arith.cmpi eq, %lane, %c0 : index
+        scf.if %isfirst {
+          %hh = arith.truncf %t : f32 to f16
+          memref.store %hh, %y[%rc] : memref<?xf16>
+        }
+        scf.yield %fzero : f32
+      } else {
+        scf.yield %acc1 : f32
+      }
+      %pc2, %rc2 = func.call @stream_next(%pc, %rc, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+      %pn2, %rn2 = func.call @stream_next(%pn, %rn, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+      scf.yield %accn, %pc2, %rc2, %pn2, %rn2, %b0, %b1, %b2, %b3, %bs, %bz, %n#0, %n#1, %n#2, %n#3, %n#4, %n#5
+          : f32, index, index, index, index,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>
+    }
+    return
+  }
+
+  // y = W x (decode, batch 1): @stream_g_body with a lane's step in one
+  // group (64 contiguous bytes: each load instruction reads half of 32
+  // sectors, the next one the other half). Block 256 threads, any grid
+  // (the host sizes it as for @gemv_int4_stream).
   gpu.func @gemv_int4_stream_g(%qw: memref<?xi32>, %scales: memref<?xf16>,
                                %zeros: memref<?xi8>, %x: memref<?xf16>,
                                %y: memref<?xf16>, %rows: index, %cols: index,
@@ -840,115 +1022,26 @@ gpu.module @quantforge_int4 {
     %cmax = arith.constant 16384 : index
     %fits = arith.cmpi ule, %cols, %cmax : index
     scf.if %fits {
-      %c0 = arith.constant 0 : index
-      %c1 = arith.constant 1 : index
-      %c2 = arith.constant 2 : index
-      %c3 = arith.constant 3 : index
-      %c4 = arith.constant 4 : index
-      %c8 = arith.constant 8 : index
-      %c32 = arith.constant 32 : index
-      %c128 = arith.constant 128 : index
-      %fzero = arith.constant 0.0 : f32
-      %tid = gpu.thread_id x
-      %bid = gpu.block_id x
-      %nblocks = gpu.grid_dim x
-      %lane = arith.remui %tid, %c32 : index
-      %warp = arith.divui %tid, %c32 : index
-      %gw = affine.apply affine_map<(b, w) -> (b * 8 + w)>(%bid, %warp)
-      %nwarps = arith.muli %nblocks, %c8 : index
-      %nvec = arith.divui %cols, %c32 : index
-      %npieces = affine.apply affine_map<(n) -> ((n + 127) floordiv 128)>(%nvec)
-      %lastpiece = arith.subi %npieces, %c1 : index
-      %ngroups = arith.divui %cols, %group : index
-      %vpg = arith.divui %group, %c32 : index
-      %gshift = math.cttz %vpg : index
-      %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
-      %nmine = affine.apply affine_map<(r, g)[w] -> ((r + w - 1 - g) floordiv w)>(%rows, %gw)[%nwarps]
-      %nsteps = arith.muli %nmine, %npieces : index
-      %p1, %r1 = func.call @stream_next(%c0, %gw, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
-      %p2, %r2 = func.call @stream_next(%p1, %r1, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
-      %a:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %c0, %gw, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, f16, i8)
-      %b:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %p1, %r1, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, f16, i8)
+      %false = arith.constant false
+      func.call @stream_g_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %false) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, i1) -> ()
+    }
+    gpu.return
+  }
 
-      // Stage x: thread t regroups vectors v = t, t + 256, ... of the
-      // npieces * 128 the steps cover (0 past the row): vector v is vector
-      // u = v % 4 of lane (v % 128) / 4 in piece v / 128.
-      %nstage = arith.muli %npieces, %c128 : index
-      %rounds = affine.apply affine_map<(n) -> ((n + 255) floordiv 256)>(%nstage)
-      %lastv = arith.subi %nvec, %c1 : index
-      %x8zero = arith.constant dense<0.0> : vector<8xf16>
-      scf.for %it = %c0 to %rounds step %c1 {
-        %v = affine.apply affine_map<(i, t) -> (i * 256 + t)>(%it, %tid)
-        %inx = arith.cmpi ult, %v, %nvec : index
-        %vc = arith.minui %v, %lastv : index
-        %xo = arith.muli %vc, %c32 : index
-        %xo1 = arith.addi %xo, %c8 : index
-        %xo2 = arith.addi %xo1, %c8 : index
-        %xo3 = arith.addi %xo2, %c8 : index
-        %xa = vector.load %x[%xo] {alignment = 16} : memref<?xf16>, vector<8xf16>
-        %xb = vector.load %x[%xo1] {alignment = 16} : memref<?xf16>, vector<8xf16>
-        %xc = vector.load %x[%xo2] {alignment = 16} : memref<?xf16>, vector<8xf16>
-        %xd = vector.load %x[%xo3] {alignment = 16} : memref<?xf16>, vector<8xf16>
-        %p:4 = func.call @permute_x(%xa, %xb, %xc, %xd) : (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
-        %q0 = arith.select %inx, %p#0, %x8zero : vector<8xf16>
-        %q1 = arith.select %inx, %p#1, %x8zero : vector<8xf16>
-        %q2 = arith.select %inx, %p#2, %x8zero : vector<8xf16>
-        %q3 = arith.select %inx, %p#3, %x8zero : vector<8xf16>
-        %ins = arith.cmpi ult, %v, %nstage : index
-        scf.if %ins {
-          %pv = arith.divui %v, %c128 : index
-          %lv = affine.apply affine_map<(v) -> ((v mod 128) floordiv 4)>(%v)
-          %j0 = affine.apply affine_map<(v) -> ((v mod 4) * 4)>(%v)
-          %o0 = func.call @sg_slot(%pv, %j0, %lv) : (index, index, index) -> index
-          %j1 = arith.addi %j0, %c1 : index
-          %o1 = func.call @sg_slot(%pv, %j1, %lv) : (index, index, index) -> index
-          %j2 = arith.addi %j0, %c2 : index
-          %o2 = func.call @sg_slot(%pv, %j2, %lv) : (index, index, index) -> index
-          %j3 = arith.addi %j0, %c3 : index
-          %o3 = func.call @sg_slot(%pv, %j3, %lv) : (index, index, index) -> index
-          vector.store %q0, %xs[%o0] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
-          vector.store %q1, %xs[%o1] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
-          vector.store %q2, %xs[%o2] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
-          vector.store %q3, %xs[%o3] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
-        }
-      }
-      gpu.barrier
-
-      %res:17 = scf.for %s = %c0 to %nsteps step %c1
-          iter_args(%acc = %fzero, %pc = %c0, %rc = %gw, %pn = %p2, %rn = %r2,
-                    %a0 = %a#0, %a1 = %a#1, %a2 = %a#2, %a3 = %a#3, %as = %a#4, %az = %a#5,
-                    %b0 = %b#0, %b1 = %b#1, %b2 = %b#2, %b3 = %b#3, %bs = %b#4, %bz = %b#5)
-          -> (f32, index, index, index, index,
-              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, f16, i8,
-              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, f16, i8) {
-        %n:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %pn, %rn, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, f16, i8)
-        // The group of the lane's 128 columns (clamped like its load).
-        %vq = affine.apply affine_map<(p, l) -> (p * 128 + l * 4)>(%pc, %lane)
-        %lastq = arith.subi %nvec, %c4 : index
-        %vqc = arith.minui %vq, %lastq : index
-        %g = arith.shrui %vqc, %gshift : index
-        %xo = func.call @sg_slot(%pc, %c0, %lane) : (index, index, index) -> index
-        %d = func.call @sg_dot(%xs, %a0, %a1, %a2, %a3, %as, %az, %has_zeros, %g, %xo) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, f16, i8, i32, index, index) -> f32
-        %acc1 = arith.addf %acc, %d : f32
-        %done = arith.cmpi eq, %pc, %lastpiece : index
-        %accn = scf.if %done -> (f32) {
-          %t = func.call @warp_sum(%acc1) : (f32) -> f32
-          %isfirst = arith.cmpi eq, %lane, %c0 : index
-          scf.if %isfirst {
-            %h = arith.truncf %t : f32 to f16
-            memref.store %h, %y[%rc] : memref<?xf16>
-          }
-          scf.yield %fzero : f32
-        } else {
-          scf.yield %acc1 : f32
-        }
-        %pc2, %rc2 = func.call @stream_next(%pc, %rc, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
-        %pn2, %rn2 = func.call @stream_next(%pn, %rn, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
-        scf.yield %accn, %pc2, %rc2, %pn2, %rn2, %b0, %b1, %b2, %b3, %bs, %bz, %n#0, %n#1, %n#2, %n#3, %n#4, %n#5
-            : f32, index, index, index, index,
-              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, f16, i8,
-              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, f16, i8
-      }
+  // y = W x (decode, batch 1): @stream_g_body with lane pairs sharing two
+  // groups, so each load instruction reads 16 whole 32-byte sectors.
+  gpu.func @gemv_int4_stream_p(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                               %zeros: memref<?xi8>, %x: memref<?xf16>,
+                               %y: memref<?xf16>, %rows: index, %cols: index,
+                               %group: index, %has_zeros: i32)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %cmax = arith.constant 16384 : index
+    %fits = arith.cmpi ule, %cols, %cmax : index
+    scf.if %fits {
+      %true = arith.constant true
+      func.call @stream_g_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %true) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, i1) -> ()
     }
     gpu.return
   }
