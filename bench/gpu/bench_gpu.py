@@ -102,8 +102,7 @@ class Kernels:
         self.blocks_per_sm = {}
         for name, rows, threads in (("gemv_int4", 8, 64), ("gemv_int4_splitk", 4, 128),
                                      ("gemv_int4_tc", 16, 256), ("gemv_int4_stream", None, 256),
-                                     ("gemv_int4_stream_g", None, 256), ("gemv_int4_stream_p", None, 256),
-                                     ("gemv_int4_stream_gl2", None, 256), ("gemv_int4_stream_pl2", None, 256)):
+                                     ("gemv_int4_stream_g", None, 256), ("gemv_int4_stream_p", None, 256)):
             try:
                 fn = self.mod.get_function(name)
             except Exception:  # noqa: BLE001 (CuPy raises its driver error)

@@ -876,33 +876,6 @@ gpu.module @quantforge_int4 {
     return %wide : vector<2xf32>
   }
 
-  // Asks L2 for piece p (2 KB) of row r (clamped into the matrix) of the
-  // weights: each lane names the two 32-byte sectors at 64 l and 64 l + 32
-  // of the piece (clamped into the row). No registers wait for it: the
-  // step's loads, issued later, then hit L2 (@stream_g_body with
-  // %prefetch).
-  func.func private @prefetch_piece(%qw: memref<?xi32>, %p: index, %r0: index,
-                                    %rows: index, %lane: index, %cols: index) {
-    %c1 = arith.constant 1 : index
-    %c32 = arith.constant 32 : index
-    %base = memref.extract_aligned_pointer_as_index %qw : memref<?xi32> -> index
-    %last = arith.subi %rows, %c1 : index
-    %r = arith.minui %r0, %last : index
-    %rowbytes = affine.apply affine_map<(c) -> (c floordiv 2)>(%cols)
-    %lim = arith.subi %rowbytes, %c32 : index
-    %o0 = affine.apply affine_map<(p, l) -> (p * 2048 + l * 64)>(%p, %lane)
-    %o1 = arith.addi %o0, %c32 : index
-    %k0 = arith.minui %o0, %lim : index
-    %k1 = arith.minui %o1, %lim : index
-    %a0 = affine.apply affine_map<(b, r, o)[n] -> (b + r * n + o)>(%base, %r, %k0)[%rowbytes]
-    %a1 = affine.apply affine_map<(b, r, o)[n] -> (b + r * n + o)>(%base, %r, %k1)[%rowbytes]
-    %i0 = arith.index_castui %a0 : index to i64
-    %i1 = arith.index_castui %a1 : index to i64
-    llvm.inline_asm has_side_effects asm_dialect = att "prefetch.global.L2 [$0];", "l" %i0 : (i64) -> ()
-    llvm.inline_asm has_side_effects asm_dialect = att "prefetch.global.L2 [$0];", "l" %i1 : (i64) -> ()
-    return
-  }
-
   // The body of @gemv_int4_stream_g and _p (%pairs, a constant once
   // inlined): @gemv_int4_stream's persistent grid and pipeline (global warp
   // gw owns rows gw, gw + W, ..., cut into 4096-column pieces, two steps
@@ -916,7 +889,7 @@ gpu.module @quantforge_int4 {
                                    %y: memref<?xf16>, %rows: index, %cols: index,
                                    %group: index, %has_zeros: i32,
                                    %xs: memref<16384xf16, #gpu.address_space<workgroup>>,
-                                   %pairs: i1, %prefetch: i1)
+                                   %pairs: i1)
       attributes {passthrough = ["alwaysinline"]} {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
@@ -947,14 +920,6 @@ gpu.module @quantforge_int4 {
     %p2, %r2 = func.call @stream_next(%p1, %r1, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
     %a:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %c0, %gw, %rows, %lane, %nvec, %ngroups, %gshift, %zrow, %pairs) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, i1) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>)
     %b:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %p1, %r1, %rows, %lane, %nvec, %ngroups, %gshift, %zrow, %pairs) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, i1) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>)
-    // With %prefetch, steps 2 and 3 are asked of L2 now and step s + 4 in
-    // iteration s, so the loads two steps ahead find them there.
-    %p3, %r3 = func.call @stream_next(%p2, %r2, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
-    %p4, %r4 = func.call @stream_next(%p3, %r3, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
-    scf.if %prefetch {
-      func.call @prefetch_piece(%qw, %p2, %r2, %rows, %lane, %cols) : (memref<?xi32>, index, index, index, index, index) -> ()
-      func.call @prefetch_piece(%qw, %p3, %r3, %rows, %lane, %cols) : (memref<?xi32>, index, index, index, index, index) -> ()
-    }
     func.call @keep_loads_here() : () -> ()
 
     // Stage x: thread t regroups vectors v = t, t + 256, ... of the
@@ -1003,16 +968,13 @@ gpu.module @quantforge_int4 {
     }
     gpu.barrier
 
-    %res:19 = scf.for %s = %c0 to %nsteps step %c1
-        iter_args(%acc = %fzero, %pc = %c0, %rc = %gw, %pn = %p2, %rn = %r2, %pf = %p4, %rf = %r4,
+    %res:17 = scf.for %s = %c0 to %nsteps step %c1
+        iter_args(%acc = %fzero, %pc = %c0, %rc = %gw, %pn = %p2, %rn = %r2,
                   %a0 = %a#0, %a1 = %a#1, %a2 = %a#2, %a3 = %a#3, %as = %a#4, %az = %a#5,
                   %b0 = %b#0, %b1 = %b#1, %b2 = %b#2, %b3 = %b#3, %bs = %b#4, %bz = %b#5)
-        -> (f32, index, index, index, index, index, index,
+        -> (f32, index, index, index, index,
             vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>,
             vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>) {
-      scf.if %prefetch {
-        func.call @prefetch_piece(%qw, %pf, %rf, %rows, %lane, %cols) : (memref<?xi32>, index, index, index, index, index) -> ()
-      }
       %n:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %pn, %rn, %rows, %lane, %nvec, %ngroups, %gshift, %zrow, %pairs) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, i1) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>)
       // The lane's groups (clamped like its loads), for the zero nibbles.
       %va, %vb, %h = func.call @sg_groups(%pc, %lane, %pairs) : (index, index, i1) -> (index, index, index)
@@ -1038,9 +1000,8 @@ gpu.module @quantforge_int4 {
       }
       %pc2, %rc2 = func.call @stream_next(%pc, %rc, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
       %pn2, %rn2 = func.call @stream_next(%pn, %rn, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
-      %pf2, %rf2 = func.call @stream_next(%pf, %rf, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
-      scf.yield %accn, %pc2, %rc2, %pn2, %rn2, %pf2, %rf2, %b0, %b1, %b2, %b3, %bs, %bz, %n#0, %n#1, %n#2, %n#3, %n#4, %n#5
-          : f32, index, index, index, index, index, index,
+      scf.yield %accn, %pc2, %rc2, %pn2, %rn2, %b0, %b1, %b2, %b3, %bs, %bz, %n#0, %n#1, %n#2, %n#3, %n#4, %n#5
+          : f32, index, index, index, index,
             vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>,
             vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>
     }
@@ -1062,7 +1023,7 @@ gpu.module @quantforge_int4 {
     %fits = arith.cmpi ule, %cols, %cmax : index
     scf.if %fits {
       %false = arith.constant false
-      func.call @stream_g_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %false, %false) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, i1, i1) -> ()
+      func.call @stream_g_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %false) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, i1) -> ()
     }
     gpu.return
   }
@@ -1080,46 +1041,7 @@ gpu.module @quantforge_int4 {
     %fits = arith.cmpi ule, %cols, %cmax : index
     scf.if %fits {
       %true = arith.constant true
-      %false = arith.constant false
-      func.call @stream_g_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %true, %false) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, i1, i1) -> ()
-    }
-    gpu.return
-  }
-
-  // @gemv_int4_stream_g with each warp asking L2 for the weights of the step after the
-  // next two's (prefetch.global.L2, no registers held): 4 steps ahead.
-  gpu.func @gemv_int4_stream_gl2(%qw: memref<?xi32>, %scales: memref<?xf16>,
-                                 %zeros: memref<?xi8>, %x: memref<?xf16>,
-                                 %y: memref<?xf16>, %rows: index, %cols: index,
-                                 %group: index, %has_zeros: i32)
-      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>)
-      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
-                         nvvm.minctasm = 2 : i32} {
-    %cmax = arith.constant 16384 : index
-    %fits = arith.cmpi ule, %cols, %cmax : index
-    scf.if %fits {
-      %pairs = arith.constant false
-      %true = arith.constant true
-      func.call @stream_g_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %pairs, %true) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, i1, i1) -> ()
-    }
-    gpu.return
-  }
-
-  // @gemv_int4_stream_p with each warp asking L2 for the weights of the step after the
-  // next two's (prefetch.global.L2, no registers held): 4 steps ahead.
-  gpu.func @gemv_int4_stream_pl2(%qw: memref<?xi32>, %scales: memref<?xf16>,
-                                 %zeros: memref<?xi8>, %x: memref<?xf16>,
-                                 %y: memref<?xf16>, %rows: index, %cols: index,
-                                 %group: index, %has_zeros: i32)
-      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>)
-      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
-                         nvvm.minctasm = 2 : i32} {
-    %cmax = arith.constant 16384 : index
-    %fits = arith.cmpi ule, %cols, %cmax : index
-    scf.if %fits {
-      %pairs = arith.constant true
-      %true = arith.constant true
-      func.call @stream_g_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %pairs, %true) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, i1, i1) -> ()
+      func.call @stream_g_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %true) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, i1) -> ()
     }
     gpu.return
   }

@@ -18,9 +18,7 @@
 // SM90-NEXT: kernel gemv_int4_splitk sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
 // SM90-NEXT: kernel gemv_int4_stream sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemv_int4_stream_g sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
-// SM90-NEXT: kernel gemv_int4_stream_gl2 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemv_int4_stream_p sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
-// SM90-NEXT: kernel gemv_int4_stream_pl2 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemv_int4_tc sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
 // SM90-NEXT: kernel gemv_int4_tc_silu sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
 
@@ -33,9 +31,7 @@
 // SM80-NEXT: kernel gemv_int4_splitk sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
 // SM80-NEXT: kernel gemv_int4_stream sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemv_int4_stream_g sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
-// SM80-NEXT: kernel gemv_int4_stream_gl2 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemv_int4_stream_p sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
-// SM80-NEXT: kernel gemv_int4_stream_pl2 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemv_int4_tc sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
 // SM80-NEXT: kernel gemv_int4_tc_silu sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
 
@@ -71,7 +67,7 @@
 // (The always-inlined body is also emitted as a function of its own.)
 // PTX-LABEL: .func stream_g_body(
 // PTX-LABEL: .entry gemv_int4_stream_g(
-// PTX-NOT: {{call|prefetch}}
+// PTX-NOT: call
 // PTX-COUNT-8: ld.global.v4.b32
 // PTX: bar.sync
 // PTX: ld.global.b16
@@ -91,22 +87,6 @@
 // PTX-COUNT-4: ld.global.v4.b32
 // PTX-NOT: ld.global.b16
 // PTX: shfl.sync.bfly.b32
-// PTX-NOT: call
-// The L2-prefetching variants ask for two more steps before the loop and
-// one per iteration, two sectors per lane; the others never prefetch.
-// PTX-LABEL: .entry gemv_int4_stream_gl2(
-// PTX-NOT: call
-// PTX-COUNT-4: prefetch.global.L2
-// PTX: bar.sync
-// PTX-COUNT-2: prefetch.global.L2
-// PTX-NOT: prefetch
-// PTX: ld.global.v4.b32
-// PTX-NOT: call
-// PTX-LABEL: .entry gemv_int4_stream_pl2(
-// PTX: bar.sync
-// PTX-COUNT-2: prefetch.global.L2
-// PTX-NOT: prefetch
-// PTX: ld.global.v4.b32
 // PTX-NOT: call
 // gemv_int4_tc: x staged in shared memory behind a barrier, then per chunk
 // two weight loads, four lop3 per word and no f16 arithmetic before the mma.
