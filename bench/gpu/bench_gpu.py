@@ -6,9 +6,11 @@ One process measures, in this order:
      the cuBLAS FP16 GEMM rate (torch.matmul, 8192^3);
   2. correctness of every kernel of codegen/CUDA/kernels against a float64
      reference on fresh random inputs, outputs poisoned with NaN first;
-  3. int4 g128 GEMV (each GEMV kernel of the cubin) on the Llama shapes: GB/s
-     and % of the copy ceiling, rotating weight buffers larger than L2, timed
-     as CUDA-graph replays of back-to-back launches;
+  3. int4 g128 GEMV (each GEMV kernel of the cubin; the persistent
+     gemv_int4_stream* on the grid of Kernels.stream_grid) on the Llama
+     shapes: GB/s and % of the copy ceiling, rotating weight buffers larger
+     than L2, timed as CUDA-graph replays of back-to-back launches (what a
+     plain read of the same bytes reaches: read_ceiling.py);
   4. int4 g128 GEMM (gemm_int4_n*; batch 1 uses the fastest GEMV) against
      cuBLAS FP16 on the same shapes and batches;
   5. decode at batch 1 of a Llama-2-7B-shaped random-weight model (int4 g128
