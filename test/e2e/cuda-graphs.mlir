@@ -18,6 +18,12 @@
 // RUN: %python %qf_src/test/e2e/same_fake_launches.py %t.noset.log %t.off.log
 // RUN: env QF_LIBCUDA=%qf_fake_cuda QF_FAKE_CUDA_LOG=%t.noinst.log QF_FAKE_CUDA_FAIL=cuGraphInstantiateWithFlags quant-run %t.qfa -p "Hello" -n 40 --greedy --device cuda:0 2>&1 | FileCheck %s --check-prefix=NOINST
 // RUN: %python %qf_src/test/e2e/same_fake_launches.py %t.noinst.log %t.off.log
+// The int4 library kernels (gemv_int4) and an int8 KV cache with its scales.
+// RUN: quant-compile %qf_src/test/fixtures/llama-t --quant=rtn --bits=4 --group-size=128 --scale-type=f16 --kv-cache=int8 --target=cuda --gpu-format=ptx -o %t.int4.qfa 2> %t.quant.log
+// RUN: env QF_LIBCUDA=%qf_fake_cuda QF_FAKE_CUDA_LOG=%t.int4.off.log QF_CUDA_GRAPHS=0 quant-run %t.int4.qfa -p "Hello" -n 40 --greedy --device cuda:0 2>&1 | FileCheck %s --check-prefix=OFF
+// RUN: env QF_LIBCUDA=%qf_fake_cuda QF_FAKE_CUDA_LOG=%t.int4.on.log quant-run %t.int4.qfa -p "Hello" -n 40 --greedy --device cuda:0 2>&1 | FileCheck %s --check-prefix=ON
+// RUN: FileCheck %s --check-prefix=INT4 < %t.int4.on.log
+// RUN: %python %qf_src/test/e2e/same_fake_launches.py %t.int4.on.log %t.int4.off.log
 // A cubin's parameters are unknown to the fake (cuFuncGetParamInfo fails):
 // decode runs without a graph and says why.
 // RUN: quant-compile %qf_src/test/fixtures/llama-t --target=cuda -o %t.cubin.qfa
@@ -40,6 +46,9 @@
 // ON-LOG: graph-set
 // ON-LOG: graph-launch [[NODES]]
 // ON-LOG-NOT: graph-instantiate
+
+// INT4: graph-instantiate
+// INT4: launch gemv_int4
 
 // NOSET: cuda graphs: on, 39 steps replayed, 39 instantiations, 0 node updates
 
