@@ -751,10 +751,10 @@ private:
 
   static KernelNodeParams kernelParams(const StepOp &op,
                                        std::vector<void *> &pointers) {
-    return KernelNodeParams{op.function,  op.grid[0],      op.grid[1],
-                            op.grid[2],   op.block[0],     op.block[1],
-                            op.block[2],  op.shared,       pointers.data(),
-                            nullptr,      nullptr,         nullptr};
+    return KernelNodeParams{op.function, op.grid[0],  op.grid[1],
+                            op.grid[2],  op.block[0], op.block[1],
+                            op.block[2], op.shared,   pointers.data(),
+                            nullptr,     nullptr,     nullptr};
   }
   static MemsetNodeParams memsetParams(const StepOp &op) {
     return MemsetNodeParams{op.address, 0, 0xff, 1, op.bytes, 1};
@@ -768,14 +768,16 @@ private:
     for (size_t i = 0; i < recorded_; ++i) {
       StepOp &op = pending_[i];
       CUgraphNode node = nullptr;
-      const CUgraphNode *after = step.nodes.empty() ? nullptr : &step.nodes.back();
+      const CUgraphNode *after =
+          step.nodes.empty() ? nullptr : &step.nodes.back();
       size_t count = after ? 1 : 0;
       if (op.function) {
         std::vector<void *> pointers = op.pointers();
         KernelNodeParams params = kernelParams(op, pointers);
-        QF_RETURN_IF_ERROR(check("cuGraphAddKernelNode",
-                                 api_.cuGraphAddKernelNode_v2(
-                                     &node, step.graph, after, count, &params)));
+        QF_RETURN_IF_ERROR(
+            check("cuGraphAddKernelNode",
+                  api_.cuGraphAddKernelNode_v2(&node, step.graph, after, count,
+                                               &params)));
       } else {
         MemsetNodeParams params = memsetParams(op);
         QF_RETURN_IF_ERROR(check(
@@ -837,7 +839,7 @@ private:
   std::map<std::pair<void *, const char *>, void *> functions_;
   PackedArguments arguments_;
 
-  // Graphs. Why steps run without them (empty: they use them).
+  /// Why steps run without graphs; empty where they use them.
   std::string noGraphs_;
   std::map<CUfunction, ParamLayout> layouts_;
   /// The step being run, while its host code runs: allocations come from

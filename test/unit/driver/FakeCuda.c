@@ -322,7 +322,8 @@ static Node *execNode(Exec *exec, Node *node) {
 CUresult cuGraphExecKernelNodeSetParams_v2(Exec *exec, Node *node,
                                            const KernelParams *p) {
   Node *target = execNode(exec, node);
-  if (!target || !target->function || failing("cuGraphExecKernelNodeSetParams_v2"))
+  if (!target || !target->function ||
+      failing("cuGraphExecKernelNodeSetParams_v2"))
     return INVALID_VALUE;
   setKernel(target, p);
   FILE *file = logFile();
