@@ -55,6 +55,7 @@ void quantforge::buildLLMCUDALoweringPipeline(
 
   // Every linalg op becomes one kernel: its parallel dimensions a 1-D grid,
   // its reductions serial per thread.
+  pm.addNestedPass<func::FuncOp>(createLLMReductionsInnermost());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   LLMMapParallelLoopsToGPUOptions mapping;
   mapping.blockSize = options.blockSize;

@@ -10,7 +10,6 @@
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Passes.h"
 #include "passes/Quant/WeightArchives.h"
-#include "runtime/driver/cpu/CpuDevice.h"
 #include "runtime/quant/RTN.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -106,7 +105,7 @@ public:
                    std::vector<LinearReport> *report)
       : module(module), loc(module.getLoc()), calibration(calibration),
         packing(packing), quantizer(quantizer), report(report),
-        device(qf::createCpuDevice()), archives(module) {}
+        archives(module) {}
 
   LogicalResult run();
 
@@ -129,7 +128,7 @@ private:
   const LinearQuantization &packing;
   const SequentialQuantizer &quantizer;
   std::vector<LinearReport> *report;
-  std::unique_ptr<qf::Device> device;
+  std::unique_ptr<CalibrationDevice> device;
   WeightArchives archives;
 
   std::map<std::string, std::unique_ptr<HostEntryPoint>> executables;
@@ -143,13 +142,15 @@ private:
   std::map<std::string, qf::quant::CanonicalTensors> quantized;
   std::map<std::string, llm::WeightOp> stageWeights;
   int quantizedCount = 0, weightCount = 0;
+  /// Seconds spent compiling the stage executables.
+  double compileSeconds = 0;
 };
 
 qf::Buffer *SequentialDriver::allocate(uint64_t bytes) {
   auto buffer = device->allocate(bytes);
-  if (!buffer.ok())
+  if (failed(buffer))
     return nullptr;
-  buffers.push_back(buffer.take());
+  buffers.push_back(std::move(*buffer));
   return buffers.back().get();
 }
 
@@ -221,11 +222,14 @@ FailureOr<HostEntryPoint *> SequentialDriver::executableFor(Stage &stage,
   variant->print(os);
   auto &slot = executables[signature];
   if (!slot) {
-    auto compiled =
-        HostEntryPoint::compile(*variant, llm::EntryPointKind::stage, *device);
+    auto start = std::chrono::steady_clock::now();
+    auto compiled = device->compile(*variant, llm::EntryPointKind::stage);
     if (failed(compiled))
       return failure();
     slot = std::move(*compiled);
+    compileSeconds += std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
   }
   return slot.get();
 }
@@ -237,16 +241,19 @@ LogicalResult SequentialDriver::runWindows(HostEntryPoint &entry,
   int64_t seqLen = calibration.seqLen;
   uint64_t window = uint64_t(seqLen) * (hiddenIn->size() / 4 / seqLen);
   for (int64_t sample = 0; sample < calibration.samples; ++sample) {
-    std::memcpy(tokens->data(), windows.data() + sample * seqLen, seqLen * 4);
-    std::memcpy(hiddenIn->data(), inputs.data() + sample * window,
-                window * 4);
     // Each window starts from an empty cache.
-    std::memset(cacheBuffer->data(), 0, cacheBuffer->size());
+    if (failed(device->write(*tokens, windows.data() + sample * seqLen,
+                             seqLen * 4)) ||
+        failed(device->write(*hiddenIn, inputs.data() + sample * window,
+                             window * 4)) ||
+        failed(device->zero(*cacheBuffer)))
+      return failure();
     if (qf::Status status = entry.run(args); !status.ok())
       return emitError(loc) << status.message();
-    if (outputs)
-      std::memcpy(outputs->data() + sample * window, hiddenOut->data(),
-                  window * 4);
+    if (outputs &&
+        failed(device->read(*hiddenOut, outputs->data() + sample * window,
+                            window * 4)))
+      return failure();
     if (calibration.progress)
       llvm::errs() << "\r[calibrate] " << what << " sample " << sample + 1
                    << "/" << calibration.samples;
@@ -267,9 +274,9 @@ LogicalResult SequentialDriver::quantizeWeight(
     return weight.emitOpError("cannot be quantized: ")
            << cols << " columns are not a multiple of the group size " << group;
   // The buffer still holds the float weight: it is overwritten below.
-  const float *stored = static_cast<const float *>(buffer->data());
-  std::optional<std::vector<float>> values(
-      std::in_place, stored, stored + rows * cols);
+  FailureOr<std::vector<float>> values = device->readFloats(*buffer);
+  if (failed(values))
+    return failure();
   LinearReport entry;
   entry.key = key;
   entry.method = quantizer.method;
@@ -294,7 +301,9 @@ LogicalResult SequentialDriver::quantizeWeight(
   if (!decoded.ok())
     return weight.emitOpError() << decoded.message();
   std::vector<float> dequantized = decoded->dequantize();
-  std::memcpy(buffer->data(), dequantized.data(), dequantized.size() * 4);
+  if (failed(device->write(*buffer, dequantized.data(),
+                           dequantized.size() * 4)))
+    return failure();
   quantized[key] = packed.take();
   entry.seconds = std::chrono::duration<double>(
                       std::chrono::steady_clock::now() - start)
@@ -320,6 +329,11 @@ LogicalResult SequentialDriver::quantizeWeight(
 }
 
 LogicalResult SequentialDriver::run() {
+  auto started = std::chrono::steady_clock::now();
+  auto opened = CalibrationDevice::create(loc, calibration);
+  if (failed(opened))
+    return failure();
+  device = std::move(*opened);
   int64_t layers = 0;
   std::set<std::string> decoderWeights;
   module.walk([&](Operation *op) {
@@ -391,7 +405,8 @@ LogicalResult SequentialDriver::run() {
       auto values = archives.readFloats(stage->weights.at(argument.key));
       if (!values.ok())
         return emitError(loc) << values.message();
-      std::memcpy(buffer->data(), values->data(), values->size() * 4);
+      if (failed(device->write(*buffer, values->data(), values->size() * 4)))
+        return failure();
       parameters[argument.key] = {buffer, &argument};
     }
     args.push_back(qf::DispatchArg::array(hiddenOut, {seqLen, hidden}, 4));
@@ -408,7 +423,8 @@ LogicalResult SequentialDriver::run() {
                                        std::to_string(layers);
     for (auto [index, group] : llvm::enumerate(groups)) {
       for (auto [buffer, argument] : statistics)
-        std::memset(buffer->data(), 0, buffer->size());
+        if (failed(device->zero(*buffer)))
+          return failure();
       std::string what = name + " input " + std::to_string(index + 1) + "/" +
                          std::to_string(groups.size());
       // What the quantizer needs of this input: every statistic of it.
@@ -427,9 +443,11 @@ LogicalResult SequentialDriver::run() {
         observed.tokens = calibration.samples * seqLen;
         for (auto [buffer, argument] : statistics)
           if (llvm::is_contained(argument->keys, key)) {
-            const float *data = static_cast<const float *>(buffer->data());
-            observed.sums[argument->statistic].assign(
-                data, data + argument->elements());
+            // Only the sums cross from the device, not the activations.
+            FailureOr<std::vector<float>> sums = device->readFloats(*buffer);
+            if (failed(sums))
+              return failure();
+            observed.sums[argument->statistic] = std::move(*sums);
           }
         auto [buffer, argument] = parameters.at(key);
         if (failed(quantizeWeight(key, layer, buffer, *argument, observed)))
@@ -447,7 +465,14 @@ LogicalResult SequentialDriver::run() {
 
   if (calibration.progress)
     llvm::errs() << "[calibrate] " << executables.size()
-                 << " executables compiled for " << layers + 1 << " stages\n";
+                 << " executables compiled for " << layers + 1
+                 << " stages; on " << device->name() << " in "
+                 << llvm::format("%.2f", std::chrono::duration<double>(
+                                             std::chrono::steady_clock::now() -
+                                             started)
+                                             .count())
+                 << " s (compiling " << llvm::format("%.2f", compileSeconds)
+                 << " s)\n";
 
   // The module itself is rewritten as the quantization passes do, from the
   // weights quantized above.

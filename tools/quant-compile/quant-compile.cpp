@@ -103,6 +103,11 @@ cl::opt<int64_t> calibSeqLen("calib-seqlen",
                              cl::init(512));
 cl::opt<uint64_t> calibSeed("seed", cl::desc("Calibration sampling seed"),
                             cl::init(0));
+cl::opt<std::string> calibDevice(
+    "calib-device",
+    cl::desc("Where calibration runs, as quant-run's --device: cpu, cuda:N "
+             "(compiled as --target=cuda, with --gpu-arch/--gpu-format)"),
+    cl::init("cpu"));
 enum class CalibMode { Sequential, Parallel };
 cl::opt<CalibMode> calibMode(
     "calib-mode", cl::desc("How GPTQ calibrates"),
@@ -220,7 +225,11 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     return failure();
   }
   std::unique_ptr<codegen::TargetBackend> configured;
-  if (!gpuArch.empty() || !gpuFormat.empty()) {
+  // GPU options may be meant for calibration alone (--calib-device=cuda:0
+  // with the default cpu target).
+  bool gpuCalibration = calibDevice.getValue() != "cpu";
+  if ((!gpuArch.empty() || !gpuFormat.empty()) &&
+      !(gpuCalibration && targetName == "cpu")) {
     std::string error;
     configured = target->configure({gpuArch, gpuFormat}, error);
     if (!configured) {
@@ -307,6 +316,8 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
   calibration.seqLen = calibSeqLen;
   calibration.seed = calibSeed;
   calibration.absMean = quantMethod == QuantMethod::AWQ;
+  calibration.device = calibDevice;
+  calibration.target = {gpuArch, gpuFormat};
   bool sequential = quantMethod == QuantMethod::GPTQ &&
                     calibMode == CalibMode::Sequential &&
                     emit != Phase::Statistics;
