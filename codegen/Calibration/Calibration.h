@@ -43,6 +43,9 @@ struct CalibrationOptions {
   std::string device = "cpu";
   /// That target's settings (--gpu-arch, --gpu-format); empty: defaults.
   TargetOptions target;
+  /// Block-sequential calibration also writes the statistics each weight
+  /// was quantized with here, in calibrateHessians' format; empty: not.
+  std::string statisticsOutput;
 };
 
 /// Writes, for every decoder linear of `module` (an llm module before

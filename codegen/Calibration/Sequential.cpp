@@ -10,6 +10,7 @@
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Passes.h"
 #include "passes/Quant/WeightArchives.h"
+#include "runtime/io/Safetensors.h"
 #include "runtime/quant/RTN.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -118,6 +119,11 @@ private:
   LogicalResult runWindows(HostEntryPoint &entry,
                            std::vector<qf::DispatchArg> &args,
                            std::vector<float> *outputs, StringRef what);
+  /// Adds what `observed` holds of `argument` for the weight `key` to
+  /// observedStatistics, normalized as calibrateHessians writes it.
+  LogicalResult saveStatistics(const std::string &key,
+                               const EntryArgument &argument,
+                               const InputStatistics &observed);
   LogicalResult quantizeWeight(const std::string &key, int64_t layer,
                                qf::Buffer *buffer, const EntryArgument &arg,
                                const InputStatistics &statistics);
@@ -144,6 +150,8 @@ private:
   int quantizedCount = 0, weightCount = 0;
   /// Seconds spent compiling the stage executables.
   double compileSeconds = 0;
+  /// What calibration.statisticsOutput receives.
+  qf::io::SafetensorsWriter observedStatistics;
 };
 
 qf::Buffer *SequentialDriver::allocate(uint64_t bytes) {
@@ -260,6 +268,26 @@ LogicalResult SequentialDriver::runWindows(HostEntryPoint &entry,
   }
   if (calibration.progress)
     llvm::errs() << "\n";
+  return success();
+}
+
+LogicalResult SequentialDriver::saveStatistics(
+    const std::string &key, const EntryArgument &argument,
+    const InputStatistics &observed) {
+  bool hessian = argument.statistic == "hessian";
+  float factor = hessian ? 2.0f / float(observed.samples)
+                         : 1.0f / float(observed.tokens);
+  const std::vector<float> &sums = observed.sums.at(argument.statistic);
+  std::vector<uint8_t> bytes(sums.size() * 4);
+  for (size_t i = 0; i < sums.size(); ++i) {
+    float value = sums[i] * factor;
+    std::memcpy(&bytes[i * 4], &value, 4);
+  }
+  if (qf::Status status = observedStatistics.addTensor(
+          key + (hessian ? ".hessian" : ".absmean"), qf::io::DType::F32,
+          argument.shape, bytes);
+      !status.ok())
+    return emitError(loc) << status.message();
   return success();
 }
 
@@ -448,6 +476,9 @@ LogicalResult SequentialDriver::run() {
             if (failed(sums))
               return failure();
             observed.sums[argument->statistic] = std::move(*sums);
+            if (!calibration.statisticsOutput.empty() &&
+                failed(saveStatistics(key, *argument, observed)))
+              return failure();
           }
         auto [buffer, argument] = parameters.at(key);
         if (failed(quantizeWeight(key, layer, buffer, *argument, observed)))
@@ -473,6 +504,12 @@ LogicalResult SequentialDriver::run() {
                                              .count())
                  << " s (compiling " << llvm::format("%.2f", compileSeconds)
                  << " s)\n";
+
+  if (!calibration.statisticsOutput.empty())
+    if (qf::Status status =
+            observedStatistics.write(calibration.statisticsOutput);
+        !status.ok())
+      return emitError(loc) << status.message();
 
   // The module itself is rewritten as the quantization passes do, from the
   // weights quantized above.

@@ -108,6 +108,12 @@ cl::opt<std::string> calibDevice(
     cl::desc("Where calibration runs, as quant-run's --device: cpu, cuda:N "
              "(compiled as --target=cuda, with --gpu-arch/--gpu-format)"),
     cl::init("cpu"));
+cl::opt<std::string> calibStatistics(
+    "calib-statistics",
+    cl::desc("Also write the calibration statistics to PATH (safetensors, "
+             "as --emit=statistics; sequential: those each weight was "
+             "quantized with)"),
+    cl::value_desc("PATH"));
 enum class CalibMode { Sequential, Parallel };
 cl::opt<CalibMode> calibMode(
     "calib-mode", cl::desc("How GPTQ calibrates"),
@@ -318,6 +324,14 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
   calibration.absMean = quantMethod == QuantMethod::AWQ;
   calibration.device = calibDevice;
   calibration.target = {gpuArch, gpuFormat};
+  if (!calibStatistics.empty()) {
+    if (!calibrate) {
+      llvm::errs() << "quant-compile: --calib-statistics needs calibration "
+                      "(--quant=gptq|awq)\n";
+      return failure();
+    }
+    calibration.statisticsOutput = calibStatistics;
+  }
   bool sequential = quantMethod == QuantMethod::GPTQ &&
                     calibMode == CalibMode::Sequential &&
                     emit != Phase::Statistics;
@@ -370,6 +384,13 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     if (failed(codegen::calibrateHessians(*module, calibration,
                                           statistics.str().str())))
       return failure();
+    if (!calibStatistics.empty())
+      if (std::error_code error =
+              llvm::sys::fs::copy_file(statistics, calibStatistics)) {
+        llvm::errs() << "quant-compile: " << calibStatistics << ": "
+                     << error.message() << "\n";
+        return failure();
+      }
   }
   if (quantMethod != QuantMethod::None && !sequential &&
       failed(runPipeline(*module, [&](OpPassManager &pm) {
