@@ -11,5 +11,5 @@
 // RUN: %python %qf_src/scripts/compare_statistics.py %t.seq.cpu.st %t.seq.cuda.st 1e-3 | FileCheck %s --check-prefix=SEQ
 // REQUIRES: cuda-gpu, cuda-toolkit
 
-// PAR: statistics: 4 tensors
+// PAR: statistics: 14 tensors
 // SEQ: statistics: 14 tensors
