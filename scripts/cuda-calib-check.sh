@@ -2,7 +2,8 @@
 # Calibration on the GPU against the CPU, on a lent GPU (docs/quantization.md,
 # "Calibration on the GPU"). Run from a bundle holding bin/quant-compile,
 # bin/quant-eval, lib/ (their non-system libraries), compare_statistics.py,
-# calib.txt, valid.txt and the model directory MODEL.
+# calib.txt and valid.txt; MODEL is a model directory (relative to BUNDLE or
+# absolute), named in the outputs by its last component.
 # Usage: cuda-calib-check.sh BUNDLE OUTDIR MODEL SAMPLES SEQLEN
 #   1. GPTQ w4 g128 (f16 scales) block-sequential calibration of MODEL with
 #      --calib-device=cuda:0, then the same on the CPU (all cores): the
@@ -16,7 +17,7 @@
 # Logs go to OUTDIR/logs-MODEL.tar.gz; the summary is printed.
 set -u
 cd "$1" || exit 2
-OUT=$2 M=$3 N=$4 L=$5
+OUT=$2 MODEL=$3 N=$4 L=$5 M=$(basename "$3")
 export LD_LIBRARY_PATH=$PWD/lib
 B=$PWD/bin
 LOGS=/tmp/calib-logs-$M
@@ -35,7 +36,7 @@ step() { # name, timeout, command...
 }
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 nproc
-quant="$M --quant=gptq --bits=4 --group-size=128 --scale-type=f16 \
+quant="$MODEL --quant=gptq --bits=4 --group-size=128 --scale-type=f16 \
   --calib calib.txt --calib-samples $N --calib-seqlen $L"
 step seq-cuda 150 $B/quant-compile $quant --calib-device=cuda:0 \
   --calib-statistics /tmp/$M-seq-cuda.st --target=cuda -o /tmp/$M-cuda.qfa
@@ -47,7 +48,7 @@ step ppl-cuda-calib 100 $B/quant-eval /tmp/$M-cuda.qfa --text valid.txt \
   --ctx 512 --json --device cuda:0
 step ppl-cpu-calib 100 $B/quant-eval /tmp/$M-cpu.qfa --text valid.txt \
   --ctx 512 --json --device cuda:0
-stats="$M --emit=statistics --calib calib.txt --calib-samples 8 \
+stats="$MODEL --emit=statistics --calib calib.txt --calib-samples 8 \
   --calib-seqlen $L"
 step par-cuda 60 $B/quant-compile $stats --calib-device=cuda:0 \
   -o /tmp/$M-par-cuda.st
