@@ -6,7 +6,8 @@
 # absolute), named in the outputs by its last component.
 # Usage: cuda-calib-check.sh BUNDLE OUTDIR MODEL SAMPLES SEQLEN
 #   1. GPTQ w4 g128 (f16 scales) block-sequential calibration of MODEL with
-#      --calib-device=cuda:0, then the same on the CPU (all cores): the
+#      --calib-device=cuda:0 (allocations poisoned: QF_CUDA_POISON=1), then
+#      the same on the CPU (all cores): the
 #      statistics each weight was quantized with (--calib-statistics)
 #      compared, calibration wall times from the "[calibrate]" lines;
 #   2. perplexity of both artifacts (--target=cuda) on cuda:0, all of
@@ -38,7 +39,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
 nproc
 quant="$MODEL --quant=gptq --bits=4 --group-size=128 --scale-type=f16 \
   --calib calib.txt --calib-samples $N --calib-seqlen $L"
-step seq-cuda 150 $B/quant-compile $quant --calib-device=cuda:0 \
+step seq-cuda 150 env QF_CUDA_POISON=1 $B/quant-compile $quant --calib-device=cuda:0 \
   --calib-statistics /tmp/$M-seq-cuda.st --target=cuda -o /tmp/$M-cuda.qfa
 step seq-cpu 150 $B/quant-compile $quant \
   --calib-statistics /tmp/$M-seq-cpu.st --target=cuda -o /tmp/$M-cpu.qfa
@@ -50,7 +51,7 @@ step ppl-cpu-calib 100 $B/quant-eval /tmp/$M-cpu.qfa --text valid.txt \
   --ctx 512 --json --device cuda:0
 stats="$MODEL --emit=statistics --calib calib.txt --calib-samples 8 \
   --calib-seqlen $L"
-step par-cuda 60 $B/quant-compile $stats --calib-device=cuda:0 \
+step par-cuda 60 env QF_CUDA_POISON=1 $B/quant-compile $stats --calib-device=cuda:0 \
   -o /tmp/$M-par-cuda.st
 step par-cpu 60 $B/quant-compile $stats -o /tmp/$M-par-cpu.st
 step compare-par 60 python3 compare_statistics.py /tmp/$M-par-cpu.st \
