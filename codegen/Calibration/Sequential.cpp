@@ -125,7 +125,7 @@ private:
                                const EntryArgument &argument,
                                const InputStatistics &observed);
   LogicalResult quantizeWeight(const std::string &key, int64_t layer,
-                               qf::Buffer *buffer, const EntryArgument &arg,
+                               const EntryArgument &arg,
                                const InputStatistics &statistics);
 
   ModuleOp module;
@@ -152,6 +152,14 @@ private:
   double compileSeconds = 0;
   /// What calibration.statisticsOutput receives.
   qf::io::SafetensorsWriter observedStatistics;
+  /// The current stage's float weights as the host holds them (the device
+  /// buffers may be GPU memory), and those whose buffer is behind.
+  std::map<std::string, std::vector<float>> weightValues;
+  std::set<std::string> staleWeights;
+  /// Copies the weights changed on the host to their buffers.
+  LogicalResult uploadWeights(
+      const std::map<std::string, std::pair<qf::Buffer *, const EntryArgument *>>
+          &parameters);
 };
 
 qf::Buffer *SequentialDriver::allocate(uint64_t bytes) {
@@ -271,6 +279,19 @@ LogicalResult SequentialDriver::runWindows(HostEntryPoint &entry,
   return success();
 }
 
+LogicalResult SequentialDriver::uploadWeights(
+    const std::map<std::string, std::pair<qf::Buffer *, const EntryArgument *>>
+        &parameters) {
+  for (const std::string &key : staleWeights) {
+    const std::vector<float> &values = weightValues.at(key);
+    if (failed(device->write(*parameters.at(key).first, values.data(),
+                             values.size() * 4)))
+      return failure();
+  }
+  staleWeights.clear();
+  return success();
+}
+
 LogicalResult SequentialDriver::saveStatistics(
     const std::string &key, const EntryArgument &argument,
     const InputStatistics &observed) {
@@ -292,8 +313,8 @@ LogicalResult SequentialDriver::saveStatistics(
 }
 
 LogicalResult SequentialDriver::quantizeWeight(
-    const std::string &key, int64_t layer, qf::Buffer *buffer,
-    const EntryArgument &arg, const InputStatistics &statistics) {
+    const std::string &key, int64_t layer, const EntryArgument &arg,
+    const InputStatistics &statistics) {
   auto start = std::chrono::steady_clock::now();
   llm::WeightOp weight = stageWeights.at(key);
   int64_t rows = arg.shape[0], cols = arg.shape[1];
@@ -301,10 +322,9 @@ LogicalResult SequentialDriver::quantizeWeight(
   if (cols % group != 0)
     return weight.emitOpError("cannot be quantized: ")
            << cols << " columns are not a multiple of the group size " << group;
-  // The buffer still holds the float weight: it is overwritten below.
-  FailureOr<std::vector<float>> values = device->readFloats(*buffer);
-  if (failed(values))
-    return failure();
+  // The float weight; replaced by its quantized values below.
+  std::optional<std::vector<float>> values(std::in_place,
+                                           weightValues.at(key));
   LinearReport entry;
   entry.key = key;
   entry.method = quantizer.method;
@@ -329,9 +349,8 @@ LogicalResult SequentialDriver::quantizeWeight(
   if (!decoded.ok())
     return weight.emitOpError() << decoded.message();
   std::vector<float> dequantized = decoded->dequantize();
-  if (failed(device->write(*buffer, dequantized.data(),
-                           dequantized.size() * 4)))
-    return failure();
+  weightValues[key] = dequantized;
+  staleWeights.insert(key);
   quantized[key] = packed.take();
   entry.seconds = std::chrono::duration<double>(
                       std::chrono::steady_clock::now() - start)
@@ -433,8 +452,8 @@ LogicalResult SequentialDriver::run() {
       auto values = archives.readFloats(stage->weights.at(argument.key));
       if (!values.ok())
         return emitError(loc) << values.message();
-      if (failed(device->write(*buffer, values->data(), values->size() * 4)))
-        return failure();
+      weightValues[argument.key] = values.take();
+      staleWeights.insert(argument.key);
       parameters[argument.key] = {buffer, &argument};
     }
     args.push_back(qf::DispatchArg::array(hiddenOut, {seqLen, hidden}, 4));
@@ -463,7 +482,8 @@ LogicalResult SequentialDriver::run() {
           executableFor(*stage, ArrayAttr::get(module.getContext(), keys));
       if (failed(observer))
         return failure();
-      if (failed(runWindows(**observer, args, nullptr, what)))
+      if (failed(uploadWeights(parameters)) ||
+          failed(runWindows(**observer, args, nullptr, what)))
         return failure();
       for (const std::string &key : group->keys) {
         InputStatistics observed;
@@ -480,18 +500,20 @@ LogicalResult SequentialDriver::run() {
                 failed(saveStatistics(key, *argument, observed)))
               return failure();
           }
-        auto [buffer, argument] = parameters.at(key);
-        if (failed(quantizeWeight(key, layer, buffer, *argument, observed)))
+        if (failed(quantizeWeight(key, layer, *parameters.at(key).second,
+                                  observed)))
           return failure();
       }
     }
     // The quantized stage's outputs are the next stage's inputs.
     FailureOr<HostEntryPoint *> forward = executableFor(*stage, Attribute());
     if (failed(forward) ||
+        failed(uploadWeights(parameters)) ||
         failed(runWindows(**forward, args, &outputs, name + " outputs")))
       return failure();
     std::swap(inputs, outputs);
     buffers.resize(mark);
+    weightValues.clear();
   }
 
   if (calibration.progress)
