@@ -5,7 +5,8 @@
 // cuda-calibration.mlir on a GPU). Checked: the stage executables load and
 // launch, x^T x is one kernel per window (llm-reductions-innermost: the
 // launch count does not grow with the window length), the statistics file,
-// the missing-driver error and a target the device cannot run.
+// the missing-driver error, a target the device cannot run, an unknown
+// device and --calib-statistics without calibration.
 // RUN: head -c 20000 %shared/data/calib.txt > %t.txt
 // RUN: env QF_LIBCUDA=%qf_fake_cuda QF_FAKE_CUDA_LOG=%t.16.log quant-compile %qf_src/test/fixtures/llama-t --quant=gptq --bits=4 --group-size=128 --calib %t.txt --calib-samples 2 --calib-seqlen 16 --calib-device=cuda:0 --calib-statistics %t.st -o %t.qfa 2>&1 | FileCheck %s --check-prefix=SEQ
 // RUN: FileCheck %s --check-prefix=LAUNCH < %t.16.log
@@ -15,6 +16,7 @@
 // RUN: env QF_LIBCUDA=%t.nowhere/libcuda.so.1 not quant-compile %qf_src/test/fixtures/llama-t --quant=gptq --calib %t.txt --calib-samples 2 --calib-seqlen 16 --calib-device=cuda:0 -o %t.qfa 2>&1 | FileCheck %s --check-prefix=NOLIB
 // RUN: env QF_LIBCUDA=%qf_fake_cuda not quant-compile %qf_src/test/fixtures/llama-t --emit=statistics --calib %t.txt --calib-samples 2 --calib-seqlen 16 --calib-device=cuda:0 --gpu-arch=sm_80 -o %t.par.st 2>&1 | FileCheck %s --check-prefix=ARCH
 // RUN: not quant-compile %qf_src/test/fixtures/llama-t --quant=gptq --calib %t.txt --calib-device=tpu:0 -o %t.qfa 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// RUN: not quant-compile %qf_src/test/fixtures/llama-t --calib-statistics %t.none.st -o %t.qfa 2>&1 | FileCheck %s --check-prefix=NOSTATS
 // REQUIRES: cuda-toolkit
 
 // SEQ: [gptq 14/14] model.layers.1.mlp.down_proj.weight
@@ -24,3 +26,4 @@
 // NOLIB: error: --calib-device=cuda:0: no CUDA driver ({{.*}}nowhere/libcuda.so.1 not found
 // ARCH: error: calibration code compiled for 'cuda-sm_80', but device 'cuda:0' runs 'cuda-sm_90' 'cuda-sm_90a'
 // UNKNOWN: error: --calib-device=tpu:0: unknown driver
+// NOSTATS: quant-compile: --calib-statistics needs calibration (--quant=gptq|awq)
