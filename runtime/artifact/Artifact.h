@@ -123,8 +123,8 @@ struct KvCacheInfo {
     dims.pop_back();
     return dims;
   }
-  /// "f16", "i8, f32 scales", or per layer for a mixed cache:
-  /// "layer 0: i8, f32 scales; layer 1: f8E4M3FN".
+  /// "f16", "i8, f32 scales", or per run of layers for a mixed cache:
+  /// "layer 0: f16; layers 1-30: i8, f32 scales; layer 31: f8E4M3FN".
   std::string describe() const;
 };
 

@@ -202,10 +202,19 @@ std::string KvCacheInfo::describe() const {
     for (int64_t layer : group.layers)
       if (layer >= 0 && layer < layers)
         perLayer[size_t(layer)] = &group;
+  // Runs of consecutive layers of one storage: "layers 0-29: i8, ...".
   std::string text;
-  for (int64_t layer = 0; layer < layers; ++layer)
-    text += (layer ? "; layer " : "layer ") + std::to_string(layer) + ": " +
-            (perLayer[size_t(layer)] ? storage(*perLayer[size_t(layer)]) : "?");
+  for (int64_t first = 0, last; first < layers; first = last + 1) {
+    const KvGroupInfo *group = perLayer[size_t(first)];
+    for (last = first;
+         last + 1 < layers && perLayer[size_t(last + 1)] == group;)
+      ++last;
+    text += (first ? "; " : "") +
+            (first == last ? "layer " + std::to_string(first)
+                           : "layers " + std::to_string(first) + "-" +
+                                 std::to_string(last)) +
+            ": " + (group ? storage(*group) : "?");
+  }
   return text;
 }
 

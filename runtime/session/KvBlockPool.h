@@ -8,8 +8,10 @@
 // from one pool, as vLLM's PagedAttention does: sessions of one model share
 // the pool and hold only the blocks their tokens fill, so memory is not
 // reserved for contexts that are never reached and is not fragmented. The
-// pool owns the device buffers of elements (and scales) and a free list;
-// sessions take blocks as tokens are appended and give them back on reset.
+// pool owns the device buffers of elements (and scales), one per storage
+// group of a mixed cache (a block index names the same block in each), and
+// a free list; sessions take blocks as tokens are appended and give them
+// back on reset.
 //
 //===----------------------------------------------------------------------===//
 

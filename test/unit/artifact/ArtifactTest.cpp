@@ -210,6 +210,10 @@ TEST(Artifact, RoundTripsAMixedKvCache) {
   EXPECT_EQ(kv.bytesPerToken, 16 + 16);
   EXPECT_EQ(kv.shape(1), (std::vector<int64_t>{1, 2, 1, 16, 4}));
   EXPECT_EQ(kv.describe(), "layer 0: f16; layer 1: i8, f32 scales");
+  KvCacheInfo runs = KvCacheInfo::uniform(5, 1, 16, 4, "f16");
+  runs.groups[0].layers = {0, 1, 4};
+  runs.groups.push_back({"f8E4M3FN", "", {2, 3}});
+  EXPECT_EQ(runs.describe(), "layers 0-1: f16; layers 2-3: f8E4M3FN; layer 4: f16");
   const EntryPointInfo *mixed = artifact->findEntryPoint("mixed");
   ASSERT_NE(mixed, nullptr);
   EXPECT_EQ(mixed->arguments[3].kvGroup, 1u);
