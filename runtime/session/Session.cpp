@@ -100,6 +100,7 @@ Status Session::bind() {
     for (size_t g = 0; same && g < kv.groups.size(); ++g)
       same = poolKv.groups[g].dtype == kv.groups[g].dtype &&
              poolKv.groups[g].scaleDtype == kv.groups[g].scaleDtype &&
+             poolKv.groups[g].layers == kv.groups[g].layers &&
              poolKv.shape(g, 1) == kv.shape(g, 1);
     if (!same)
       return Status::error("the KV block pool was made for another cache "
