@@ -162,7 +162,8 @@ LogicalResult quantforge::codegen::writeArtifact(const ArtifactInputs &inputs,
     auto cache = cast<llm::KVCacheType>(func.getArgumentTypes()[2]);
     SmallVector<llm::KVStorageGroup> groups = cache.getStorageGroups();
     for (auto [index, group] : llvm::enumerate(groups)) {
-      entry.arguments.push_back({qf::ArgumentKind::KvCache, 0, uint32_t(index)});
+      entry.arguments.push_back(
+          {qf::ArgumentKind::KvCache, 0, uint32_t(index)});
       if (group.storage.scaleType)
         entry.arguments.push_back(
             {qf::ArgumentKind::KvScales, 0, uint32_t(index)});

@@ -168,9 +168,8 @@ struct LLMLowerKVCachePass
     llvm_unreachable("unknown KV cache storage");
   }
 
-  FailureOr<llm::KVCacheType> lower(llm::KVCacheType cache,
-                                    ArrayRef<LayerSpec> specs,
-                                    Operation *anchor) {
+  FailureOr<llm::KVCacheType>
+  lower(llm::KVCacheType cache, ArrayRef<LayerSpec> specs, Operation *anchor) {
     int64_t layers = cache.getLayers();
     // The choice for each layer: `type`, unless an entry names the layer.
     SmallVector<KVCacheStorage> choice(layers, storage);

@@ -152,9 +152,8 @@ Status decode(const schema::Artifact &fb, ArtifactDescription &out,
     info.name = str(entry->name());
     for (size_t a = 0; a < count(entry->arguments()); ++a) {
       const schema::Argument *argument = entry->arguments()->Get(a);
-      info.arguments.push_back(
-          {ArgumentKind(uint8_t(argument->kind())), argument->parameter(),
-           argument->kv_group()});
+      info.arguments.push_back({ArgumentKind(uint8_t(argument->kind())),
+                                argument->parameter(), argument->kv_group()});
     }
     for (size_t d = 0; d < count(entry->dispatches()); ++d) {
       const schema::Dispatch *dispatch = entry->dispatches()->Get(d);

@@ -180,9 +180,8 @@ buildFlatBuffer(const ArtifactDescription &description,
   const KvCacheInfo &kv = description.kvCache;
   std::vector<flatbuffers::Offset<schema::KvGroup>> groups;
   for (const KvGroupInfo &g : kv.groups)
-    groups.push_back(schema::CreateKvGroup(b, string(g.dtype),
-                                           string(g.scaleDtype),
-                                           b.CreateVector(g.layers)));
+    groups.push_back(schema::CreateKvGroup(
+        b, string(g.dtype), string(g.scaleDtype), b.CreateVector(g.layers)));
   auto kvCache = schema::CreateKvCache(b, kv.layers, kv.kvHeads, kv.capacity,
                                        kv.headDim, kv.bytesPerToken,
                                        kv.blockSize, b.CreateVector(groups));
@@ -356,9 +355,8 @@ void ArtifactWriter::setKvCache(KvCacheInfo kvCache) {
   uint64_t bytes = 0;
   for (const KvGroupInfo &group : kvCache.groups) {
     uint64_t element = dtypeSize(group.dtype).value_or(0);
-    uint64_t scale = group.scaleDtype.empty()
-                         ? 0
-                         : dtypeSize(group.scaleDtype).value_or(0);
+    uint64_t scale =
+        group.scaleDtype.empty() ? 0 : dtypeSize(group.scaleDtype).value_or(0);
     bytes += (element * uint64_t(kvCache.headDim) + scale) *
              uint64_t(group.layers.size()) * 2 * uint64_t(kvCache.kvHeads);
   }

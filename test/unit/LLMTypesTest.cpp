@@ -121,16 +121,16 @@ TEST_F(LLMTypesTest, MixedKVCacheSumsItsLayers) {
   MLIRContext *ctx = mixed.getContext();
   KVStorage half{Float16Type::get(ctx), {}};
   KVStorage int8{IntegerType::get(ctx, 8), Float32Type::get(ctx)};
-  KVCacheType built = KVCacheType::getPerLayer(ctx, 2, 8, 4096, 128,
-                                               {half, int8}, int8, 0);
+  KVCacheType built =
+      KVCacheType::getPerLayer(ctx, 2, 8, 4096, 128, {half, int8}, int8, 0);
   EXPECT_EQ(built.getDefaultStorage(), int8);
   ASSERT_EQ(built.getOverrides().size(), 1u);
   EXPECT_EQ(built.getLayerStorage(0), half);
-  KVCacheType uniform = KVCacheType::getPerLayer(ctx, 2, 8, 4096, 128,
-                                                 {half, half}, int8, 0);
+  KVCacheType uniform =
+      KVCacheType::getPerLayer(ctx, 2, 8, 4096, 128, {half, half}, int8, 0);
   EXPECT_FALSE(uniform.isMixed());
-  EXPECT_EQ(uniform, KVCacheType::get(ctx, 2, 8, 4096, 128,
-                                      Float16Type::get(ctx)));
+  EXPECT_EQ(uniform,
+            KVCacheType::get(ctx, 2, 8, 4096, 128, Float16Type::get(ctx)));
 }
 
 } // namespace

@@ -381,8 +381,8 @@ int64_t KVCacheType::getBytesPerToken() const {
   for (int64_t layer = 0; layer < getLayers(); ++layer) {
     KVStorage storage = getLayerStorage(layer);
     int64_t scaleBits = storage.scaleType ? storage.scaleType.getWidth() : 0;
-    bits += getHeadDim() * storage.elementType.getIntOrFloatBitWidth() +
-            scaleBits;
+    bits +=
+        getHeadDim() * storage.elementType.getIntOrFloatBitWidth() + scaleBits;
   }
   return 2 * getKvHeads() * bits / 8;
 }

@@ -213,7 +213,8 @@ TEST(Artifact, RoundTripsAMixedKvCache) {
   KvCacheInfo runs = KvCacheInfo::uniform(5, 1, 16, 4, "f16");
   runs.groups[0].layers = {0, 1, 4};
   runs.groups.push_back({"f8E4M3FN", "", {2, 3}});
-  EXPECT_EQ(runs.describe(), "layers 0-1: f16; layers 2-3: f8E4M3FN; layer 4: f16");
+  EXPECT_EQ(runs.describe(),
+            "layers 0-1: f16; layers 2-3: f8E4M3FN; layer 4: f16");
   const EntryPointInfo *mixed = artifact->findEntryPoint("mixed");
   ASSERT_NE(mixed, nullptr);
   EXPECT_EQ(mixed->arguments[3].kvGroup, 1u);
@@ -394,10 +395,10 @@ TEST(ArtifactWriter, RejectsInconsistentDescriptions) {
       {"entry point 'extra': argument 1 is kv_scales but the kv_cache has none",
        [](ArtifactWriter &w) {
          w.setKvCache(mixedKvCache());
-         w.addEntryPoint({"extra",
-                          {{ArgumentKind::KvScales, 0, 1},
-                           {ArgumentKind::KvScales, 0, 0}},
-                          {{0, "f"}}});
+         w.addEntryPoint(
+             {"extra",
+              {{ArgumentKind::KvScales, 0, 1}, {ArgumentKind::KvScales, 0, 0}},
+              {{0, "f"}}});
        }},
       {"config eos_token_id 32 is outside the vocabulary of 32",
        [](ArtifactWriter &w) {
