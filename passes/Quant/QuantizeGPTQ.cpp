@@ -41,6 +41,7 @@ struct LLMQuantizeGPTQPass
     gptq.dampPercent = dampPercent;
     gptq.blockSize = blockSize;
     gptq.staticGroups = staticGroups;
+    gptq.mse = mse;
     gptq.actOrder = actOrder;
 
     LinearQuantization settings;
