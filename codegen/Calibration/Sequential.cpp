@@ -26,18 +26,18 @@ using namespace quantforge::codegen;
 
 std::vector<double> InputStatistics::hessian() const {
   const std::vector<float> &sum = sums.at("hessian");
+  const float factor = statisticFactor("hessian", samples, tokens);
   std::vector<double> h(sum.size());
-  double factor = 2.0 / double(samples);
   for (size_t i = 0; i < sum.size(); ++i)
-    h[i] = double(sum[i]) * factor;
+    h[i] = double(sum[i] * factor);
   return scales.empty() ? h : qf::quant::scaleHessian(h.data(), scales);
 }
 
 std::vector<float> InputStatistics::absMean() const {
   std::vector<float> mean = sums.at("abs-mean");
+  const float factor = statisticFactor("abs-mean", samples, tokens);
   for (size_t c = 0; c < mean.size(); ++c)
-    mean[c] = float(double(mean[c]) / double(tokens)) /
-              (scales.empty() ? 1.0f : scales[c]);
+    mean[c] = mean[c] * factor / (scales.empty() ? 1.0f : scales[c]);
   return mean;
 }
 

@@ -42,7 +42,7 @@ struct InputStatistics {
   /// Set when the linears were rescaled to read x / scales (AWQ): the
   /// statistics below are those of the scaled input.
   std::vector<float> scales;
-  /// GPTQ's H = 2/samples * sum of x x^T.
+  /// GPTQ's H = 2/samples * sum of x x^T (normalized as statisticFactor).
   std::vector<double> hessian() const;
   /// Mean |x| per channel over the tokens.
   std::vector<float> absMean() const;
