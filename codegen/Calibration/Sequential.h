@@ -12,6 +12,8 @@
 // Each stage (llm-extract-decoder-stage) is compiled for the host once per
 // distinct shape and run by the runtime's CPU driver with the layer's
 // weights bound, so memory holds the calibration activations and one layer.
+// The method is a SequentialQuantizer: GPTQ, or AWQ with its scales folded
+// inside the layer before each input's linears are quantized.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,7 +29,6 @@
 
 #include <functional>
 #include <map>
-#include <optional>
 
 namespace quantforge::codegen {
 
