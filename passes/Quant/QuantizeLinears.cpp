@@ -226,8 +226,15 @@ LogicalResult quantforge::writePassReport(
   if (path.empty())
     return success();
   QuantizationReport report;
-  if (auto loc = dyn_cast<FileLineColLoc>(module.getLoc()))
-    report.model = loc.getFilename().str();
+  // The module names no checkpoint; its first parameter file other than
+  // the one just written says which.
+  llvm::SmallString<256> written(settings.output);
+  llvm::sys::fs::make_absolute(written);
+  for (auto archive : module.getOps<llm::ParamArchiveOp>())
+    if (archive.getPath() != written) {
+      report.model = archive.getPath().str();
+      break;
+    }
   report.method = settings.method;
   report.bits = settings.bits;
   report.groupSize = settings.groupSize;
