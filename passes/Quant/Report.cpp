@@ -226,7 +226,9 @@ std::string toHTML(const QuantizationReport &report) {
   html << "<table>\n<tr><th>weight</th><th>method</th><th>bits</th>"
        << "<th>group</th><th>shape</th><th>relative error</th>"
        << "<th>error before</th><th>error after</th><th>after/before</th>"
-       << "<th>seconds</th><th>alpha</th><th>clip</th></tr>\n";
+       << "<th>seconds</th><th>alpha</th><th>clip</th>"
+       << (report.method == "awq" ? "<th>scales fold into</th>" : "")
+       << "</tr>\n";
   char buffer[64];
   auto number = [&](std::optional<double> v) {
     if (!v)
@@ -244,8 +246,11 @@ std::string toHTML(const QuantizationReport &report) {
          << "</td><td>" << number(l.relativeError) << "</td><td>"
          << number(l.errorBefore) << "</td><td>" << number(l.errorAfter)
          << "</td><td>" << number(ratio) << "</td><td>" << number(l.seconds)
-         << "</td><td>" << number(l.alpha) << "</td><td>" << number(l.clip)
-         << "</td></tr>\n";
+         << "</td><td>" << number(l.alpha) << "</td><td>" << number(l.clip);
+    if (report.method == "awq")
+      html << "</td><td>"
+           << escapeHTML(l.fold.empty() ? "- (" + l.unscaled + ")" : l.fold);
+    html << "</td></tr>\n";
   }
   html << "</table>\n</body></html>\n";
   return html.str();
