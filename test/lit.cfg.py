@@ -51,6 +51,6 @@ try:
     config.available_features.add("cuda-gpu")
 except (OSError, AttributeError):
     lit_config.note("CUDA GPU tests skipped (UNSUPPORTED): libcuda.so.1 cannot be loaded, no GPU here")
-for name in ["CUDA_HOME", "QF_CUDA_POISON"]:
+for name in ["CUDA_HOME", "QF_CUDA_POISON", "QF_CUDA_GRAPHS"]:
     if name in os.environ:
         config.environment[name] = os.environ[name]

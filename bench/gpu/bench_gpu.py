@@ -6,9 +6,11 @@ One process measures, in this order:
      the cuBLAS FP16 GEMM rate (torch.matmul, 8192^3);
   2. correctness of every kernel of codegen/CUDA/kernels against a float64
      reference on fresh random inputs, outputs poisoned with NaN first;
-  3. int4 g128 GEMV (each GEMV kernel of the cubin) on the Llama shapes: GB/s
-     and % of the copy ceiling, rotating weight buffers larger than L2, timed
-     as CUDA-graph replays of back-to-back launches;
+  3. int4 g128 GEMV (each GEMV kernel of the cubin; the persistent
+     gemv_int4_stream* on the grid of Kernels.stream_grid) on the Llama
+     shapes: GB/s and % of the copy ceiling, rotating weight buffers larger
+     than L2, timed as CUDA-graph replays of back-to-back launches (what a
+     plain read of the same bytes reaches: read_ceiling.py);
   4. int4 g128 GEMM (gemm_int4_n*; batch 1 uses the fastest GEMV) against
      cuBLAS FP16 on the same shapes and batches;
   5. decode at batch 1 of a Llama-2-7B-shaped random-weight model (int4 g128
@@ -95,14 +97,29 @@ class QWeight:
 class Kernels:
     def __init__(self, cubin):
         self.mod = cupy.RawModule(path=cubin)
-        # GEMV kernels: name -> (function, rows per block, threads per block).
+        # GEMV kernels: name -> (function, rows per block, threads per block);
+        # rows per block None: a persistent grid (stream_grid).
         self.gemv_kinds = {}
+        self.sms = torch.cuda.get_device_properties(0).multi_processor_count
+        self.blocks_per_sm = {}
         for name, rows, threads in (("gemv_int4", 8, 64), ("gemv_int4_splitk", 4, 128),
-                                     ("gemv_int4_tc", 16, 256)):
+                                     ("gemv_int4_tc", 16, 256), ("gemv_int4_stream", None, 256),
+                                     ("gemv_int4_stream_g", None, 256), ("gemv_int4_stream_p", None, 256)):
             try:
-                self.gemv_kinds[name] = (self.mod.get_function(name), rows, threads)
+                fn = self.mod.get_function(name)
             except Exception:  # noqa: BLE001 (CuPy raises its driver error)
                 log("no kernel %s in %s" % (name, cubin))
+                continue
+            self.gemv_kinds[name] = (fn, rows, threads)
+            if rows is None:
+                try:
+                    bps = cupy.cuda.driver.occupancyMaxActiveBlocksPerMultiprocessor(fn.ptr, threads, 0)
+                except Exception:  # noqa: BLE001
+                    # Registers alone (allocated per warp in units of 256).
+                    bps = 65536 // (threads // 32 * ((fn.num_regs * 32 + 255) // 256 * 256))
+                    log("%s: no occupancy query, %d blocks per SM from registers" % (name, bps))
+                self.blocks_per_sm[name] = bps
+                log("%s: %d blocks of %d threads per SM, %d registers" % (name, bps, threads, fn.num_regs))
         self.gemv_kind = next(iter(self.gemv_kinds))
         # (rows, cols) -> GEMV kernel, used when gemv_kind is PER_SHAPE (the
         # choice a lowering makes per weight shape).
@@ -128,7 +145,16 @@ class Kernels:
         args = (*memref(w.qweight), *memref(w.scales), *memref(w.zeros), *memref(x),
                 *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
                 np.int32(1 if w.asym else 0))
-        self._launch(fn, ((w.rows + rows - 1) // rows,), (threads,), args)
+        grid = self.stream_grid(kind, w.rows) if rows is None else (w.rows + rows - 1) // rows
+        self._launch(fn, (grid,), (threads,), args)
+
+    def stream_grid(self, kind, rows):
+        """Blocks of 8 warps for a persistent GEMV: at most what is resident
+        at once, and as few as keep every warp's row count equal (the
+        largest count, k, unchanged), so no warp runs a row longer."""
+        warps = self.sms * self.blocks_per_sm[kind] * 8
+        k = (rows + warps - 1) // warps
+        return (rows + 8 * k - 1) // (8 * k)
 
     def gemv_silu(self, w, gu, y):
         """y = W (silu(g) * u) for gu = [g; u] of 2 * w.cols values."""

@@ -11,5 +11,6 @@ dest=${1:-$root/.device/gpubench}
 mkdir -p "$dest"
 python3 "$root/codegen/CUDA/kernels/build_kernels.py" --chip sm_90 --out "$dest" --report \
   | grep -E "Compiling|registers|spill" >&2
-cp "$root/bench/gpu/bench_gpu.py" "$root/bench/gpu/profile_gpu.py" "$root/bench/gpu/run" "$dest/"
+cp "$root/bench/gpu/bench_gpu.py" "$root/bench/gpu/profile_gpu.py" "$root/bench/gpu/read_ceiling.py" \
+   "$root/bench/gpu/run" "$dest/"
 echo "$dest: $(ls "$dest" | tr '\n' ' ')" >&2

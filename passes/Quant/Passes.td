@@ -98,7 +98,9 @@ def LLMQuantizeGPTQ : Pass<"llm-quantize-gptq", "::mlir::ModuleOp"> {
     not yet quantized through the Cholesky factor of the inverse Hessian of
     the layer's inputs, in lazy blocks of `block-size` columns; scales and
     zero points of a group are fitted when the algorithm reaches it (or all
-    up front with `static-groups`). `damp-percent` of the mean diagonal is
+    up front with `static-groups`), from the group's min/max or, with `mse`,
+    by the reference quantizer's search for the shrunk range of least
+    error. `damp-percent` of the mean diagonal is
     added to H; columns never activated are quantized to zero.
 
     The Hessians come from `statistics`, a safetensors file holding for each
@@ -127,6 +129,10 @@ def LLMQuantizeGPTQ : Pass<"llm-quantize-gptq", "::mlir::ModuleOp"> {
            "Columns per lazy batch update">,
     Option<"staticGroups", "static-groups", "bool", "false",
            "Fit every group's scale before quantizing any column">,
+    Option<"mse", "mse", "bool", "false",
+           "Fit each group's range by the reference quantizer's error search "
+           "(shrink 1 down to 0.21 in steps of 0.01, least sum |w - q|^2.4) "
+           "instead of min/max">,
     Option<"actOrder", "act-order", "bool", "false",
            "Quantize columns in decreasing diag(H) order (desc_act); the "
            "weights get act_order and a g_idx part">,

@@ -42,6 +42,7 @@ struct LLMQuantizeGPTQPass
     gptq.dampPercent = dampPercent;
     gptq.blockSize = blockSize;
     gptq.staticGroups = staticGroups;
+    gptq.mse = mse;
     gptq.actOrder = actOrder;
 
     LinearQuantization settings;
@@ -83,6 +84,7 @@ struct LLMQuantizeGPTQPass
                                {{"damp_percent", dampPercent},
                                 {"block_size", double(blockSize)},
                                 {"static_groups", double(staticGroups)},
+                                {"mse", double(mse)},
                                 {"act_order", double(actOrder)}},
                                std::move(linears))))
       signalPassFailure();

@@ -111,8 +111,20 @@ public:
   virtual Status dispatch(LoadedExecutable &executable,
                           const std::string &symbol,
                           const std::vector<DispatchArg> &args) = 0;
+  /// Like dispatch, for an entry point that runs step after step on the same
+  /// buffers, where only scalars and sizes derived from them change between
+  /// calls (decode). A driver may record a step's work once and replay it
+  /// (the CUDA driver's graphs); by default this is dispatch.
+  virtual Status dispatchStep(LoadedExecutable &executable,
+                              const std::string &symbol,
+                              const std::vector<DispatchArg> &args) {
+    return dispatch(executable, symbol, args);
+  }
   /// Waits for every dispatch issued so far.
   virtual Status synchronize() = 0;
+  /// One line on how steps were run, for the tools to print (e.g. whether
+  /// CUDA graphs replayed them); empty where there is nothing to say.
+  virtual std::string executionNote() const { return std::string(); }
 };
 
 /// The device `spec` names: "cpu", or "cuda", "hip", "vulkan" with an

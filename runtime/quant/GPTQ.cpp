@@ -87,12 +87,18 @@ Result<UnpackedWeight> quantizeGPTQ(const float *w, int64_t rows, int64_t cols,
     out.zeros[row * groups + group] = uint8_t(g.zero);
   };
 
+  auto fitGroup = [&](const float *values, int64_t count) {
+    return options.mse ? GroupQuantizer::fitMinError(values, count, bits,
+                                                     symmetric, {})
+                       : GroupQuantizer::fit(values, count, bits, symmetric);
+  };
+
   // The quantizer each row uses now. Per channel it is fitted once, to W as
   // given (the reference fits it before zeroing dead columns).
   std::vector<GroupQuantizer> current(rows);
   if (perChannel)
     for (int64_t r = 0; r < rows; ++r) {
-      current[r] = GroupQuantizer::fit(w + r * cols, cols, bits, symmetric);
+      current[r] = fitGroup(w + r * cols, cols);
       record(r, 0, current[r]);
     }
 
@@ -115,8 +121,7 @@ Result<UnpackedWeight> quantizeGPTQ(const float *w, int64_t rows, int64_t cols,
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t g = 0; g < groups; ++g) {
         fixed[r * groups + g] =
-            GroupQuantizer::fit(weights.data() + r * cols + g * groupSize,
-                                groupSize, bits, symmetric);
+            fitGroup(weights.data() + r * cols + g * groupSize, groupSize);
         record(r, g, fixed[r * groups + g]);
       }
   }
@@ -167,7 +172,7 @@ Result<UnpackedWeight> quantizeGPTQ(const float *w, int64_t rows, int64_t cols,
         quantizer = &fixed[r * groups + perm[p] / groupSize];
       } else if (!perChannel && p % groupSize == 0) {
         // W, not the block copy: the weights as of the block's start.
-        current[r] = GroupQuantizer::fit(row + p, groupSize, bits, symmetric);
+        current[r] = fitGroup(row + p, groupSize);
         record(r, p / groupSize, current[r]);
       }
       const float x = block[i];

@@ -36,6 +36,9 @@ struct GPTQOptions {
   /// Fits every group's scale and zero point up front on the unquantized
   /// weights (static_groups); otherwise when the algorithm reaches it.
   bool staticGroups = false;
+  /// Fits each group's range by the reference quantizer's error search
+  /// (its mse=True: GroupQuantizer::fitMinError) instead of min/max.
+  bool mse = false;
   /// 0 = every hardware thread. Results do not depend on it.
   int threads = 0;
 };

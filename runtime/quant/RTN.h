@@ -27,6 +27,18 @@ struct GroupQuantizer {
   static GroupQuantizer fit(const float *values, int64_t count, int bits,
                             bool symmetric);
 
+  /// The reference quantizer's `mse=True` search: the fitted range shrunk by
+  /// p = 1, 1 - 1/grid, ... (maxShrink * grid candidates), keeping the p of
+  /// least sum of |w - Q(w)|^norm over the group. Ties keep the wider range.
+  struct RangeSearch {
+    int grid = 100;
+    float maxShrink = 0.8f;
+    float norm = 2.4f;
+  };
+  static GroupQuantizer fitMinError(const float *values, int64_t count,
+                                    int bits, bool symmetric,
+                                    const RangeSearch &search);
+
   /// The stored integer for `w`.
   uint8_t quantize(float w) const {
     float q = std::nearbyint(w / scale);

@@ -259,9 +259,13 @@ Result<LogitsView> Session::run(Entry &entry, const int32_t *tokens,
       break;
     }
   }
+  // Decode runs again and again with only start_pos changing: a step.
+  bool step = &entry == decode_.get();
   for (const DispatchInfo &dispatch : entry.info->dispatches) {
-    Status status = device_->dispatch(*executables_[dispatch.executable],
-                                      dispatch.symbol, entry.args);
+    LoadedExecutable &executable = *executables_[dispatch.executable];
+    Status status =
+        step ? device_->dispatchStep(executable, dispatch.symbol, entry.args)
+             : device_->dispatch(executable, dispatch.symbol, entry.args);
     if (!status.ok())
       return status.prepend(entry.info->name + " dispatch '" + dispatch.symbol +
                             "'");

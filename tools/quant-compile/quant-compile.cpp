@@ -123,6 +123,10 @@ cl::opt<double> gptqDamp("damp", cl::desc("GPTQ damping (fraction of mean diag H
 cl::opt<bool> gptqStaticGroups("static-groups",
                                cl::desc("GPTQ: fit all group scales up front"),
                                cl::init(false));
+cl::opt<bool> gptqMse("mse",
+                      cl::desc("GPTQ: fit each group's range by the "
+                               "reference's error search, not min/max"),
+                      cl::init(false));
 cl::opt<bool> gptqActOrder("act-order",
                            cl::desc("GPTQ: quantize columns in decreasing "
                                     "diag(H) order (desc_act)"),
@@ -323,10 +327,12 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
       gptq.symmetric = quantSymmetric;
       gptq.dampPercent = gptqDamp;
       gptq.staticGroups = gptqStaticGroups;
+      gptq.mse = gptqMse;
       gptq.actOrder = gptqActOrder;
       quantizer = codegen::gptqQuantizer(gptq);
       report.settings = {{"damp_percent", gptqDamp},
                          {"static_groups", double(gptqStaticGroups)},
+                         {"mse", double(gptqMse)},
                          {"act_order", double(gptqActOrder)}};
     } else {
       qf::quant::AWQOptions awq;
@@ -386,6 +392,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
           gptq.statistics = statistics.str().str();
           gptq.dampPercent = gptqDamp;
           gptq.staticGroups = gptqStaticGroups;
+          gptq.mse = gptqMse;
           gptq.actOrder = gptqActOrder;
           gptq.output = quantizedParams.str().str();
           gptq.report = reportPath;

@@ -171,6 +171,9 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "kv blocks: %lld of %lld in use, %lld tokens each\n",
                  (long long)pool->blocksInUse(), (long long)pool->blocks(),
                  (long long)pool->blockSize());
+  std::string note = session.device().executionNote();
+  if (!note.empty())
+    std::fprintf(stderr, "%s\n", note.c_str());
   if (stats->stop == GenerationStats::Stop::ContextFull)
     std::fprintf(stderr, "stopped: the context is full\n");
   bool sampled = !sampling.greedy && sampling.temperature > 0;

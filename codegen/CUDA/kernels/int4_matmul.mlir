@@ -148,6 +148,15 @@ gpu.module @quantforge_int4 {
     return %s2, %z2 : vector<2xf16>, vector<2xi8>
   }
 
+  // An empty asm statement that clobbers memory: loads issued before it
+  // stay before it (LLVM would otherwise sink a pipeline's first loads past
+  // the x staging loop to their use, so the weights would only be
+  // requested once x has arrived).
+  func.func private @keep_loads_here() {
+    llvm.inline_asm has_side_effects asm_dialect = att "", "~{memory}" : () -> ()
+    return
+  }
+
   func.func private @warp_sum(%v: f32) -> f32 {
     %w = arith.constant 32 : i32
     %o16 = arith.constant 16 : i32
@@ -168,11 +177,12 @@ gpu.module @quantforge_int4 {
     return %s4 : f32
   }
 
-  // sum over 32 columns of (q - zero) * x for one 16-byte weight vector;
-  // xk[s] lane (2j + h) holds x of nibble s + 4h of word j (see @permute_x).
-  func.func private @qdot32(%w: vector<4xi32>, %x0: vector<8xf16>,
-                            %x1: vector<8xf16>, %x2: vector<8xf16>,
-                            %x3: vector<8xf16>, %bias: vector<8xf16>) -> f32 {
+  // sum over 32 columns of (q - zero) * x for one 16-byte weight vector,
+  // as the two f16 lanes of a tree; xk[s] lane (2j + h) holds x of nibble
+  // s + 4h of word j (see @permute_x).
+  func.func private @qdot32_pair(%w: vector<4xi32>, %x0: vector<8xf16>,
+                                 %x1: vector<8xf16>, %x2: vector<8xf16>,
+                                 %x3: vector<8xf16>, %bias: vector<8xf16>) -> vector<2xf16> {
     %d:4 = func.call @dequant_pairs(%w, %bias) : (vector<4xi32>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
     // Four products per f16 lane (|q - zero| <= 15), then a tree of f16x2
     // adds down to two lanes: ~2^-11 relative per step, measured ~4e-4 on
@@ -187,6 +197,14 @@ gpu.module @quantforge_int4 {
     %lo2 = vector.shuffle %q4, %q4 [0, 1] : vector<4xf16>, vector<4xf16>
     %hi2 = vector.shuffle %q4, %q4 [2, 3] : vector<4xf16>, vector<4xf16>
     %q2 = arith.addf %lo2, %hi2 : vector<2xf16>
+    return %q2 : vector<2xf16>
+  }
+
+  // @qdot32_pair summed in f32.
+  func.func private @qdot32(%w: vector<4xi32>, %x0: vector<8xf16>,
+                            %x1: vector<8xf16>, %x2: vector<8xf16>,
+                            %x3: vector<8xf16>, %bias: vector<8xf16>) -> f32 {
+    %q2 = func.call @qdot32_pair(%w, %x0, %x1, %x2, %x3, %bias) : (vector<4xi32>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> vector<2xf16>
     %wide = arith.extf %q2 : vector<2xf16> to vector<2xf32>
     %sum = vector.reduction <add>, %wide : vector<2xf32> into f32
     return %sum : f32
@@ -390,6 +408,640 @@ gpu.module @quantforge_int4 {
       %t = arith.addf %t01, %t23 : f32
       %h = arith.truncf %t : f32 to f16
       memref.store %h, %y[%row] : memref<?xf16>
+    }
+    gpu.return
+  }
+
+  // Element offset in @gemv_int4_stream's x stage of part s (8 values) of
+  // vector v (columns 32v..32v+31, regrouped as @permute_x): the four parts
+  // of a vector are rotated by (v >> 1) & 3, so the 8 lanes of a quarter
+  // warp, which read vectors l..l+7 64 bytes apart, hit distinct banks.
+  func.func private @stream_slot(%v: index, %s: index) -> index {
+    %o = affine.apply affine_map<(v, s) -> (v * 32 + ((s + v floordiv 2) mod 4) * 8)>(%v, %s)
+    return %o : index
+  }
+
+  // The step after (piece p, row r) of a @gemv_int4_stream warp: the next
+  // piece of the row, or piece 0 of the warp's next row r + W.
+  func.func private @stream_next(%p: index, %r: index, %npieces: index,
+                                 %nwarps: index) -> (index, index) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %p1 = arith.addi %p, %c1 : index
+    %wrap = arith.cmpi eq, %p1, %npieces : index
+    %pn = arith.select %wrap, %c0, %p1 : index
+    %rw = arith.addi %r, %nwarps : index
+    %rn = arith.select %wrap, %rw, %r : index
+    return %pn, %rn : index, index
+  }
+
+  // Lane %lane's 4 vectors of piece p of row r (clamped into the matrix;
+  // vectors past the row reload its last one and get scale 0), with their
+  // scales and zero bytes: one step of a @gemv_int4_stream warp, loaded
+  // two steps ahead of its use. Offsets are i32 (a weight is < 2^31 words),
+  // so each address is one 32 x 32 -> 64-bit multiply-add.
+  func.func private @stream_load(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                                 %zeros: memref<?xi8>, %has_zeros: i32,
+                                 %p: index, %r0: index, %rows: index,
+                                 %lane: index, %nvec: index, %ngroups: index,
+                                 %gshift: index, %zrow: index)
+      -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>,
+          vector<4xf16>, vector<4xi8>) {
+    %c1 = arith.constant 1 : index
+    %i0 = arith.constant 0 : i32
+    %i1 = arith.constant 1 : i32
+    %i2 = arith.constant 2 : i32
+    %hzero = arith.constant 0.0 : f16
+    %last = arith.subi %rows, %c1 : index
+    %r = arith.minui %r0, %last : index
+    %vbx = affine.apply affine_map<(p, l) -> (p * 128 + l)>(%p, %lane)
+    %ri = arith.index_castui %r : index to i32
+    %vb = arith.index_castui %vbx : index to i32
+    %nv = arith.index_castui %nvec : index to i32
+    %ng = arith.index_castui %ngroups : index to i32
+    %zr = arith.index_castui %zrow : index to i32
+    %gs = arith.index_castui %gshift : index to i32
+    %lastv = arith.subi %nv, %i1 : i32
+    %rowv = arith.muli %ri, %nv : i32
+    %rows_ = arith.muli %ri, %ng : i32
+    %rowz = arith.muli %ri, %zr : i32
+    %present = arith.cmpi ne, %has_zeros, %i0 : i32
+    %off = arith.constant dense<[0, 32, 64, 96]> : vector<4xi32>
+    %vbv = vector.broadcast %vb : i32 to vector<4xi32>
+    %v = arith.addi %vbv, %off : vector<4xi32>
+    %lastvv = vector.broadcast %lastv : i32 to vector<4xi32>
+    %cv = arith.minui %v, %lastvv : vector<4xi32>
+    %nvv = vector.broadcast %nv : i32 to vector<4xi32>
+    %inv = arith.cmpi ult, %v, %nvv : vector<4xi32>
+    %rowvv = vector.broadcast %rowv : i32 to vector<4xi32>
+    %wv = arith.addi %rowvv, %cv : vector<4xi32>
+    %twov = vector.broadcast %i2 : i32 to vector<4xi32>
+    %wi = arith.shli %wv, %twov : vector<4xi32>
+    %gsv = vector.broadcast %gs : i32 to vector<4xi32>
+    %g = arith.shrui %cv, %gsv : vector<4xi32>
+    %rowsv = vector.broadcast %rows_ : i32 to vector<4xi32>
+    %si = arith.addi %rowsv, %g : vector<4xi32>
+    %onev = vector.broadcast %i1 : i32 to vector<4xi32>
+    %gh = arith.shrui %g, %onev : vector<4xi32>
+    %rowzv = vector.broadcast %rowz : i32 to vector<4xi32>
+    %zi0 = arith.addi %rowzv, %gh : vector<4xi32>
+    %zerov = vector.broadcast %i0 : i32 to vector<4xi32>
+    %zi = arith.select %present, %zi0, %zerov : vector<4xi32>
+    %ws:6 = func.call @stream_gather(%qw, %scales, %zeros, %wi, %si, %zi) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, vector<4xi32>, vector<4xi32>, vector<4xi32>) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
+    %hz = vector.broadcast %hzero : f16 to vector<4xf16>
+    %sv = arith.select %inv, %ws#4, %hz : vector<4xi1>, vector<4xf16>
+    return %ws#0, %ws#1, %ws#2, %ws#3, %sv, %ws#5 : vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>
+  }
+
+  // The loads of @stream_load at i32 element offsets: 4 weight vectors
+  // (word offsets %wi), 4 scales, 4 zero bytes.
+  func.func private @stream_gather(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                                   %zeros: memref<?xi8>, %wi: vector<4xi32>,
+                                   %si: vector<4xi32>, %zi: vector<4xi32>)
+      -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>,
+          vector<4xf16>, vector<4xi8>) {
+    %wx = arith.index_castui %wi : vector<4xi32> to vector<4xindex>
+    %sx = arith.index_castui %si : vector<4xi32> to vector<4xindex>
+    %zx = arith.index_castui %zi : vector<4xi32> to vector<4xindex>
+    %i0 = vector.extract %wx[0] : index from vector<4xindex>
+    %i1 = vector.extract %wx[1] : index from vector<4xindex>
+    %i2 = vector.extract %wx[2] : index from vector<4xindex>
+    %i3 = vector.extract %wx[3] : index from vector<4xindex>
+    %w0 = vector.load %qw[%i0] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w1 = vector.load %qw[%i1] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w2 = vector.load %qw[%i2] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w3 = vector.load %qw[%i3] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %s0i = vector.extract %sx[0] : index from vector<4xindex>
+    %s1i = vector.extract %sx[1] : index from vector<4xindex>
+    %s2i = vector.extract %sx[2] : index from vector<4xindex>
+    %s3i = vector.extract %sx[3] : index from vector<4xindex>
+    %s0 = memref.load %scales[%s0i] : memref<?xf16>
+    %s1 = memref.load %scales[%s1i] : memref<?xf16>
+    %s2 = memref.load %scales[%s2i] : memref<?xf16>
+    %s3 = memref.load %scales[%s3i] : memref<?xf16>
+    %z0i = vector.extract %zx[0] : index from vector<4xindex>
+    %z1i = vector.extract %zx[1] : index from vector<4xindex>
+    %z2i = vector.extract %zx[2] : index from vector<4xindex>
+    %z3i = vector.extract %zx[3] : index from vector<4xindex>
+    %z0 = memref.load %zeros[%z0i] : memref<?xi8>
+    %z1 = memref.load %zeros[%z1i] : memref<?xi8>
+    %z2 = memref.load %zeros[%z2i] : memref<?xi8>
+    %z3 = memref.load %zeros[%z3i] : memref<?xi8>
+    %sv = vector.from_elements %s0, %s1, %s2, %s3 : vector<4xf16>
+    %zv = vector.from_elements %z0, %z1, %z2, %z3 : vector<4xi8>
+    return %w0, %w1, %w2, %w3, %sv, %zv : vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>
+  }
+
+  // acc + scale * (q - zero) . x of one lane's vector v as two f16 lanes;
+  // %xo: the stage offsets of v's four parts (x is 0 past the row, where
+  // the weights repeat the row's last vector).
+  func.func private @stream_vec(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                                %w: vector<4xi32>, %sh: f16, %zb: i8,
+                                %has_zeros: i32, %v: index, %xo32: vector<4xi32>,
+                                %gshift: index, %acc: vector<2xf16>) -> vector<2xf16> {
+    %xo = arith.index_castui %xo32 : vector<4xi32> to vector<4xindex>
+    %o0 = vector.extract %xo[0] : index from vector<4xindex>
+    %o1 = vector.extract %xo[1] : index from vector<4xindex>
+    %o2 = vector.extract %xo[2] : index from vector<4xindex>
+    %o3 = vector.extract %xo[3] : index from vector<4xindex>
+    %x0 = vector.load %xs[%o0] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %x1 = vector.load %xs[%o1] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %x2 = vector.load %xs[%o2] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %x3 = vector.load %xs[%o3] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %gi = arith.shrui %v, %gshift : index
+    %bias = func.call @bias_of(%zb, %has_zeros, %gi) : (i8, i32, index) -> vector<8xf16>
+    %d = func.call @qdot32_pair(%w, %x0, %x1, %x2, %x3, %bias) : (vector<4xi32>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> vector<2xf16>
+    %sc = vector.broadcast %sh : f16 to vector<2xf16>
+    %r = math.fma %d, %sc, %acc : vector<2xf16>
+    return %r : vector<2xf16>
+  }
+
+  // y = W x (decode, batch 1) as a stream: a persistent grid of 8-warp
+  // blocks in which global warp gw (of W = 8 * grid) owns rows gw, gw + W,
+  // ..., each cut into pieces of 4096 columns; one step of a warp reads one
+  // piece, 2 KB contiguous of one row, as 4 x 16 bytes per lane, with its
+  // scales and zero bytes, and the warp keeps the next two steps in flight
+  // while it computes (4-6 KB per warp, 16 warps per SM). The rows' bytes
+  // are read once, in order; x is staged once per block in shared memory
+  // (regrouped, bank-conflict free) while the first two steps load. A
+  // step's 4 vectors are summed in f16x2 (scaled), then in f32 per row.
+  // Any grid is correct; the host sizes it so that every warp gets the
+  // same number of rows (README.md). Block 256 threads; needs
+  // cols % 32 == 0, cols <= 16384 (else y is left unwritten and the host
+  // picks @gemv_int4) and group a power of two >= 32.
+  gpu.func @gemv_int4_stream(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                             %zeros: memref<?xi8>, %x: memref<?xf16>,
+                             %y: memref<?xf16>, %rows: index, %cols: index,
+                             %group: index, %has_zeros: i32)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %cmax = arith.constant 16384 : index
+    %fits = arith.cmpi ule, %cols, %cmax : index
+    scf.if %fits {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c2 = arith.constant 2 : index
+      %c3 = arith.constant 3 : index
+      %c8 = arith.constant 8 : index
+      %c32 = arith.constant 32 : index
+      %c128 = arith.constant 128 : index
+      %fzero = arith.constant 0.0 : f32
+      %hzero = arith.constant dense<0.0> : vector<2xf16>
+      %tid = gpu.thread_id x
+      %bid = gpu.block_id x
+      %nblocks = gpu.grid_dim x
+      %lane = arith.remui %tid, %c32 : index
+      %warp = arith.divui %tid, %c32 : index
+      %gw = affine.apply affine_map<(b, w) -> (b * 8 + w)>(%bid, %warp)
+      %nwarps = arith.muli %nblocks, %c8 : index
+      %nvec = arith.divui %cols, %c32 : index
+      %npieces = affine.apply affine_map<(n) -> ((n + 127) floordiv 128)>(%nvec)
+      %lastpiece = arith.subi %npieces, %c1 : index
+      %ngroups = arith.divui %cols, %group : index
+      %vpg = arith.divui %group, %c32 : index
+      %gshift = math.cttz %vpg : index
+      %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+      // Rows gw, gw + W, ... below `rows` (gw < W, so this is 0 past the end).
+      %nmine = affine.apply affine_map<(r, g)[w] -> ((r + w - 1 - g) floordiv w)>(%rows, %gw)[%nwarps]
+      %nsteps = arith.muli %nmine, %npieces : index
+      %p1, %r1 = func.call @stream_next(%c0, %gw, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+      %p2, %r2 = func.call @stream_next(%p1, %r1, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+      %a:6 = func.call @stream_load(%qw, %scales, %zeros, %has_zeros, %c0, %gw, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
+      %b:6 = func.call @stream_load(%qw, %scales, %zeros, %has_zeros, %p1, %r1, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
+      func.call @keep_loads_here() : () -> ()
+
+      // Stage x: thread t regroups vectors t, t + 256, ... of the
+      // npieces * 128 a warp's steps cover; 0 past the row.
+      %nstage = arith.muli %npieces, %c128 : index
+      %rounds = affine.apply affine_map<(n) -> ((n + 255) floordiv 256)>(%nstage)
+      %lastv = arith.subi %nvec, %c1 : index
+      %x8zero = arith.constant dense<0.0> : vector<8xf16>
+      scf.for %it = %c0 to %rounds step %c1 {
+        %v = affine.apply affine_map<(i, t) -> (i * 256 + t)>(%it, %tid)
+        %inx = arith.cmpi ult, %v, %nvec : index
+        %vc = arith.minui %v, %lastv : index
+        %xo = arith.muli %vc, %c32 : index
+        %xo1 = arith.addi %xo, %c8 : index
+        %xo2 = arith.addi %xo1, %c8 : index
+        %xo3 = arith.addi %xo2, %c8 : index
+        %xa = vector.load %x[%xo] {alignment = 16} : memref<?xf16>, vector<8xf16>
+        %xb = vector.load %x[%xo1] {alignment = 16} : memref<?xf16>, vector<8xf16>
+        %xc = vector.load %x[%xo2] {alignment = 16} : memref<?xf16>, vector<8xf16>
+        %xd = vector.load %x[%xo3] {alignment = 16} : memref<?xf16>, vector<8xf16>
+        %p:4 = func.call @permute_x(%xa, %xb, %xc, %xd) : (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+        %q0 = arith.select %inx, %p#0, %x8zero : vector<8xf16>
+        %q1 = arith.select %inx, %p#1, %x8zero : vector<8xf16>
+        %q2 = arith.select %inx, %p#2, %x8zero : vector<8xf16>
+        %q3 = arith.select %inx, %p#3, %x8zero : vector<8xf16>
+        %ins = arith.cmpi ult, %v, %nstage : index
+        scf.if %ins {
+          %o0 = func.call @stream_slot(%v, %c0) : (index, index) -> index
+          %o1 = func.call @stream_slot(%v, %c1) : (index, index) -> index
+          %o2 = func.call @stream_slot(%v, %c2) : (index, index) -> index
+          %o3 = func.call @stream_slot(%v, %c3) : (index, index) -> index
+          vector.store %q0, %xs[%o0] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+          vector.store %q1, %xs[%o1] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+          vector.store %q2, %xs[%o2] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+          vector.store %q3, %xs[%o3] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        }
+      }
+      gpu.barrier
+      // The stage offsets of lane's vectors l + 32k, k = 0, 1, ...: the
+      // rotation (v >> 1) & 3 is the lane's own, so vector v's parts are at
+      // these plus 32 (v - l).
+      %xl0 = func.call @stream_slot(%lane, %c0) : (index, index) -> index
+      %xl1 = func.call @stream_slot(%lane, %c1) : (index, index) -> index
+      %xl2 = func.call @stream_slot(%lane, %c2) : (index, index) -> index
+      %xl3 = func.call @stream_slot(%lane, %c3) : (index, index) -> index
+      %xlx = vector.from_elements %xl0, %xl1, %xl2, %xl3 : vector<4xindex>
+      %xl = arith.index_castui %xlx : vector<4xindex> to vector<4xi32>
+
+      // Iteration s computes step s = (%pc, %rc) and loads step s + 2 =
+      // (%pn, %rn); past the warp's last step the loads stay inside the
+      // matrix (last row) and are never used.
+      %res:17 = scf.for %s = %c0 to %nsteps step %c1
+          iter_args(%acc = %fzero, %pc = %c0, %rc = %gw, %pn = %p2, %rn = %r2,
+                    %a0 = %a#0, %a1 = %a#1, %a2 = %a#2, %a3 = %a#3, %as = %a#4, %az = %a#5,
+                    %b0 = %b#0, %b1 = %b#1, %b2 = %b#2, %b3 = %b#3, %bs = %b#4, %bz = %b#5)
+          -> (f32, index, index, index, index,
+              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>,
+              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>) {
+        %n:6 = func.call @stream_load(%qw, %scales, %zeros, %has_zeros, %pn, %rn, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
+        %v0 = affine.apply affine_map<(p, l) -> (p * 128 + l)>(%pc, %lane)
+        %v1 = affine.apply affine_map<(p, l) -> (p * 128 + l + 32)>(%pc, %lane)
+        %v2 = affine.apply affine_map<(p, l) -> (p * 128 + l + 64)>(%pc, %lane)
+        %v3 = affine.apply affine_map<(p, l) -> (p * 128 + l + 96)>(%pc, %lane)
+        %sh0 = vector.extract %as[0] : f16 from vector<4xf16>
+        %sh1 = vector.extract %as[1] : f16 from vector<4xf16>
+        %sh2 = vector.extract %as[2] : f16 from vector<4xf16>
+        %sh3 = vector.extract %as[3] : f16 from vector<4xf16>
+        %zb0 = vector.extract %az[0] : i8 from vector<4xi8>
+        %zb1 = vector.extract %az[1] : i8 from vector<4xi8>
+        %zb2 = vector.extract %az[2] : i8 from vector<4xi8>
+        %zb3 = vector.extract %az[3] : i8 from vector<4xi8>
+        %pc32 = arith.index_castui %pc : index to i32
+        %x4k = arith.constant 4096 : i32
+        %xb = arith.muli %pc32, %x4k : i32
+        %xbv = vector.broadcast %xb : i32 to vector<4xi32>
+        %xo0 = arith.addi %xl, %xbv : vector<4xi32>
+        %k1 = arith.constant dense<1024> : vector<4xi32>
+        %xo1 = arith.addi %xo0, %k1 : vector<4xi32>
+        %xo2 = arith.addi %xo1, %k1 : vector<4xi32>
+        %xo3 = arith.addi %xo2, %k1 : vector<4xi32>
+        %d0 = func.call @stream_vec(%xs, %a0, %sh0, %zb0, %has_zeros, %v0, %xo0, %gshift, %hzero) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xi32>, index, vector<2xf16>) -> vector<2xf16>
+        %d1 = func.call @stream_vec(%xs, %a1, %sh1, %zb1, %has_zeros, %v1, %xo1, %gshift, %d0) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xi32>, index, vector<2xf16>) -> vector<2xf16>
+        %d2 = func.call @stream_vec(%xs, %a2, %sh2, %zb2, %has_zeros, %v2, %xo2, %gshift, %d1) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xi32>, index, vector<2xf16>) -> vector<2xf16>
+        %d3 = func.call @stream_vec(%xs, %a3, %sh3, %zb3, %has_zeros, %v3, %xo3, %gshift, %d2) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, f16, i8, i32, index, vector<4xi32>, index, vector<2xf16>) -> vector<2xf16>
+        %wide = arith.extf %d3 : vector<2xf16> to vector<2xf32>
+        %d = vector.reduction <add>, %wide : vector<2xf32> into f32
+        %acc1 = arith.addf %acc, %d : f32
+        // The row's last piece (the same for the whole warp): reduce, store.
+        %done = arith.cmpi eq, %pc, %lastpiece : index
+        %accn = scf.if %done -> (f32) {
+          %t = func.call @warp_sum(%acc1) : (f32) -> f32
+          %isfirst = arith.cmpi eq, %lane, %c0 : index
+          scf.if %isfirst {
+            %h = arith.truncf %t : f32 to f16
+            memref.store %h, %y[%rc] : memref<?xf16>
+          }
+          scf.yield %fzero : f32
+        } else {
+          scf.yield %acc1 : f32
+        }
+        %pc2, %rc2 = func.call @stream_next(%pc, %rc, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+        %pn2, %rn2 = func.call @stream_next(%pn, %rn, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+        scf.yield %accn, %pc2, %rc2, %pn2, %rn2, %b0, %b1, %b2, %b3, %bs, %bz, %n#0, %n#1, %n#2, %n#3, %n#4, %n#5
+            : f32, index, index, index, index,
+              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>,
+              vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>
+      }
+    }
+    gpu.return
+  }
+
+  // The first vectors of the two 128-column groups (a, b) that lane %lane
+  // covers in piece p of a @gemv_int4_stream_g (%pairs false) or _p (true)
+  // step, unclamped, and the lane's vector offset inside a group:
+  //   _g: one group, vectors 4l..4l+3 (va = vb, offset 0);
+  //   _p: lanes 2m, 2m+1 share groups m and m + 16 of the piece and take
+  //       vectors h, h + 2 of each (h = l % 2), so every load instruction
+  //       reads whole 32-byte sectors.
+  func.func private @sg_groups(%p: index, %lane: index, %pairs: i1)
+      -> (index, index, index) {
+    %c0 = arith.constant 0 : index
+    %ga = affine.apply affine_map<(p, l) -> (p * 128 + l * 4)>(%p, %lane)
+    %pa = affine.apply affine_map<(p, l) -> (p * 128 + (l floordiv 2) * 4)>(%p, %lane)
+    %pb = affine.apply affine_map<(p, l) -> (p * 128 + (l floordiv 2) * 4 + 64)>(%p, %lane)
+    %ph = affine.apply affine_map<(l) -> (l mod 2)>(%lane)
+    %va = arith.select %pairs, %pa, %ga : index
+    %vb = arith.select %pairs, %pb, %ga : index
+    %h = arith.select %pairs, %ph, %c0 : index
+    return %va, %vb, %h : index, index, index
+  }
+
+  // One group of a step: the word offset of the lane's first vector in row
+  // r (the group clamped into the row), the group's scale (0 past the row)
+  // and zero byte. i32 offsets.
+  func.func private @sg_group_load(%scales: memref<?xf16>, %zeros: memref<?xi8>,
+                                   %has_zeros: i32, %ri: i32, %v: index,
+                                   %h: index, %nv: i32, %ng: i32, %zr: i32,
+                                   %gs: i32) -> (index, f16, i8) {
+    %i0 = arith.constant 0 : i32
+    %i1 = arith.constant 1 : i32
+    %i2 = arith.constant 2 : i32
+    %i4 = arith.constant 4 : i32
+    %hzero = arith.constant 0.0 : f16
+    %vi = arith.index_castui %v : index to i32
+    %hi = arith.index_castui %h : index to i32
+    %lastv = arith.subi %nv, %i4 : i32
+    %vc = arith.minui %vi, %lastv : i32
+    %valid = arith.cmpi ult, %vi, %nv : i32
+    %rowv = arith.muli %ri, %nv : i32
+    %wv0 = arith.addi %rowv, %vc : i32
+    %wv = arith.addi %wv0, %hi : i32
+    %wi = arith.shli %wv, %i2 : i32
+    %wx = arith.index_castui %wi : i32 to index
+    %g = arith.shrui %vc, %gs : i32
+    %rs = arith.muli %ri, %ng : i32
+    %si = arith.addi %rs, %g : i32
+    %six = arith.index_castui %si : i32 to index
+    %s = memref.load %scales[%six] : memref<?xf16>
+    %sv = arith.select %valid, %s, %hzero : f16
+    %present = arith.cmpi ne, %has_zeros, %i0 : i32
+    %gh = arith.shrui %g, %i1 : i32
+    %rz = arith.muli %ri, %zr : i32
+    %zi0 = arith.addi %rz, %gh : i32
+    %zi = arith.select %present, %zi0, %i0 : i32
+    %zix = arith.index_castui %zi : i32 to index
+    %z = memref.load %zeros[%zix] : memref<?xi8>
+    return %wx, %sv, %z : index, f16, i8
+  }
+
+  // One step of a @gemv_int4_stream_g/_p warp: the lane's 4 weight vectors
+  // of piece p of row r (clamped into the matrix), with the scales and zero
+  // bytes of groups a (vectors 0, 1) and b (2, 3).
+  func.func private @sg_load(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                             %zeros: memref<?xi8>, %has_zeros: i32,
+                             %p: index, %r0: index, %rows: index,
+                             %lane: index, %nvec: index, %ngroups: index,
+                             %gshift: index, %zrow: index, %pairs: i1)
+      -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>,
+          vector<2xf16>, vector<2xi8>) {
+    %c1 = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
+    %last = arith.subi %rows, %c1 : index
+    %r = arith.minui %r0, %last : index
+    %ri = arith.index_castui %r : index to i32
+    %nv = arith.index_castui %nvec : index to i32
+    %ng = arith.index_castui %ngroups : index to i32
+    %zr = arith.index_castui %zrow : index to i32
+    %gs = arith.index_castui %gshift : index to i32
+    %va, %vb, %h = func.call @sg_groups(%p, %lane, %pairs) : (index, index, i1) -> (index, index, index)
+    %wa, %sa, %za = func.call @sg_group_load(%scales, %zeros, %has_zeros, %ri, %va, %h, %nv, %ng, %zr, %gs) : (memref<?xf16>, memref<?xi8>, i32, i32, index, index, i32, i32, i32, i32) -> (index, f16, i8)
+    %wb0, %sb, %zb = func.call @sg_group_load(%scales, %zeros, %has_zeros, %ri, %vb, %h, %nv, %ng, %zr, %gs) : (memref<?xf16>, memref<?xi8>, i32, i32, index, index, i32, i32, i32, i32) -> (index, f16, i8)
+    // _g: group b is the same group, its vectors 2 and 3 (8 words on);
+    // _p: the second vector of a group is 2 vectors (8 words) on.
+    %c0 = arith.constant 0 : index
+    %boff = arith.select %pairs, %c0, %c8 : index
+    %wb = arith.addi %wb0, %boff : index
+    %d = arith.select %pairs, %c8, %c4 : index
+    %wa1 = arith.addi %wa, %d : index
+    %wb1 = arith.addi %wb, %d : index
+    %w0 = vector.load %qw[%wa] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w1 = vector.load %qw[%wa1] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w2 = vector.load %qw[%wb] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %w3 = vector.load %qw[%wb1] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %s2 = vector.from_elements %sa, %sb : vector<2xf16>
+    %z2 = vector.from_elements %za, %zb : vector<2xi8>
+    return %w0, %w1, %w2, %w3, %s2, %z2 : vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>
+  }
+
+  // Offset in the x stage of part s (8 values, regrouped as @permute_x) of
+  // the lane's k-th vector (k = 0..3 in @sg_load's order) of piece p:
+  // lane-minor, so a warp's reads of one part are 512 contiguous bytes.
+  func.func private @sg_slot(%p: index, %k: index, %s: index, %l: index) -> index {
+    %o = affine.apply affine_map<(p, k, s, l) -> (p * 4096 + k * 1024 + s * 256 + l * 8)>(%p, %k, %s, %l)
+    return %o : index
+  }
+
+  // scale_a * (q - zero_a) . x over vectors 0, 1 plus the same for group b
+  // over vectors 2, 3: per vector an f16 tree of 32 products (as @qdot32),
+  // then f32; %xo: the stage offset of part 0 of vector 0.
+  func.func private @sg_dot(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                            %w0: vector<4xi32>, %w1: vector<4xi32>,
+                            %w2: vector<4xi32>, %w3: vector<4xi32>,
+                            %s2: vector<2xf16>, %z2: vector<2xi8>,
+                            %has_zeros: i32, %ga: index, %gb: index,
+                            %xo: index) -> f32 {
+    %za = vector.extract %z2[0] : i8 from vector<2xi8>
+    %zb = vector.extract %z2[1] : i8 from vector<2xi8>
+    %biasa = func.call @bias_of(%za, %has_zeros, %ga) : (i8, i32, index) -> vector<8xf16>
+    %biasb = func.call @bias_of(%zb, %has_zeros, %gb) : (i8, i32, index) -> vector<8xf16>
+    %o1 = arith.constant 1024 : index
+    %xo1 = arith.addi %xo, %o1 : index
+    %xo2 = arith.addi %xo1, %o1 : index
+    %xo3 = arith.addi %xo2, %o1 : index
+    %d0 = func.call @sg_vec(%xs, %w0, %xo, %biasa) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
+    %d1 = func.call @sg_vec(%xs, %w1, %xo1, %biasa) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
+    %d2 = func.call @sg_vec(%xs, %w2, %xo2, %biasb) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
+    %d3 = func.call @sg_vec(%xs, %w3, %xo3, %biasb) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, index, vector<8xf16>) -> vector<2xf32>
+    %s01 = arith.addf %d0, %d1 : vector<2xf32>
+    %s23 = arith.addf %d2, %d3 : vector<2xf32>
+    %sa_ = vector.reduction <add>, %s01 : vector<2xf32> into f32
+    %sb_ = vector.reduction <add>, %s23 : vector<2xf32> into f32
+    %s2f = arith.extf %s2 : vector<2xf16> to vector<2xf32>
+    %sca = vector.extract %s2f[0] : f32 from vector<2xf32>
+    %scb = vector.extract %s2f[1] : f32 from vector<2xf32>
+    %ra = arith.mulf %sca, %sa_ : f32
+    %r = math.fma %scb, %sb_, %ra : f32
+    return %r : f32
+  }
+
+  // (q - zero) . x of one vector as two f32 lanes; x parts at xo + 256 s.
+  func.func private @sg_vec(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                            %w: vector<4xi32>, %xo: index, %bias: vector<8xf16>)
+      -> vector<2xf32> {
+    %o = arith.constant 256 : index
+    %xo1 = arith.addi %xo, %o : index
+    %xo2 = arith.addi %xo1, %o : index
+    %xo3 = arith.addi %xo2, %o : index
+    %x0 = vector.load %xs[%xo] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %x1 = vector.load %xs[%xo1] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %x2 = vector.load %xs[%xo2] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %x3 = vector.load %xs[%xo3] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %d = func.call @qdot32_pair(%w, %x0, %x1, %x2, %x3, %bias) : (vector<4xi32>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> vector<2xf16>
+    %wide = arith.extf %d : vector<2xf16> to vector<2xf32>
+    return %wide : vector<2xf32>
+  }
+
+  // The body of @gemv_int4_stream_g and _p (%pairs, a constant once
+  // inlined): @gemv_int4_stream's persistent grid and pipeline (global warp
+  // gw owns rows gw, gw + W, ..., cut into 4096-column pieces, two steps
+  // in flight, x staged once per block), but a lane's part of a step lies
+  // in 128-column groups, so it needs one or two scales, zero points and
+  // addresses per step instead of four, and one 16-byte load per 16 bytes
+  // with immediate offsets. Needs cols % 128 == 0, cols <= 16384 (else y
+  // is left unwritten) and group a power of two >= 128.
+  func.func private @stream_g_body(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                                   %zeros: memref<?xi8>, %x: memref<?xf16>,
+                                   %y: memref<?xf16>, %rows: index, %cols: index,
+                                   %group: index, %has_zeros: i32,
+                                   %xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                                   %pairs: i1)
+      attributes {passthrough = ["alwaysinline"]} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
+    %c32 = arith.constant 32 : index
+    %c128 = arith.constant 128 : index
+    %fzero = arith.constant 0.0 : f32
+    %tid = gpu.thread_id x
+    %bid = gpu.block_id x
+    %nblocks = gpu.grid_dim x
+    %lane = arith.remui %tid, %c32 : index
+    %warp = arith.divui %tid, %c32 : index
+    %gw = affine.apply affine_map<(b, w) -> (b * 8 + w)>(%bid, %warp)
+    %nwarps = arith.muli %nblocks, %c8 : index
+    %nvec = arith.divui %cols, %c32 : index
+    %npieces = affine.apply affine_map<(n) -> ((n + 127) floordiv 128)>(%nvec)
+    %lastpiece = arith.subi %npieces, %c1 : index
+    %ngroups = arith.divui %cols, %group : index
+    %vpg = arith.divui %group, %c32 : index
+    %gshift = math.cttz %vpg : index
+    %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+    %nmine = affine.apply affine_map<(r, g)[w] -> ((r + w - 1 - g) floordiv w)>(%rows, %gw)[%nwarps]
+    %nsteps = arith.muli %nmine, %npieces : index
+    %p1, %r1 = func.call @stream_next(%c0, %gw, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+    %p2, %r2 = func.call @stream_next(%p1, %r1, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+    %a:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %c0, %gw, %rows, %lane, %nvec, %ngroups, %gshift, %zrow, %pairs) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, i1) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>)
+    %b:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %p1, %r1, %rows, %lane, %nvec, %ngroups, %gshift, %zrow, %pairs) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, i1) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>)
+    func.call @keep_loads_here() : () -> ()
+
+    // Stage x: thread t regroups vectors v = t, t + 256, ... of the
+    // npieces * 128 the steps cover (0 past the row). Within its piece,
+    // w = v % 128 is, in _g, vector k = w % 4 of lane w / 4; in _p,
+    // vector k = 2 (w / 64) + (w % 4) / 2 of lane 2 ((w % 64) / 4) + w % 2.
+    %nstage = arith.muli %npieces, %c128 : index
+    %rounds = affine.apply affine_map<(n) -> ((n + 255) floordiv 256)>(%nstage)
+    %lastv = arith.subi %nvec, %c1 : index
+    %x8zero = arith.constant dense<0.0> : vector<8xf16>
+    scf.for %it = %c0 to %rounds step %c1 {
+      %v = affine.apply affine_map<(i, t) -> (i * 256 + t)>(%it, %tid)
+      %inx = arith.cmpi ult, %v, %nvec : index
+      %vc = arith.minui %v, %lastv : index
+      %xo = arith.muli %vc, %c32 : index
+      %xo1 = arith.addi %xo, %c8 : index
+      %xo2 = arith.addi %xo1, %c8 : index
+      %xo3 = arith.addi %xo2, %c8 : index
+      %xa = vector.load %x[%xo] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %xb = vector.load %x[%xo1] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %xc = vector.load %x[%xo2] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %xd = vector.load %x[%xo3] {alignment = 16} : memref<?xf16>, vector<8xf16>
+      %p:4 = func.call @permute_x(%xa, %xb, %xc, %xd) : (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+      %q0 = arith.select %inx, %p#0, %x8zero : vector<8xf16>
+      %q1 = arith.select %inx, %p#1, %x8zero : vector<8xf16>
+      %q2 = arith.select %inx, %p#2, %x8zero : vector<8xf16>
+      %q3 = arith.select %inx, %p#3, %x8zero : vector<8xf16>
+      %ins = arith.cmpi ult, %v, %nstage : index
+      scf.if %ins {
+        %pv = arith.divui %v, %c128 : index
+        %kg = affine.apply affine_map<(v) -> (v mod 4)>(%v)
+        %lg = affine.apply affine_map<(v) -> ((v mod 128) floordiv 4)>(%v)
+        %kp = affine.apply affine_map<(v) -> (((v mod 128) floordiv 64) * 2 + (v mod 4) floordiv 2)>(%v)
+        %lp = affine.apply affine_map<(v) -> (((v mod 64) floordiv 4) * 2 + v mod 2)>(%v)
+        %k = arith.select %pairs, %kp, %kg : index
+        %l = arith.select %pairs, %lp, %lg : index
+        %o0 = func.call @sg_slot(%pv, %k, %c0, %l) : (index, index, index, index) -> index
+        %o1 = func.call @sg_slot(%pv, %k, %c1, %l) : (index, index, index, index) -> index
+        %o2 = func.call @sg_slot(%pv, %k, %c2, %l) : (index, index, index, index) -> index
+        %o3 = func.call @sg_slot(%pv, %k, %c3, %l) : (index, index, index, index) -> index
+        vector.store %q0, %xs[%o0] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        vector.store %q1, %xs[%o1] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        vector.store %q2, %xs[%o2] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        vector.store %q3, %xs[%o3] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+      }
+    }
+    gpu.barrier
+
+    %res:17 = scf.for %s = %c0 to %nsteps step %c1
+        iter_args(%acc = %fzero, %pc = %c0, %rc = %gw, %pn = %p2, %rn = %r2,
+                  %a0 = %a#0, %a1 = %a#1, %a2 = %a#2, %a3 = %a#3, %as = %a#4, %az = %a#5,
+                  %b0 = %b#0, %b1 = %b#1, %b2 = %b#2, %b3 = %b#3, %bs = %b#4, %bz = %b#5)
+        -> (f32, index, index, index, index,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>) {
+      %n:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %pn, %rn, %rows, %lane, %nvec, %ngroups, %gshift, %zrow, %pairs) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, i1) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>)
+      // The lane's groups (clamped like its loads), for the zero nibbles.
+      %va, %vb, %h = func.call @sg_groups(%pc, %lane, %pairs) : (index, index, i1) -> (index, index, index)
+      %lastq = arith.subi %nvec, %c4 : index
+      %vac = arith.minui %va, %lastq : index
+      %vbc = arith.minui %vb, %lastq : index
+      %ga = arith.shrui %vac, %gshift : index
+      %gb = arith.shrui %vbc, %gshift : index
+      %xo = func.call @sg_slot(%pc, %c0, %c0, %lane) : (index, index, index, index) -> index
+      %d = func.call @sg_dot(%xs, %a0, %a1, %a2, %a3, %as, %az, %has_zeros, %ga, %gb, %xo) : (memref<16384xf16, #gpu.address_space<workgroup>>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, i32, index, index, index) -> f32
+      %acc1 = arith.addf %acc, %d : f32
+      %done = arith.cmpi eq, %pc, %lastpiece : index
+      %accn = scf.if %done -> (f32) {
+        %t = func.call @warp_sum(%acc1) : (f32) -> f32
+        %isfirst = arith.cmpi eq, %lane, %c0 : index
+        scf.if %isfirst {
+          %hh = arith.truncf %t : f32 to f16
+          memref.store %hh, %y[%rc] : memref<?xf16>
+        }
+        scf.yield %fzero : f32
+      } else {
+        scf.yield %acc1 : f32
+      }
+      %pc2, %rc2 = func.call @stream_next(%pc, %rc, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+      %pn2, %rn2 = func.call @stream_next(%pn, %rn, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
+      scf.yield %accn, %pc2, %rc2, %pn2, %rn2, %b0, %b1, %b2, %b3, %bs, %bz, %n#0, %n#1, %n#2, %n#3, %n#4, %n#5
+          : f32, index, index, index, index,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>
+    }
+    return
+  }
+
+  // y = W x (decode, batch 1): @stream_g_body with a lane's step in one
+  // group (64 contiguous bytes: each load instruction reads half of 32
+  // sectors, the next one the other half). Block 256 threads, any grid
+  // (the host sizes it as for @gemv_int4_stream).
+  gpu.func @gemv_int4_stream_g(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                               %zeros: memref<?xi8>, %x: memref<?xf16>,
+                               %y: memref<?xf16>, %rows: index, %cols: index,
+                               %group: index, %has_zeros: i32)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %cmax = arith.constant 16384 : index
+    %fits = arith.cmpi ule, %cols, %cmax : index
+    scf.if %fits {
+      %false = arith.constant false
+      func.call @stream_g_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %false) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, i1) -> ()
+    }
+    gpu.return
+  }
+
+  // y = W x (decode, batch 1): @stream_g_body with lane pairs sharing two
+  // groups, so each load instruction reads 16 whole 32-byte sectors.
+  gpu.func @gemv_int4_stream_p(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                               %zeros: memref<?xi8>, %x: memref<?xf16>,
+                               %y: memref<?xf16>, %rows: index, %cols: index,
+                               %group: index, %has_zeros: i32)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %cmax = arith.constant 16384 : index
+    %fits = arith.cmpi ule, %cols, %cmax : index
+    scf.if %fits {
+      %true = arith.constant true
+      func.call @stream_g_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %xs, %true) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<16384xf16, #gpu.address_space<workgroup>>, i1) -> ()
     }
     gpu.return
   }

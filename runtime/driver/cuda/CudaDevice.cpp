@@ -12,13 +12,25 @@
 // (cuMemAllocAsync) from the device's pool. Nothing waits until the session
 // reads the logits.
 //
+// Steps (decode, Device::dispatchStep) replay a CUDA graph: the host code
+// runs as always, but its launches are recorded instead of queued, and its
+// temporaries come from slots that live as long as the graph, so that their
+// addresses do not change between steps. The first step builds and
+// instantiates the graph, one kernel node per launch in a chain; later steps
+// compare each recorded launch with its node and update only those whose
+// arguments or grid changed (start_pos and the sizes derived from it), with
+// cuGraphExecKernelNodeSetParams, before cuGraphLaunch. A step whose launch
+// sequence differs (or whose update the driver refuses) instantiates again.
+//
 //===----------------------------------------------------------------------===//
 
 #include "runtime/driver/cuda/CudaDevice.h"
 
 #include "runtime/driver/HostCode.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -41,6 +53,26 @@ using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
 using CUmemoryPool = struct CUmemPoolHandle_st *;
+using CUgraph = struct CUgraph_st *;
+using CUgraphNode = struct CUgraphNode_st *;
+using CUgraphExec = struct CUgraphExec_st *;
+/// CUDA_KERNEL_NODE_PARAMS_v2.
+struct KernelNodeParams {
+  CUfunction func;
+  unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  void **kernelParams;
+  void **extra;
+  void *kern;
+  CUcontext ctx;
+};
+/// CUDA_MEMSET_NODE_PARAMS.
+struct MemsetNodeParams {
+  CUdeviceptr dst;
+  size_t pitch;
+  unsigned value, elementSize;
+  size_t width, height;
+};
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
@@ -84,11 +116,35 @@ struct CudaApi {
   X(cuLaunchKernel,                                                            \
     CUresult (*)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, \
                  unsigned, unsigned, CUstream, void **, void **))
+// Graphs need these too (CUDA 12.4 and later); without them steps are
+// dispatched as everything else.
+#define QF_CUDA_GRAPH_FUNCTIONS(X)                                             \
+  X(cuFuncGetParamInfo, CUresult (*)(CUfunction, size_t, size_t *, size_t *))  \
+  X(cuGraphCreate, CUresult (*)(CUgraph *, unsigned))                          \
+  X(cuGraphDestroy, CUresult (*)(CUgraph))                                     \
+  X(cuGraphAddKernelNode_v2,                                                   \
+    CUresult (*)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t,          \
+                 const KernelNodeParams *))                                    \
+  X(cuGraphAddMemsetNode,                                                      \
+    CUresult (*)(CUgraphNode *, CUgraph, const CUgraphNode *, size_t,          \
+                 const MemsetNodeParams *, CUcontext))                         \
+  X(cuGraphInstantiateWithFlags,                                               \
+    CUresult (*)(CUgraphExec *, CUgraph, unsigned long long))                  \
+  X(cuGraphExecDestroy, CUresult (*)(CUgraphExec))                             \
+  X(cuGraphExecKernelNodeSetParams_v2,                                         \
+    CUresult (*)(CUgraphExec, CUgraphNode, const KernelNodeParams *))          \
+  X(cuGraphExecMemsetNodeSetParams,                                            \
+    CUresult (*)(CUgraphExec, CUgraphNode, const MemsetNodeParams *,           \
+                 CUcontext))                                                   \
+  X(cuGraphLaunch, CUresult (*)(CUgraphExec, CUstream))
 #define QF_DECLARE(name, ...)                                                  \
   using name##_type = __VA_ARGS__;                                             \
   name##_type name = nullptr;
   QF_CUDA_FUNCTIONS(QF_DECLARE)
+  QF_CUDA_GRAPH_FUNCTIONS(QF_DECLARE)
 #undef QF_DECLARE
+  /// Why graphs cannot be used with this library; empty if they can.
+  std::string noGraphs;
 
   /// "cuLaunchKernel: CUDA_ERROR_INVALID_VALUE (1)".
   std::string describe(const char *call, CUresult result) const {
@@ -116,6 +172,12 @@ std::string openApi(CudaApi &api, const char *path) {
            #name + " (driver too old?)";
   QF_CUDA_FUNCTIONS(QF_RESOLVE)
 #undef QF_RESOLVE
+#define QF_RESOLVE_GRAPHS(name, ...)                                           \
+  api.name = reinterpret_cast<decltype(api.name)>(dlsym(api.library, #name));  \
+  if (!api.name && api.noGraphs.empty())                                       \
+    api.noGraphs = std::string("the driver library has no ") + #name;
+  QF_CUDA_GRAPH_FUNCTIONS(QF_RESOLVE_GRAPHS)
+#undef QF_RESOLVE_GRAPHS
   CUresult result = api.cuInit(0);
   if (result != CUDA_SUCCESS)
     return api.describe("cuInit", result);
@@ -172,6 +234,59 @@ private:
   size_t size_;
 };
 
+/// Where a kernel's parameters lie in its parameter buffer.
+struct ParamLayout {
+  std::vector<size_t> offsets, sizes;
+  size_t bytes = 0;
+  /// Why the driver could not say; empty if it did.
+  std::string error;
+};
+
+/// One kernel launch, or one poisoning memset, of a step.
+struct StepOp {
+  CUfunction function = nullptr; // null: a memset of `bytes` at `address`
+  const ParamLayout *layout = nullptr;
+  unsigned grid[3] = {}, block[3] = {}, shared = 0;
+  /// The parameter buffer, zero between parameters, in 8-byte words so
+  /// that every parameter is aligned.
+  std::vector<uint64_t> params;
+  CUdeviceptr address = 0;
+  size_t bytes = 0;
+
+  bool operator==(const StepOp &other) const {
+    return function == other.function &&
+           std::equal(grid, grid + 3, other.grid) &&
+           std::equal(block, block + 3, other.block) &&
+           shared == other.shared && params == other.params &&
+           address == other.address && bytes == other.bytes;
+  }
+  /// Pointers to each parameter, as cuLaunchKernel takes them.
+  std::vector<void *> pointers() {
+    std::vector<void *> result;
+    for (size_t offset : layout->offsets)
+      result.push_back(reinterpret_cast<char *>(params.data()) + offset);
+    return result;
+  }
+};
+
+/// A step's temporary: the n-th allocation of every step gets the n-th
+/// slot, which only grows, so the graph's addresses stay valid.
+struct Slot {
+  CUdeviceptr address = 0;
+  size_t capacity = 0;
+};
+
+/// The graph of one step entry point of an executable.
+struct StepGraph {
+  std::vector<StepOp> ops; // what `exec` runs, node by node
+  std::vector<CUgraphNode> nodes;
+  CUgraph graph = nullptr;
+  CUgraphExec exec = nullptr;
+  std::vector<Slot> slots;
+  /// Why this entry point runs without a graph; empty while it has one.
+  std::string disabled;
+};
+
 /// The host code, and the modules its constructors loaded (unloaded here,
 /// because an object linked -z nodelete runs its destructors only at exit).
 class CudaExecutable : public LoadedExecutable {
@@ -180,6 +295,7 @@ public:
   CudaDevice *device = nullptr;
   std::unique_ptr<SharedObject> host;
   std::vector<CUmodule> modules;
+  std::map<std::string, StepGraph> steps;
 };
 
 class CudaDevice : public Device {
@@ -233,6 +349,11 @@ public:
                   pool, CU_MEMPOOL_ATTR_RELEASE_THRESHOLD, &keepAll)));
     const char *poison = std::getenv("QF_CUDA_POISON");
     poison_ = poison && *poison && std::strcmp(poison, "0") != 0;
+    const char *graphs = std::getenv("QF_CUDA_GRAPHS");
+    if (graphs && std::strcmp(graphs, "0") == 0)
+      noGraphs_ = "QF_CUDA_GRAPHS=0";
+    else
+      noGraphs_ = api_.noGraphs;
     return Status();
   }
 
@@ -340,9 +461,55 @@ public:
     return error_;
   }
 
+  /// Records the step's launches and replays them as a graph (see the top
+  /// of this file).
+  Status dispatchStep(LoadedExecutable &executable, const std::string &symbol,
+                      const std::vector<DispatchArg> &args) override {
+    auto *cuda = dynamic_cast<CudaExecutable *>(&executable);
+    DispatchFunction function =
+        cuda && cuda->device == this ? cuda->host->find(symbol) : nullptr;
+    if (!noGraphs_.empty() || !function)
+      return dispatch(executable, symbol, args);
+    StepGraph &step = cuda->steps[symbol];
+    if (!step.disabled.empty())
+      return dispatch(executable, symbol, args);
+    QF_RETURN_IF_ERROR(arguments_.pack(args));
+    CurrentDevice scope(this);
+    error_ = Status();
+    step_ = &step;
+    recording_ = true;
+    nextSlot_ = 0;
+    recorded_ = 0;
+    function(arguments_.pointers());
+    step_ = nullptr;
+    bool recorded = recording_;
+    recording_ = false;
+    if (!error_.ok() || !recorded) // an error, or it gave up on the graph
+      return error_;
+    return replay(step);
+  }
+
   Status synchronize() override {
     api_.cuCtxSetCurrent(context_);
     return check("cuStreamSynchronize", api_.cuStreamSynchronize(stream_));
+  }
+
+  std::string executionNote() const override {
+    if (!noGraphs_.empty())
+      return "cuda graphs: off (" + noGraphs_ + ")";
+    std::string note = "cuda graphs: on, " + std::to_string(graphSteps_) +
+                       " steps replayed, " + std::to_string(instantiations_) +
+                       " instantiations, " + std::to_string(nodeUpdates_) +
+                       " node updates";
+    if (graphSteps_) {
+      char perStep[32];
+      std::snprintf(perStep, sizeof(perStep), " (%.1f per step)",
+                    double(nodeUpdates_) / double(graphSteps_));
+      note += perStep;
+    }
+    if (!disabled_.empty())
+      note += "; without a graph: " + disabled_;
+    return note;
   }
 
   // The mgpu* ABI (see the functions at the end of this file). Errors are
@@ -389,12 +556,34 @@ public:
 
   void launch(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
               intptr_t blockX, intptr_t blockY, intptr_t blockZ,
-              int32_t sharedBytes, void **params) {
+              int32_t sharedBytes, void **params, size_t paramCount) {
     if (!function || !error_.ok())
       return;
     // A grid with no blocks (no tokens in a dimension) has nothing to do.
     if (gridX == 0 || gridY == 0 || gridZ == 0)
       return;
+    if (recording_) {
+      const ParamLayout &layout =
+          paramLayout(static_cast<CUfunction>(function), paramCount);
+      if (layout.error.empty()) {
+        StepOp &op = nextOp();
+        op.function = static_cast<CUfunction>(function);
+        op.layout = &layout;
+        op.grid[0] = unsigned(gridX), op.grid[1] = unsigned(gridY),
+        op.grid[2] = unsigned(gridZ);
+        op.block[0] = unsigned(blockX), op.block[1] = unsigned(blockY),
+        op.block[2] = unsigned(blockZ);
+        op.shared = unsigned(sharedBytes);
+        op.params.assign((layout.bytes + 7) / 8, 0);
+        for (size_t i = 0; i < paramCount; ++i)
+          std::memcpy(reinterpret_cast<char *>(op.params.data()) +
+                          layout.offsets[i],
+                      params[i], layout.sizes[i]);
+        op.address = 0, op.bytes = 0;
+        return;
+      }
+      stopRecording(*step_, layout.error);
+    }
     CUresult result = api_.cuLaunchKernel(
         static_cast<CUfunction>(function), unsigned(gridX), unsigned(gridY),
         unsigned(gridZ), unsigned(blockX), unsigned(blockY), unsigned(blockZ),
@@ -406,6 +595,8 @@ public:
   void *streamAllocate(uint64_t bytes) {
     if (bytes == 0)
       return nullptr;
+    if (step_)
+      return slotAllocate(bytes);
     CUdeviceptr address = 0;
     CUresult result = api_.cuMemAllocAsync(&address, bytes, stream_);
     if (result != CUDA_SUCCESS)
@@ -417,7 +608,7 @@ public:
   }
 
   void streamFree(void *address) {
-    if (!address)
+    if (!address || step_) // a step's slots outlive it
       return;
     CUresult result = api_.cuMemFreeAsync(
         CUdeviceptr(reinterpret_cast<uintptr_t>(address)), stream_);
@@ -439,6 +630,199 @@ private:
       error_ = Status::error(message);
     return nullptr;
   }
+
+  /// The parameter layout of `function` (cuFuncGetParamInfo), cached.
+  const ParamLayout &paramLayout(CUfunction function, size_t count) {
+    auto [it, inserted] = layouts_.try_emplace(function);
+    ParamLayout &layout = it->second;
+    if (!inserted && (!layout.error.empty() || layout.offsets.size() == count))
+      return layout;
+    layout = ParamLayout();
+    for (size_t i = 0; i < count; ++i) {
+      size_t offset = 0, size = 0;
+      CUresult result = api_.cuFuncGetParamInfo(function, i, &offset, &size);
+      if (result != CUDA_SUCCESS) {
+        layout.error = api_.describe("cuFuncGetParamInfo", result);
+        break;
+      }
+      layout.offsets.push_back(offset);
+      layout.sizes.push_back(size);
+      layout.bytes = std::max(layout.bytes, offset + size);
+    }
+    return layout;
+  }
+
+  /// The next op of the step being recorded; reuses the vectors of earlier
+  /// steps.
+  StepOp &nextOp() {
+    if (recorded_ == pending_.size())
+      pending_.emplace_back();
+    return pending_[recorded_++];
+  }
+
+  /// The n-th temporary of the step (see Slot); a slot that must grow moves,
+  /// and the launches that use it change with it.
+  void *slotAllocate(uint64_t bytes) {
+    if (nextSlot_ == step_->slots.size())
+      step_->slots.emplace_back();
+    Slot &slot = step_->slots[nextSlot_++];
+    if (slot.capacity < bytes) {
+      // Attention's temporaries grow by a row per step: double, not creep.
+      size_t capacity = (std::max<size_t>(bytes, 2 * slot.capacity) + 255) &
+                        ~size_t(255);
+      if (slot.address)
+        api_.cuMemFreeAsync(slot.address, stream_);
+      slot = Slot();
+      CUresult result = api_.cuMemAllocAsync(&slot.address, capacity, stream_);
+      if (result != CUDA_SUCCESS)
+        return fail(api_.describe("cuMemAllocAsync", result) + " of " +
+                    std::to_string(capacity) + " bytes");
+      slot.capacity = capacity;
+    }
+    if (poison_) {
+      if (recording_) {
+        StepOp &op = nextOp();
+        op.function = nullptr;
+        op.layout = nullptr;
+        op.params.clear();
+        std::fill(op.grid, op.grid + 3, 0u);
+        std::fill(op.block, op.block + 3, 0u);
+        op.shared = 0;
+        op.address = slot.address;
+        op.bytes = slot.capacity;
+      } else {
+        api_.cuMemsetD8Async(slot.address, 0xff, slot.capacity, stream_);
+      }
+    }
+    return reinterpret_cast<void *>(slot.address);
+  }
+
+  /// Queues `op` on the stream, as if it had not been recorded.
+  void launchNow(StepOp &op) {
+    CUresult result;
+    if (!op.function) {
+      result = api_.cuMemsetD8Async(op.address, 0xff, op.bytes, stream_);
+    } else {
+      std::vector<void *> pointers = op.pointers();
+      result = api_.cuLaunchKernel(op.function, op.grid[0], op.grid[1],
+                                   op.grid[2], op.block[0], op.block[1],
+                                   op.block[2], op.shared, stream_,
+                                   pointers.data(), nullptr);
+    }
+    if (result != CUDA_SUCCESS)
+      fail(api_.describe(op.function ? "cuLaunchKernel" : "cuMemsetD8Async",
+                         result));
+  }
+
+  /// Gives up the graph of the step being recorded or replayed: what was
+  /// recorded is queued now, later steps are dispatched as everything else.
+  void stopRecording(StepGraph &step, const std::string &why) {
+    step.disabled = why;
+    if (disabled_.empty())
+      disabled_ = why;
+    recording_ = false;
+    for (size_t i = 0; i < recorded_; ++i)
+      launchNow(pending_[i]);
+  }
+
+  void destroyGraph(StepGraph &step) {
+    if (step.exec)
+      api_.cuGraphExecDestroy(step.exec);
+    if (step.graph)
+      api_.cuGraphDestroy(step.graph);
+    step.exec = nullptr;
+    step.graph = nullptr;
+    step.nodes.clear();
+  }
+
+  /// Node `i` of the executable graph does `op` from now on.
+  bool updateNode(StepGraph &step, size_t i, StepOp &op) {
+    if (!op.function) {
+      MemsetNodeParams params = memsetParams(op);
+      return api_.cuGraphExecMemsetNodeSetParams(step.exec, step.nodes[i],
+                                                 &params,
+                                                 context_) == CUDA_SUCCESS;
+    }
+    std::vector<void *> pointers = op.pointers();
+    KernelNodeParams params = kernelParams(op, pointers);
+    return api_.cuGraphExecKernelNodeSetParams_v2(step.exec, step.nodes[i],
+                                                  &params) == CUDA_SUCCESS;
+  }
+
+  static KernelNodeParams kernelParams(const StepOp &op,
+                                       std::vector<void *> &pointers) {
+    return KernelNodeParams{op.function, op.grid[0],  op.grid[1],
+                            op.grid[2],  op.block[0], op.block[1],
+                            op.block[2], op.shared,   pointers.data(),
+                            nullptr,     nullptr,     nullptr};
+  }
+  static MemsetNodeParams memsetParams(const StepOp &op) {
+    return MemsetNodeParams{op.address, 0, 0xff, 1, op.bytes, 1};
+  }
+
+  /// A new graph of the recorded ops, one node after the other.
+  Status instantiate(StepGraph &step) {
+    destroyGraph(step);
+    QF_RETURN_IF_ERROR(
+        check("cuGraphCreate", api_.cuGraphCreate(&step.graph, 0)));
+    for (size_t i = 0; i < recorded_; ++i) {
+      StepOp &op = pending_[i];
+      CUgraphNode node = nullptr;
+      const CUgraphNode *after =
+          step.nodes.empty() ? nullptr : &step.nodes.back();
+      size_t count = after ? 1 : 0;
+      if (op.function) {
+        std::vector<void *> pointers = op.pointers();
+        KernelNodeParams params = kernelParams(op, pointers);
+        QF_RETURN_IF_ERROR(
+            check("cuGraphAddKernelNode",
+                  api_.cuGraphAddKernelNode_v2(&node, step.graph, after, count,
+                                               &params)));
+      } else {
+        MemsetNodeParams params = memsetParams(op);
+        QF_RETURN_IF_ERROR(check(
+            "cuGraphAddMemsetNode",
+            api_.cuGraphAddMemsetNode(&node, step.graph, after, count, &params,
+                                      context_)));
+      }
+      step.nodes.push_back(node);
+    }
+    QF_RETURN_IF_ERROR(check(
+        "cuGraphInstantiateWithFlags",
+        api_.cuGraphInstantiateWithFlags(&step.exec, step.graph, 0)));
+    ++instantiations_;
+    return Status();
+  }
+
+  /// Brings the step's executable graph up to the recorded ops and
+  /// launches it.
+  Status replay(StepGraph &step) {
+    bool same = step.exec && step.ops.size() == recorded_;
+    for (size_t i = 0; same && i < recorded_; ++i)
+      same = (step.ops[i].function == nullptr) ==
+             (pending_[i].function == nullptr);
+    size_t updates = 0;
+    for (size_t i = 0; same && i < recorded_; ++i) {
+      if (step.ops[i] == pending_[i])
+        continue;
+      same = updateNode(step, i, pending_[i]);
+      ++updates;
+    }
+    if (!same) {
+      Status built = instantiate(step);
+      if (!built.ok()) {
+        destroyGraph(step);
+        stopRecording(step, built.message());
+        return error_;
+      }
+      updates = 0;
+    }
+    pending_.resize(recorded_);
+    std::swap(step.ops, pending_);
+    ++graphSteps_;
+    nodeUpdates_ += updates;
+    return check("cuGraphLaunch", api_.cuGraphLaunch(step.exec, stream_));
+  }
   static CUdeviceptr address(Buffer &buffer) {
     return CUdeviceptr(reinterpret_cast<uintptr_t>(buffer.data()));
   }
@@ -454,6 +838,21 @@ private:
   CudaExecutable *loading_ = nullptr;
   std::map<std::pair<void *, const char *>, void *> functions_;
   PackedArguments arguments_;
+
+  /// Why steps run without graphs; empty where they use them.
+  std::string noGraphs_;
+  std::map<CUfunction, ParamLayout> layouts_;
+  /// The step being run, while its host code runs: allocations come from
+  /// its slots, and, while `recording_`, launches go to `pending_`.
+  StepGraph *step_ = nullptr;
+  bool recording_ = false;
+  size_t nextSlot_ = 0, recorded_ = 0;
+  std::vector<StepOp> pending_;
+  int64_t graphSteps_ = 0, instantiations_ = 0, nodeUpdates_ = 0;
+  /// The first reason a step entry point gave up its graph.
+  std::string disabled_;
+
+  friend class CudaExecutable;
 };
 
 CurrentDevice::CurrentDevice(CudaDevice *device) : previous_(current) {
@@ -464,6 +863,12 @@ CurrentDevice::CurrentDevice(CudaDevice *device) : previous_(current) {
 
 CudaExecutable::~CudaExecutable() {
   CurrentDevice scope(device);
+  for (auto &[symbol, step] : steps) {
+    device->destroyGraph(step);
+    for (Slot &slot : step.slots)
+      if (slot.address)
+        device->api_.cuMemFreeAsync(slot.address, device->stream_);
+  }
   host.reset();
   for (CUmodule module : modules)
     device->unloadModule(module);
@@ -511,10 +916,11 @@ mgpuModuleGetFunction(void *module, const char *name) {
 __attribute__((visibility("default"))) void
 mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY, intptr_t gridZ,
                  intptr_t blockX, intptr_t blockY, intptr_t blockZ,
-                 int32_t sharedBytes, void *, void **params, void **, size_t) {
+                 int32_t sharedBytes, void *, void **params, void **,
+                 size_t paramCount) {
   if (current)
     current->launch(function, gridX, gridY, gridZ, blockX, blockY, blockZ,
-                    sharedBytes, params);
+                    sharedBytes, params, paramCount);
 }
 
 __attribute__((visibility("default"))) void *mgpuStreamCreate() {

@@ -8,6 +8,11 @@
 // RUN: qf-dequantize-weights %t.gptq.mlir %t.gptq.out.safetensors
 // RUN: qf-dequantize-weights %t.rtn.mlir %t.rtn.out.safetensors
 // RUN: %python %S/gptq_statistics.py compare %qf_src/test/fixtures/llama-t %t.stats.safetensors %t.rtn.out.safetensors %t.gptq.out.safetensors | FileCheck %s --check-prefix=BETTER
+// mse: the ranges come from the reference's error search; other weights, still below RTN's error.
+// RUN: quant-opt %t.mlir --llm-quantize-gptq="bits=3 group-size=32 mse=true statistics=%t.stats.safetensors output=%t.mse.safetensors progress=false" -o %t.mse.mlir
+// RUN: qf-dequantize-weights %t.mse.mlir %t.mse.out.safetensors
+// RUN: not cmp -s %t.mse.out.safetensors %t.gptq.out.safetensors
+// RUN: %python %S/gptq_statistics.py compare %qf_src/test/fixtures/llama-t %t.stats.safetensors %t.rtn.out.safetensors %t.mse.out.safetensors | FileCheck %s --check-prefix=BETTER
 // RUN: not quant-opt %t.mlir --llm-quantize-gptq="output=%t.x" 2>&1 | FileCheck %s --check-prefix=NOSTATS
 // RUN: not quant-opt %t.mlir --llm-quantize-gptq="statistics=%t.rtn.safetensors output=%t.x" 2>&1 | FileCheck %s --check-prefix=NOHESSIAN
 

@@ -73,6 +73,21 @@ TEST_F(CudaDeviceTest, FakeDriverCopiesAndTargets) {
             std::string::npos);
 }
 
+// Decode's graphs are on unless QF_CUDA_GRAPHS=0 (test/e2e/cuda-graphs.mlir
+// runs them); the note the tools print says which.
+TEST_F(CudaDeviceTest, GraphsNote) {
+  useLibrary(QF_FAKE_CUDA);
+  Result<std::unique_ptr<Device>> on = createDevice("cuda:0");
+  ASSERT_TRUE(on.ok()) << on.message();
+  EXPECT_EQ((*on)->executionNote(), "cuda graphs: on, 0 steps replayed, 0 "
+                                    "instantiations, 0 node updates");
+  setenv("QF_CUDA_GRAPHS", "0", 1);
+  Result<std::unique_ptr<Device>> off = createDevice("cuda:0");
+  unsetenv("QF_CUDA_GRAPHS");
+  ASSERT_TRUE(off.ok()) << off.message();
+  EXPECT_EQ((*off)->executionNote(), "cuda graphs: off (QF_CUDA_GRAPHS=0)");
+}
+
 TEST_F(CudaDeviceTest, OrdinalOutOfRange) {
   useLibrary(QF_FAKE_CUDA);
   Result<std::unique_ptr<Device>> device = createDevice("cuda:3");

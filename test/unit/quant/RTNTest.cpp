@@ -68,6 +68,64 @@ TEST(RTN, ErrorIsAtMostHalfAStep) {
   }
 }
 
+/// sum |w - Q(w)|^2.4 in double: the search's objective, recomputed here.
+double rangeSearchError(const std::vector<float> &w, const GroupQuantizer &g) {
+  double error = 0.0;
+  for (float x : w)
+    error += std::pow(std::fabs(double(x) - g.dequantize(g.quantize(x))), 2.4);
+  return error;
+}
+
+TEST(RangeSearch, NoShrinkCandidateIsPlainFit) {
+  // maxShrink * grid = 1 leaves only p = 1: the min/max fit itself.
+  std::vector<float> w = {-0.7f, 0.1f, 2.5f, -3.0f, 0.4f, 1.1f, 0.0f, 0.9f};
+  for (bool symmetric : {false, true}) {
+    GroupQuantizer plain = GroupQuantizer::fit(w.data(), 8, 3, symmetric);
+    GroupQuantizer searched = GroupQuantizer::fitMinError(
+        w.data(), 8, 3, symmetric, {/*grid=*/100, /*maxShrink=*/0.01f, 2.4f});
+    EXPECT_EQ(searched.scale, plain.scale);
+    EXPECT_EQ(searched.zero, plain.zero);
+  }
+}
+
+TEST(RangeSearch, PicksTheLeastErrorOfEveryShrink) {
+  // Against an independent sweep of all 80 candidates p = 1 - i/100 (the
+  // reference's grid 100, maxshrink 0.8, norm 2.4), on Gaussian groups with
+  // an outlier, where clipping it pays: the search must shrink the range
+  // and reach the sweep's minimum.
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal;
+  for (bool symmetric : {false, true})
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<float> w(128);
+      for (float &x : w)
+        x = normal(rng);
+      w[trial] = 8.0f;
+      GroupQuantizer searched =
+          GroupQuantizer::fitMinError(w.data(), 128, 3, symmetric, {});
+      GroupQuantizer plain = GroupQuantizer::fit(w.data(), 128, 3, symmetric);
+      float lo = 0.0f, hi = 0.0f;
+      for (float x : w)
+        lo = std::min(lo, x), hi = std::max(hi, x);
+      double sweepMin = rangeSearchError(w, plain);
+      for (int i = 1; i < 80; ++i) {
+        // Q fitted to the shrunk extremes alone is Q of the shrunk range.
+        float p = float(1.0 - i / 100.0);
+        std::vector<float> range = symmetric
+                                       ? std::vector<float>{p * std::max(-lo, hi)}
+                                       : std::vector<float>{p * lo, p * hi};
+        sweepMin = std::min(sweepMin,
+                            rangeSearchError(w, GroupQuantizer::fit(
+                                                    range.data(), range.size(),
+                                                    3, symmetric)));
+      }
+      EXPECT_LT(searched.scale, plain.scale) << "trial " << trial;
+      EXPECT_NEAR(rangeSearchError(w, searched), sweepMin, 1e-9 * sweepMin)
+          << "trial " << trial;
+      EXPECT_LT(rangeSearchError(w, searched), rangeSearchError(w, plain));
+    }
+}
+
 TEST(RTN, RejectsGroupsThatDoNotDivide) {
   float w[6] = {};
   Result<UnpackedWeight> q = quantizeRTN(w, 1, 6, 4, 4, false);

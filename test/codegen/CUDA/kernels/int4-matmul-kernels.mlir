@@ -16,6 +16,9 @@
 // SM90-NEXT: kernel gemm_int4_n8 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemv_int4 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
 // SM90-NEXT: kernel gemv_int4_splitk sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
+// SM90-NEXT: kernel gemv_int4_stream sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM90-NEXT: kernel gemv_int4_stream_g sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM90-NEXT: kernel gemv_int4_stream_p sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemv_int4_tc sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
 // SM90-NEXT: kernel gemv_int4_tc_silu sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
 
@@ -26,6 +29,9 @@
 // SM80-NEXT: kernel gemm_int4_n8 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemv_int4 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
 // SM80-NEXT: kernel gemv_int4_splitk sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
+// SM80-NEXT: kernel gemv_int4_stream sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM80-NEXT: kernel gemv_int4_stream_g sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
+// SM80-NEXT: kernel gemv_int4_stream_p sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemv_int4_tc sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
 // SM80-NEXT: kernel gemv_int4_tc_silu sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 34304
 
@@ -42,6 +48,45 @@
 // PTX-NOT: call
 // PTX: ld.global.v4.b32
 // PTX: bar.sync
+// PTX-NOT: call
+// The persistent stream GEMVs: the first two steps' weights are requested
+// before x is staged behind a barrier; the loop loads the step after next
+// (4 x 16 bytes) with its scales and zero bytes: one per vector in
+// gemv_int4_stream, one per step in _g, two in _p; x from shared memory,
+// f16x2 arithmetic, one warp reduction and store per row.
+// PTX-LABEL: .entry gemv_int4_stream(
+// PTX-NOT: call
+// PTX-COUNT-8: ld.global.v4.b32
+// PTX: bar.sync
+// PTX-COUNT-4: ld.global.v4.b32
+// PTX-COUNT-4: ld.global.b16
+// PTX: ld.shared.v4.b32
+// PTX: fma.rn.f16x2
+// PTX: shfl.sync.bfly.b32
+// PTX-NOT: call
+// (The always-inlined body is also emitted as a function of its own.)
+// PTX-LABEL: .func stream_g_body(
+// PTX-LABEL: .entry gemv_int4_stream_g(
+// PTX-NOT: call
+// PTX-COUNT-8: ld.global.v4.b32
+// PTX: bar.sync
+// PTX: ld.global.b16
+// PTX-NOT: ld.global.b16
+// PTX-COUNT-4: ld.global.v4.b32
+// PTX-NOT: ld.global.b16
+// PTX: ld.shared.v4.b32
+// PTX: fma.rn.f16x2
+// PTX-NOT: ld.global.b16
+// PTX: shfl.sync.bfly.b32
+// PTX-NOT: call
+// PTX-LABEL: .entry gemv_int4_stream_p(
+// PTX-NOT: call
+// PTX: bar.sync
+// PTX-COUNT-2: ld.global.b16
+// PTX-NOT: ld.global.b16
+// PTX-COUNT-4: ld.global.v4.b32
+// PTX-NOT: ld.global.b16
+// PTX: shfl.sync.bfly.b32
 // PTX-NOT: call
 // gemv_int4_tc: x staged in shared memory behind a barrier, then per chunk
 // two weight loads, four lop3 per word and no f16 arithmetic before the mma.
