@@ -31,6 +31,11 @@ uint64_t elementBytes(Type type) { return type.getIntOrFloatBitWidth() / 8; }
 
 } // namespace
 
+float codegen::statisticFactor(const std::string &kind, int64_t samples,
+                               int64_t tokens) {
+  return kind == "hessian" ? 2.0f / float(samples) : 1.0f / float(tokens);
+}
+
 LogicalResult codegen::calibrateHessians(ModuleOp original,
                                          const CalibrationOptions &options,
                                          const std::string &statisticsPath) {
@@ -147,11 +152,9 @@ LogicalResult codegen::calibrateHessians(ModuleOp original,
 
   qf::io::SafetensorsWriter writer;
   for (auto [buffer, argument] : statistics) {
-    // The GPTQ reference averages per sequence: H = 2/samples * sum of
-    // x x^T; mean |x| is per token.
     bool hessian = argument->statistic == "hessian";
-    float factor = hessian ? 2.0f / float(options.samples)
-                           : 1.0f / float(options.samples * options.seqLen);
+    float factor = statisticFactor(argument->statistic, options.samples,
+                                   options.samples * options.seqLen);
     uint64_t count = argument->elements();
     std::vector<uint8_t> bytes(count * 4);
     FailureOr<std::vector<float>> read = (*device)->readFloats(*buffer);

@@ -48,6 +48,14 @@ struct CalibrationOptions {
   std::string statisticsOutput;
 };
 
+/// What calibration divides a statistic's accumulated sum by, in float32
+/// as the statistics file stores it: H = 2/samples * sum of x x^T (the
+/// GPTQ reference averages per sequence), mean |x| per token. Both
+/// calibration orders normalize with it, so that they agree bit for bit
+/// where their inputs do.
+float statisticFactor(const std::string &kind, int64_t samples,
+                      int64_t tokens);
+
 /// Writes, for every decoder linear of `module` (an llm module before
 /// binding; it is not modified), `<weight key>.hessian` = 2/samples * sum of
 /// x x^T over the calibration tokens (F32, [in, in]) and, with

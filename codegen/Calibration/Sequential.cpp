@@ -20,7 +20,6 @@
 #include <chrono>
 #include <cstring>
 #include <set>
-#include <tuple>
 
 using namespace mlir;
 using namespace quantforge;
@@ -28,11 +27,19 @@ using namespace quantforge::codegen;
 
 std::vector<double> InputStatistics::hessian() const {
   const std::vector<float> &sum = sums.at("hessian");
+  const float factor = statisticFactor("hessian", samples, tokens);
   std::vector<double> h(sum.size());
-  double factor = 2.0 / double(samples);
   for (size_t i = 0; i < sum.size(); ++i)
-    h[i] = double(sum[i]) * factor;
-  return h;
+    h[i] = double(sum[i] * factor);
+  return scales.empty() ? h : qf::quant::scaleHessian(h.data(), scales);
+}
+
+std::vector<float> InputStatistics::absMean() const {
+  std::vector<float> mean = sums.at("abs-mean");
+  const float factor = statisticFactor("abs-mean", samples, tokens);
+  for (size_t c = 0; c < mean.size(); ++c)
+    mean[c] = mean[c] * factor / (scales.empty() ? 1.0f : scales[c]);
+  return mean;
 }
 
 SequentialQuantizer codegen::gptqQuantizer(const qf::quant::GPTQOptions &gptq) {
@@ -52,42 +59,6 @@ SequentialQuantizer codegen::gptqQuantizer(const qf::quant::GPTQOptions &gptq) {
 
 namespace {
 
-/// trace((A - W) H (A - W)^T) for two approximations A of W at once (one
-/// pass over H per row): the summed squared output error on inputs whose
-/// second moment H is. Row by row in a fixed order: deterministic.
-std::pair<double, double> outputErrors(const std::vector<float> &first,
-                                       const std::vector<float> &second,
-                                       const std::vector<float> &w,
-                                       int64_t rows, int64_t cols,
-                                       const std::vector<double> &h) {
-  double total[2] = {0, 0};
-  std::vector<double> d0(cols), d1(cols);
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t c = 0; c < cols; ++c) {
-      d0[c] = double(first[r * cols + c]) - double(w[r * cols + c]);
-      d1[c] = double(second[r * cols + c]) - double(w[r * cols + c]);
-    }
-    for (int64_t i = 0; i < cols; ++i) {
-      const double *row = &h[i * cols];
-      // Four partial sums each let the compiler vectorize the dot products.
-      double a[4] = {0, 0, 0, 0}, b[4] = {0, 0, 0, 0};
-      int64_t j = 0;
-      for (; j + 4 <= cols; j += 4)
-        for (int k = 0; k < 4; ++k) {
-          a[k] += row[j + k] * d0[j + k];
-          b[k] += row[j + k] * d1[j + k];
-        }
-      for (; j < cols; ++j) {
-        a[0] += row[j] * d0[j];
-        b[0] += row[j] * d1[j];
-      }
-      total[0] += d0[i] * ((a[0] + a[1]) + (a[2] + a[3]));
-      total[1] += d1[i] * ((b[0] + b[1]) + (b[2] + b[3]));
-    }
-  }
-  return {total[0], total[1]};
-}
-
 /// One stage of the model, bound and instrumented.
 struct Stage {
   OwningOpRef<ModuleOp> bound;
@@ -98,7 +69,7 @@ struct Stage {
   int64_t hidden = 0;
 };
 
-class SequentialDriver {
+class SequentialDriver : public LayerWeights {
 public:
   SequentialDriver(ModuleOp module, const CalibrationOptions &calibration,
                    const LinearQuantization &packing,
@@ -109,6 +80,10 @@ public:
         archives(module) {}
 
   LogicalResult run();
+
+  MutableArrayRef<float> values(StringRef key) override;
+  LogicalResult divideRows(StringRef key,
+                           const std::vector<float> &scales) override;
 
 private:
   FailureOr<Stage> buildStage(int64_t layer);
@@ -124,8 +99,12 @@ private:
   LogicalResult saveStatistics(const std::string &key,
                                const EntryArgument &argument,
                                const InputStatistics &observed);
+  /// Quantizes the weight `key` as the stage now holds it; `stored` is the
+  /// weight and `observed` the statistics before `prepare` (for the RTN
+  /// error), `statistics` after.
   LogicalResult quantizeWeight(const std::string &key, int64_t layer,
-                               const EntryArgument &arg,
+                               const std::vector<float> &stored,
+                               const InputStatistics &observed,
                                const InputStatistics &statistics);
 
   ModuleOp module;
@@ -147,6 +126,9 @@ private:
              *hiddenOut = nullptr;
   std::map<std::string, qf::quant::CanonicalTensors> quantized;
   std::map<std::string, llm::WeightOp> stageWeights;
+  /// The current stage's parameter buffers.
+  std::map<std::string, std::pair<qf::Buffer *, const EntryArgument *>>
+      parameters;
   int quantizedCount = 0, weightCount = 0;
   /// Seconds spent compiling the stage executables.
   double compileSeconds = 0;
@@ -312,19 +294,71 @@ LogicalResult SequentialDriver::saveStatistics(
   return success();
 }
 
+MutableArrayRef<float> SequentialDriver::values(StringRef key) {
+  // The host copy: the caller may write through the view, so the device
+  // buffer is marked behind.
+  auto it = weightValues.find(key.str());
+  if (it == weightValues.end())
+    return {};
+  staleWeights.insert(key.str());
+  return {it->second.data(), it->second.size()};
+}
+
+LogicalResult SequentialDriver::divideRows(StringRef key,
+                                           const std::vector<float> &scales) {
+  MutableArrayRef<float> data = values(key);
+  int64_t rows = int64_t(scales.size());
+  if (data.empty() || rows == 0 || int64_t(data.size()) % rows != 0)
+    return emitError(loc) << "cannot rescale the rows of '" << key
+                          << "': not a weight of " << rows
+                          << " rows in this stage";
+  int64_t cols = int64_t(data.size()) / rows;
+  auto it = quantized.find(key.str());
+  if (it == quantized.end()) {
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        data[r * cols + c] /= scales[r];
+    return success();
+  }
+  // w = scale * (q - zero): dividing a row's scales divides the row.
+  int64_t group = packing.groupSize > 0 ? packing.groupSize : cols;
+  bool f16Scales = packing.scaleType == "f16";
+  auto weight = qf::quant::unpackCanonical(it->second, rows, cols,
+                                           int(packing.bits), group,
+                                           packing.symmetric, f16Scales);
+  if (!weight.ok())
+    return emitError(loc) << key << ": " << weight.message();
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t g = 0; g < weight->numGroups(); ++g)
+      weight->scales[r * weight->numGroups() + g] /= scales[r];
+  auto packed = qf::quant::packCanonical(*weight, packing.symmetric, f16Scales);
+  if (!packed.ok())
+    return emitError(loc) << key << ": " << packed.message();
+  auto decoded = qf::quant::unpackCanonical(*packed, rows, cols,
+                                            int(packing.bits), group,
+                                            packing.symmetric, f16Scales);
+  if (!decoded.ok())
+    return emitError(loc) << key << ": " << decoded.message();
+  std::vector<float> dequantized = decoded->dequantize();
+  std::copy(dequantized.begin(), dequantized.end(), data.begin());
+  it->second = packed.take();
+  return success();
+}
+
 LogicalResult SequentialDriver::quantizeWeight(
-    const std::string &key, int64_t layer, const EntryArgument &arg,
-    const InputStatistics &statistics) {
+    const std::string &key, int64_t layer, const std::vector<float> &stored,
+    const InputStatistics &observed, const InputStatistics &statistics) {
   auto start = std::chrono::steady_clock::now();
   llm::WeightOp weight = stageWeights.at(key);
-  int64_t rows = arg.shape[0], cols = arg.shape[1];
+  auto [buffer, arg] = parameters.at(key);
+  int64_t rows = arg->shape[0], cols = arg->shape[1];
   int64_t group = packing.groupSize > 0 ? packing.groupSize : cols;
   if (cols % group != 0)
     return weight.emitOpError("cannot be quantized: ")
            << cols << " columns are not a multiple of the group size " << group;
-  // The float weight; replaced by its quantized values below.
-  std::optional<std::vector<float>> values(std::in_place,
-                                           weightValues.at(key));
+  // The host copy of the float weight as the layer now reads it (rescaled
+  // by `prepare`): replaced by its quantized values below.
+  std::vector<float> values = weightValues.at(key);
   LinearReport entry;
   entry.key = key;
   entry.method = quantizer.method;
@@ -333,8 +367,8 @@ LogicalResult SequentialDriver::quantizeWeight(
   entry.groupSize = group;
   entry.rows = rows;
   entry.cols = cols;
-  auto result = quantizer.quantize(key, *values, rows, cols, group,
-                                   statistics, entry);
+  auto result = quantizer.quantize(key, values, rows, cols, group, statistics,
+                                   entry);
   if (!result.ok())
     return weight.emitOpError() << result.message();
   // What the compiled model will compute: the packed values (f16 scales
@@ -352,24 +386,29 @@ LogicalResult SequentialDriver::quantizeWeight(
   weightValues[key] = dequantized;
   staleWeights.insert(key);
   quantized[key] = packed.take();
-  entry.seconds = std::chrono::duration<double>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
+  entry.seconds += std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
 
-  std::vector<double> h = statistics.hessian();
-  auto rtn = qf::quant::quantizeRTN(values->data(), rows, cols,
+  // Before: round to nearest of the weight as the input's statistics found
+  // it; after: the method's, on the input the layer now feeds it, which
+  // is the same error in the stored weight's terms.
+  auto rtn = qf::quant::quantizeRTN(stored.data(), rows, cols,
                                     int(packing.bits), group,
                                     packing.symmetric);
   if (!rtn.ok())
     return weight.emitOpError() << rtn.message();
-  std::tie(entry.errorBefore, entry.errorAfter) =
-      outputErrors(rtn->dequantize(), dequantized, *values, rows, cols, h);
+  entry.errorBefore =
+      outputError(rtn->dequantize(), stored, rows, cols, observed.hessian());
+  entry.errorAfter =
+      outputError(dequantized, values, rows, cols, statistics.hessian());
+  if (!statistics.scales.empty())
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        dequantized[r * cols + c] /= statistics.scales[c];
+  entry.relativeError = relativeError(dequantized, stored);
   if (calibration.progress)
-    llvm::errs() << llvm::format(
-        "[%s %d/%d] %s [%lld x %lld] error %.4e (rtn %.4e) (%.0f ms)\n",
-        quantizer.method.c_str(), ++quantizedCount, weightCount, key.c_str(),
-        (long long)rows, (long long)cols, entry.errorAfter, entry.errorBefore,
-        entry.seconds * 1e3);
+    llvm::errs() << progressLine(entry, ++quantizedCount, weightCount) << "\n";
   if (report)
     report->push_back(std::move(entry));
   return success();
@@ -429,8 +468,7 @@ LogicalResult SequentialDriver::run() {
     std::vector<qf::DispatchArg> args = {
         qf::DispatchArg::array(tokens, {seqLen}, 4), qf::DispatchArg::scalar(0),
         qf::DispatchArg::array(cacheBuffer, cacheShape, cacheElement)};
-    std::map<std::string, std::pair<qf::Buffer *, const EntryArgument *>>
-        parameters;
+    parameters.clear();
     std::vector<std::pair<qf::Buffer *, const EntryArgument *>> statistics;
     stageWeights = stage->weights;
     for (const EntryArgument &argument : stage->arguments) {
@@ -485,25 +523,34 @@ LogicalResult SequentialDriver::run() {
       if (failed(uploadWeights(parameters)) ||
           failed(runWindows(**observer, args, nullptr, what)))
         return failure();
+      // Every statistic of this input (the linears reading it share them).
+      InputStatistics observed;
+      observed.samples = calibration.samples;
+      observed.tokens = calibration.samples * seqLen;
+      for (auto [buffer, argument] : statistics)
+        if (argument->keys == group->keys) {
+          // Only the sums cross from the device, not the activations.
+          FailureOr<std::vector<float>> sums = device->readFloats(*buffer);
+          if (failed(sums))
+            return failure();
+          observed.sums[argument->statistic] = std::move(*sums);
+          if (!calibration.statisticsOutput.empty())
+            for (const std::string &key : group->keys)
+              if (failed(saveStatistics(key, *argument, observed)))
+                return failure();
+        }
+      std::map<std::string, std::vector<float>> stored;
       for (const std::string &key : group->keys) {
-        InputStatistics observed;
-        observed.samples = calibration.samples;
-        observed.tokens = calibration.samples * seqLen;
-        for (auto [buffer, argument] : statistics)
-          if (llvm::is_contained(argument->keys, key)) {
-            // Only the sums cross from the device, not the activations.
-            FailureOr<std::vector<float>> sums = device->readFloats(*buffer);
-            if (failed(sums))
-              return failure();
-            observed.sums[argument->statistic] = std::move(*sums);
-            if (!calibration.statisticsOutput.empty() &&
-                failed(saveStatistics(key, *argument, observed)))
-              return failure();
-          }
-        if (failed(quantizeWeight(key, layer, *parameters.at(key).second,
-                                  observed)))
-          return failure();
+        const std::vector<float> &current = weightValues.at(key);
+        stored[key] = current;
       }
+      InputStatistics prepared = observed;
+      if (quantizer.prepare &&
+          failed(quantizer.prepare(group->keys, prepared, *this)))
+        return failure();
+      for (const std::string &key : group->keys)
+        if (failed(quantizeWeight(key, layer, stored[key], observed, prepared)))
+          return failure();
     }
     // The quantized stage's outputs are the next stage's inputs.
     FailureOr<HostEntryPoint *> forward = executableFor(*stage, Attribute());
@@ -539,8 +586,8 @@ LogicalResult SequentialDriver::run() {
   rewrite.method = quantizer.method;
   rewrite.progress = false;
   rewrite.quantize = [&](const std::string &key, const std::vector<float> &,
-                         int64_t rows, int64_t cols, int64_t group)
-      -> qf::Result<qf::quant::UnpackedWeight> {
+                         int64_t rows, int64_t cols, int64_t group,
+                         LinearReport &) -> qf::Result<qf::quant::UnpackedWeight> {
     auto it = quantized.find(key);
     if (it == quantized.end())
       return qf::Status::error("no decoder stage computes an input of '" + key +
@@ -551,6 +598,8 @@ LogicalResult SequentialDriver::run() {
     quantized.erase(it);
     return weight;
   };
+  if (quantizer.finish)
+    quantizer.finish(rewrite);
   return quantizeLinears(module, rewrite);
 }
 

@@ -12,7 +12,8 @@
 // Each stage (llm-extract-decoder-stage) is compiled for the calibration
 // device (CPU or GPU) once per distinct shape and run by its driver with the
 // layer's weights bound, so memory holds the calibration activations and one
-// layer.
+// layer. The method is a SequentialQuantizer: GPTQ, or AWQ with its scales
+// folded inside the layer before each input's linears are quantized.
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,13 +22,13 @@
 
 #include "codegen/Calibration/Calibration.h"
 #include "passes/Quant/QuantizeLinears.h"
+#include "runtime/quant/AWQ.h"
 #include "runtime/quant/GPTQ.h"
 
 #include "mlir/Pass/PassManager.h"
 
 #include <functional>
 #include <map>
-#include <optional>
 
 namespace quantforge::codegen {
 
@@ -36,24 +37,30 @@ struct InputStatistics {
   int64_t samples = 0;
   int64_t tokens = 0;
   /// Per statistic kind, the sums the instrumented code accumulated
-  /// ("hessian": sum of x x^T over the tokens, [in, in]).
+  /// ("hessian": sum of x x^T over the tokens, [in, in]; "abs-mean": sum of
+  /// |x| per channel, [in]).
   std::map<std::string, std::vector<float>> sums;
-  /// GPTQ's H = 2/samples * sum of x x^T.
+  /// Set when the linears were rescaled to read x / scales (AWQ): the
+  /// statistics below are those of the scaled input.
+  std::vector<float> scales;
+  /// GPTQ's H = 2/samples * sum of x x^T (normalized as statisticFactor).
   std::vector<double> hessian() const;
+  /// Mean |x| per channel over the tokens.
+  std::vector<float> absMean() const;
 };
 
-/// One quantized weight, for the report.
-struct LinearReport {
-  std::string key, method;
-  int64_t layer = 0;
-  unsigned bits = 0;
-  int64_t groupSize = 0, rows = 0, cols = 0;
-  /// trace(dW H dW^T) on the calibration inputs the weight saw: with
-  /// round-to-nearest (before) and with the method (after).
-  double errorBefore = 0, errorAfter = 0;
-  double seconds = 0;
-  /// Set by methods that search them (AWQ).
-  std::optional<double> alpha, clip;
+/// The weights of the decoder layer being quantized, as its stage computes
+/// with them (float32, row-major).
+class LayerWeights {
+public:
+  virtual ~LayerWeights() = default;
+  /// The values of the stage's parameter `key`; empty if it has none.
+  virtual llvm::MutableArrayRef<float> values(llvm::StringRef key) = 0;
+  /// Divides row r of the weight `key` by scales[r]. A weight already
+  /// quantized keeps its integers and has its scales divided, so that the
+  /// stage and the rewritten module compute the same.
+  virtual mlir::LogicalResult divideRows(llvm::StringRef key,
+                                         const std::vector<float> &scales) = 0;
 };
 
 /// A weight quantizer the driver runs: the statistics it needs beyond the
@@ -62,15 +69,37 @@ struct LinearReport {
 struct SequentialQuantizer {
   std::string method;
   std::function<void(mlir::OpPassManager &)> instrument;
+  /// Optional: runs once per input, on its statistics, before the linears
+  /// that read it (`keys`) are quantized. It may rewrite the layer's
+  /// weights where the layer's function stays the same (AWQ's scales and
+  /// their folds) and then sets `statistics.scales`.
+  std::function<mlir::LogicalResult(llvm::ArrayRef<std::string> keys,
+                                    InputStatistics &statistics,
+                                    LayerWeights &layer)>
+      prepare;
+  /// Quantizes one weight as the layer now holds it; may add to `report`
+  /// what only it knows (AWQ's alpha and clip).
   std::function<qf::Result<qf::quant::UnpackedWeight>(
       const std::string &key, const std::vector<float> &weights, int64_t rows,
       int64_t cols, int64_t groupSize, const InputStatistics &statistics,
       LinearReport &report)>
       quantize;
+  /// Optional: adds to the module's rewrite what the method changed besides
+  /// the linears (AWQ's rescaled norms).
+  std::function<void(LinearQuantization &rewrite)> finish;
 };
 
 /// GPTQ (runtime/quant/GPTQ.cpp) from the Hessian of each input.
 SequentialQuantizer gptqQuantizer(const qf::quant::GPTQOptions &options);
+
+/// AWQ (runtime/quant/AWQ.cpp) with the groups and folds of `module`
+/// (passes/Quant/AWQGroups.h), which must be the module given to
+/// quantizeSequentially: per input, the scale search on its statistics with
+/// the earlier inputs of the layer quantized, the fold, then per linear the
+/// clip search and RTN.
+SequentialQuantizer awqQuantizer(mlir::ModuleOp module,
+                                 const qf::quant::AWQOptions &options,
+                                 bool clip, bool progress);
 
 /// Calibrates and quantizes the decoder linears of `module` (an llm module
 /// before binding) layer by layer, then rewrites it as the quantization

@@ -39,6 +39,9 @@ def LLMQuantizeRTN : Pass<"llm-quantize-rtn", "::mlir::ModuleOp"> {
            "Path of the parameter file to write (required)">,
     Option<"progress", "progress", "bool", "true",
            "Report each layer on stderr as it is quantized">,
+    Option<"report", "report", "std::string", "",
+           "Write a per-weight report to PATH.json and PATH.html "
+           "(docs/quantization.md); none if empty">,
   ];
   let dependentDialects = ["::quantforge::llm::LLMDialect"];
 }
@@ -137,6 +140,9 @@ def LLMQuantizeGPTQ : Pass<"llm-quantize-gptq", "::mlir::ModuleOp"> {
            "Path of the parameter file to write (required)">,
     Option<"progress", "progress", "bool", "true",
            "Report each layer on stderr as it is quantized">,
+    Option<"report", "report", "std::string", "",
+           "Write a per-weight report to PATH.json and PATH.html "
+           "(docs/quantization.md); none if empty">,
   ];
   let dependentDialects = ["::quantforge::llm::LLMDialect"];
 }
@@ -163,12 +169,13 @@ def LLMQuantizeAWQ : Pass<"llm-quantize-awq", "::mlir::ModuleOp"> {
     `statistics` is the calibration file: `<key>.hessian` ([in, in]) and
     `<key>.absmean` ([in], mean |x|) for every weight. The rescaled RMSNorm
     weights are written as F32 to `output` beside the packed weights, and
-    the module reads them from there. `report` writes a JSON object with
-    one entry per linear (alpha, clip, errors of RTN and AWQ, seconds).
+    the module reads them from there. `report` writes the common report
+    (PATH.json and PATH.html): per linear alpha, fold, clip, output errors
+    of RTN and AWQ, seconds.
 
     Example:
     ```
-    quant-opt model.mlir --llm-quantize-awq="bits=4 group-size=128 statistics=stats.safetensors output=model.awq.safetensors report=awq.json"
+    quant-opt model.mlir --llm-quantize-awq="bits=4 group-size=128 statistics=stats.safetensors output=model.awq.safetensors report=awq"
     ```
   }];
   let options = [
@@ -195,7 +202,8 @@ def LLMQuantizeAWQ : Pass<"llm-quantize-awq", "::mlir::ModuleOp"> {
     Option<"progress", "progress", "bool", "true",
            "Report each layer on stderr as it is quantized">,
     Option<"report", "report", "std::string", "",
-           "Path of a JSON report of every linear (none if empty)">,
+           "Write a per-weight report to PATH.json and PATH.html "
+           "(docs/quantization.md); none if empty">,
   ];
   let dependentDialects = ["::quantforge::llm::LLMDialect"];
 }

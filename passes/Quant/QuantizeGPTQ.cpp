@@ -9,6 +9,7 @@
 #include "passes/Quant/QuantizeLinears.h"
 #include "passes/Quant/Statistics.h"
 #include "runtime/quant/GPTQ.h"
+#include "runtime/quant/RTN.h"
 
 namespace quantforge {
 #define GEN_PASS_DEF_LLMQUANTIZEGPTQ
@@ -54,7 +55,8 @@ struct LLMQuantizeGPTQPass
     settings.progress = progress;
     settings.actOrder = actOrder;
     settings.quantize = [&](const std::string &key, const std::vector<float> &w,
-                            int64_t rows, int64_t cols, int64_t group)
+                            int64_t rows, int64_t cols, int64_t group,
+                            LinearReport &entry)
         -> qf::Result<qf::quant::UnpackedWeight> {
       qf::Result<std::vector<double>> h =
           readStatistic(*file, key + ".hessian", {cols, cols});
@@ -62,9 +64,29 @@ struct LLMQuantizeGPTQPass
         return h.status();
       qf::quant::GPTQOptions options = gptq;
       options.groupSize = group == cols ? 0 : group;
-      return qf::quant::quantizeGPTQ(w.data(), rows, cols, h->data(), options);
+      auto quantized =
+          qf::quant::quantizeGPTQ(w.data(), rows, cols, h->data(), options);
+      if (quantized.ok() && !report.empty()) {
+        auto rtn = qf::quant::quantizeRTN(w.data(), rows, cols, int(bits),
+                                          group, symmetric);
+        if (!rtn.ok())
+          return rtn.status();
+        entry.errorBefore = outputError(rtn->dequantize(), w, rows, cols, *h);
+        entry.errorAfter =
+            outputError(quantized->dequantize(), w, rows, cols, *h);
+      }
+      return quantized;
     };
-    if (failed(quantizeLinears(module, settings)))
+    std::vector<LinearReport> linears;
+    settings.report = &linears;
+    if (failed(quantizeLinears(module, settings)) ||
+        failed(writePassReport(module, report, settings, statistics,
+                               {{"damp_percent", dampPercent},
+                                {"block_size", double(blockSize)},
+                                {"static_groups", double(staticGroups)},
+                                {"mse", double(mse)},
+                                {"act_order", double(actOrder)}},
+                               std::move(linears))))
       signalPassFailure();
   }
 };

@@ -8,6 +8,7 @@
 
 #include "passes/Quant/WeightArchives.h"
 #include "runtime/io/Safetensors.h"
+#include "runtime/quant/AWQ.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
@@ -23,10 +24,9 @@
 using namespace mlir;
 using namespace quantforge;
 
-namespace {
 
-double relativeError(const std::vector<float> &approx,
-                     const std::vector<float> &exact) {
+double quantforge::relativeError(const std::vector<float> &approx,
+                                 const std::vector<float> &exact) {
   double error = 0, norm = 0;
   for (size_t i = 0; i < exact.size(); ++i) {
     double d = double(approx[i]) - exact[i];
@@ -36,7 +36,13 @@ double relativeError(const std::vector<float> &approx,
   return std::sqrt(error / std::max(norm, 1e-30));
 }
 
-} // namespace
+double quantforge::outputError(const std::vector<float> &approx,
+                               const std::vector<float> &exact, int64_t rows,
+                               int64_t cols,
+                               const std::vector<double> &hessian) {
+  return qf::quant::outputError(exact.data(), approx.data(), rows, cols,
+                                hessian.data());
+}
 
 bool quantforge::isDecoderWeight(StringRef key) {
   return key.starts_with("model.layers.") || key.starts_with("blk.");
@@ -131,7 +137,15 @@ LogicalResult quantforge::quantizeLinears(ModuleOp module,
     qf::Result<std::vector<float>> values = archives.readFloats(weight);
     if (!values.ok())
       return weight.emitOpError() << values.message();
-    auto quantized = settings.quantize(key, *values, rows, cols, group);
+    LinearReport entry;
+    entry.key = key;
+    entry.method = settings.method;
+    entry.layer = decoderLayerOf(key);
+    entry.bits = settings.bits;
+    entry.groupSize = group;
+    entry.rows = rows;
+    entry.cols = cols;
+    auto quantized = settings.quantize(key, *values, rows, cols, group, entry);
     if (!quantized.ok())
       return weight.emitOpError() << quantized.message();
     // The type says whether a g_idx part exists; the quantizer must agree.
@@ -153,16 +167,19 @@ LogicalResult quantforge::quantizeLinears(ModuleOp module,
     if (weight->use_empty())
       weight.erase();
 
-    if (settings.progress) {
-      double ms = std::chrono::duration<double, std::milli>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
-      llvm::errs() << llvm::format(
-          "[%s %d/%d] %s [%lld x %lld] rel. error %.3e (%.0f ms)\n",
-          settings.method.c_str(), ++index, int(uses.size()), key.c_str(),
-          (long long)rows, (long long)cols,
-          relativeError(quantized->dequantize(), *values), ms);
+    if (settings.progress || settings.report) {
+      // The quantizer may have added time spent outside this loop.
+      entry.seconds += std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+      // It knows better what the model computes when it rescaled (AWQ).
+      if (!entry.relativeError)
+        entry.relativeError = relativeError(quantized->dequantize(), *values);
     }
+    if (settings.progress)
+      llvm::errs() << progressLine(entry, ++index, int(uses.size())) << "\n";
+    if (settings.report)
+      settings.report->push_back(std::move(entry));
   }
   for (const LinearQuantization::FloatTensor &tensor : settings.floatTensors) {
     auto first = tensor.uses.front()->get().getDefiningOp<llm::WeightOp>();
@@ -198,5 +215,37 @@ LogicalResult quantforge::quantizeLinears(ModuleOp module,
   OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
   llm::ParamArchiveOp::create(b, module.getLoc(), archiveName,
                               llm::ArchiveFormat::safetensors, path.str());
+  return success();
+}
+
+LogicalResult quantforge::writePassReport(
+    ModuleOp module, const std::string &path,
+    const LinearQuantization &settings, const std::string &statistics,
+    std::vector<std::pair<std::string, double>> knobs,
+    std::vector<LinearReport> linears) {
+  if (path.empty())
+    return success();
+  QuantizationReport report;
+  // The module names no checkpoint; its first parameter file other than
+  // the one just written says which.
+  llvm::SmallString<256> written(settings.output);
+  llvm::sys::fs::make_absolute(written);
+  for (auto archive : module.getOps<llm::ParamArchiveOp>())
+    if (archive.getPath() != written) {
+      report.model = archive.getPath().str();
+      break;
+    }
+  report.method = settings.method;
+  report.bits = settings.bits;
+  report.groupSize = settings.groupSize;
+  report.symmetric = settings.symmetric;
+  report.scaleType = settings.scaleType;
+  report.order = statistics.empty() ? "none" : "parallel";
+  report.statistics = statistics;
+  report.settings = std::move(knobs);
+  report.linears = std::move(linears);
+  std::string error = writeQuantizationReport(path, report);
+  if (!error.empty())
+    return module.emitError() << error;
   return success();
 }

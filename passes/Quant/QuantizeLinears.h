@@ -15,6 +15,7 @@
 #define QUANTFORGE_PASSES_QUANT_QUANTIZELINEARS_H
 
 #include "dialects/llm/IR/LLMOps.h"
+#include "passes/Quant/Report.h"
 #include "runtime/io/Safetensors.h"
 #include "runtime/quant/PackedWeights.h"
 
@@ -36,11 +37,14 @@ struct LinearQuantization {
   bool progress = true;
   /// The weights carry g_idx (GPTQ desc_act): typed act_order.
   bool actOrder = false;
-  /// Quantizes one [rows, cols] matrix (key names the weight).
+  /// Quantizes one [rows, cols] matrix (key names the weight); may add
+  /// what only it knows (output errors, AWQ's alpha) to `report`.
   std::function<qf::Result<qf::quant::UnpackedWeight>(
       const std::string &key, const std::vector<float> &weights, int64_t rows,
-      int64_t cols, int64_t groupSize)>
+      int64_t cols, int64_t groupSize, LinearReport &report)>
       quantize;
+  /// Receives one entry per weight, in order, when set.
+  std::vector<LinearReport> *report = nullptr;
   /// Float tensors written as F32 beside the packed weights (AWQ's
   /// rescaled RMSNorm weights); `uses` then read them instead of the
   /// weight they had.
@@ -70,10 +74,31 @@ qf::Status addCanonicalWeight(qf::io::SafetensorsWriter &writer,
                               const qf::quant::UnpackedWeight &weight,
                               bool symmetric, bool f16Scales);
 
+/// ||approx - exact|| / ||exact||.
+double relativeError(const std::vector<float> &approx,
+                     const std::vector<float> &exact);
+
+/// trace((A - W) H (A - W)^T) for [rows, cols] A and W and a symmetric H:
+/// the summed squared output error of A in place of W on the inputs whose
+/// second moment H is.
+double outputError(const std::vector<float> &approx,
+                   const std::vector<float> &exact, int64_t rows, int64_t cols,
+                   const std::vector<double> &hessian);
+
 /// Quantizes every linear weight of the decoder layers of `module` with
 /// `settings.quantize`; reports errors on the module or the weight.
 mlir::LogicalResult quantizeLinears(mlir::ModuleOp module,
                                     const LinearQuantization &settings);
+
+/// Writes the report of a pass's `report=PATH` option (Report.h):
+/// `statistics` is the calibration file it read ("" for RTN), `knobs` the
+/// method's settings. Nothing when `path` is empty.
+mlir::LogicalResult
+writePassReport(mlir::ModuleOp module, const std::string &path,
+                const LinearQuantization &settings,
+                const std::string &statistics,
+                std::vector<std::pair<std::string, double>> knobs,
+                std::vector<LinearReport> linears);
 
 } // namespace quantforge
 

@@ -32,11 +32,16 @@ struct LLMQuantizeRTNPass
     settings.output = output;
     settings.progress = progress;
     settings.quantize = [&](const std::string &, const std::vector<float> &w,
-                            int64_t rows, int64_t cols, int64_t group) {
+                            int64_t rows, int64_t cols, int64_t group,
+                            LinearReport &) {
       return qf::quant::quantizeRTN(w.data(), rows, cols, int(bits), group,
                                     symmetric);
     };
-    if (failed(quantizeLinears(getOperation(), settings)))
+    std::vector<LinearReport> linears;
+    settings.report = &linears;
+    if (failed(quantizeLinears(getOperation(), settings)) ||
+        failed(writePassReport(getOperation(), report, settings, "", {},
+                               std::move(linears))))
       signalPassFailure();
   }
 };

@@ -243,6 +243,49 @@ Status applyClip(float *weight, int64_t rows, int64_t cols, int64_t groupSize,
   return Status();
 }
 
+std::vector<double> scaleHessian(const double *hessian,
+                                 const std::vector<float> &scales) {
+  const int64_t cols = int64_t(scales.size());
+  std::vector<double> scaled(hessian, hessian + cols * cols);
+  for (int64_t i = 0; i < cols; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      scaled[i * cols + j] /= double(scales[i]) * double(scales[j]);
+  return scaled;
+}
+
+Result<AWQQuantized> clipAndQuantize(const float *scaled, int64_t rows,
+                                     int64_t cols, const double *hessian,
+                                     bool clip, const AWQOptions &options) {
+  const int64_t groupSize = groupSizeOf(options, cols);
+  AWQQuantized result;
+  std::vector<float> clipped(scaled, scaled + rows * cols);
+  if (clip) {
+    auto search = searchClip(scaled, rows, cols, hessian, options);
+    if (!search.ok())
+      return search.status();
+    // The mean kept fraction of each group's max |w|.
+    const int64_t groups = cols / groupSize;
+    std::vector<float> original(rows * groups, 0.0f);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c) {
+        float &m = original[r * groups + c / groupSize];
+        m = std::max(m, std::fabs(scaled[r * cols + c]));
+      }
+    double sum = 0.0;
+    for (size_t i = 0; i < original.size(); ++i)
+      sum += original[i] > 0.0f ? search->maxValues[i] / original[i] : 1.0;
+    result.clip = sum / double(original.size());
+    QF_RETURN_IF_ERROR(
+        applyClip(clipped.data(), rows, cols, groupSize, search->maxValues));
+  }
+  auto quantized = quantizeRTN(clipped.data(), rows, cols, options.bits,
+                               groupSize, options.symmetric);
+  if (!quantized.ok())
+    return quantized.status();
+  result.weight = quantized.take();
+  return result;
+}
+
 double outputError(const float *a, const float *b, int64_t rows, int64_t cols,
                    const double *hessian, int threads) {
   threads = resolveThreads(threads);

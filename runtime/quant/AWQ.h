@@ -23,9 +23,11 @@
 #ifndef QUANTFORGE_RUNTIME_QUANT_AWQ_H
 #define QUANTFORGE_RUNTIME_QUANT_AWQ_H
 
+#include "runtime/quant/PackedWeights.h"
 #include "runtime/support/Status.h"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace qf::quant {
@@ -111,6 +113,25 @@ Result<AWQClipSearch> searchClip(const float *weight, int64_t rows,
 /// Clamps each group of `weight` to [-max, max] (AutoAWQ's apply_clip).
 Status applyClip(float *weight, int64_t rows, int64_t cols, int64_t groupSize,
                  const std::vector<float> &maxValues);
+
+/// diag(1/s) H diag(1/s) for a symmetric H [cols, cols]: the Hessian of
+/// the input x / s that a linear reads once its columns carry s.
+std::vector<double> scaleHessian(const double *hessian,
+                                 const std::vector<float> &scales);
+
+struct AWQQuantized {
+  UnpackedWeight weight;
+  /// The mean kept fraction of the groups' max |w|; unset when not clipped.
+  std::optional<double> clip;
+};
+
+/// AWQ's last step for one linear whose weight already carries its scales
+/// (`hessian` is that of the scaled input, see scaleHessian): the clip
+/// search and its clamp unless `clip` is false, then RTN in groups of
+/// options.groupSize (0: one per row).
+Result<AWQQuantized> clipAndQuantize(const float *scaled, int64_t rows,
+                                     int64_t cols, const double *hessian,
+                                     bool clip, const AWQOptions &options);
 
 /// trace((A - B) H (A - B)^T) for [rows, cols] A and B and a symmetric H
 /// [cols, cols]: the summed squared output error of B in place of A.

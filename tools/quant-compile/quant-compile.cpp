@@ -16,12 +16,12 @@
 #include "codegen/CPU/CPUTarget.h"
 #include "codegen/CUDA/CUDATarget.h"
 #include "codegen/Calibration/Calibration.h"
-#include "codegen/Calibration/Report.h"
 #include "codegen/Calibration/Sequential.h"
 #include "codegen/Target/ArtifactBuilder.h"
 #include "codegen/Target/TargetBackend.h"
 #include "dialects/llm/Import/Importers.h"
 #include "passes/Pipelines/Pipelines.h"
+#include "passes/Quant/Report.h"
 #include "tools/InitAll.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -116,7 +116,7 @@ cl::opt<std::string> calibStatistics(
     cl::value_desc("PATH"));
 enum class CalibMode { Sequential, Parallel };
 cl::opt<CalibMode> calibMode(
-    "calib-mode", cl::desc("How GPTQ calibrates"),
+    "calib-mode", cl::desc("How GPTQ and AWQ calibrate"),
     cl::init(CalibMode::Sequential),
     cl::values(clEnumValN(CalibMode::Sequential, "sequential",
                           "one decoder layer at a time, each seeing the "
@@ -124,9 +124,11 @@ cl::opt<CalibMode> calibMode(
                clEnumValN(CalibMode::Parallel, "parallel",
                           "all statistics from the float model in one run")));
 cl::opt<std::string> reportPath(
-    "report", cl::desc("Write the per-layer report to PATH.json and "
-                       "PATH.html (sequential calibration)"),
+    "report", cl::desc("Write the per-weight report to PATH.json and "
+                       "PATH.html (rtn, gptq, awq)"),
     cl::value_desc("PATH"));
+cl::alias awqReport("awq-report", cl::desc("Alias for --report"),
+                    cl::aliasopt(reportPath));
 cl::opt<double> gptqDamp("damp", cl::desc("GPTQ damping (fraction of mean diag H)"),
                          cl::init(0.01));
 cl::opt<bool> gptqStaticGroups("static-groups",
@@ -150,9 +152,6 @@ cl::opt<int64_t> awqGrid("awq-grid",
                          cl::init(20));
 cl::opt<bool> awqClip("awq-clip", cl::desc("AWQ: search each group's clipping"),
                       cl::init(true));
-cl::opt<std::string> awqReport("awq-report",
-                               cl::desc("AWQ: write a JSON report per linear"),
-                               cl::value_desc("file"));
 cl::opt<unsigned> quantBits("bits", cl::desc("Bits per quantized weight"),
                             cl::init(4));
 cl::opt<int64_t> quantGroupSize(
@@ -336,33 +335,48 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     }
     calibration.statisticsOutput = calibStatistics;
   }
-  bool sequential = quantMethod == QuantMethod::GPTQ &&
+  bool sequential = (quantMethod == QuantMethod::GPTQ ||
+                     quantMethod == QuantMethod::AWQ) &&
                     calibMode == CalibMode::Sequential &&
                     emit != Phase::Statistics;
-  if (!reportPath.empty() && !sequential) {
-    llvm::errs() << "quant-compile: --report needs --quant=gptq with "
-                    "--calib-mode=sequential\n";
+  if (!reportPath.empty() && quantMethod == QuantMethod::None) {
+    llvm::errs() << "quant-compile: --report needs --quant=rtn|gptq|awq\n";
     return failure();
   }
   if (sequential) {
-    qf::quant::GPTQOptions gptq;
-    gptq.bits = int(quantBits);
-    gptq.symmetric = quantSymmetric;
-    gptq.dampPercent = gptqDamp;
-    gptq.staticGroups = gptqStaticGroups;
-    gptq.mse = gptqMse;
-    gptq.actOrder = gptqActOrder;
     LinearQuantization packing;
-    packing.bits = quantBits;
-    packing.groupSize = quantGroupSize;
-    packing.symmetric = quantSymmetric;
-    packing.scaleType = quantScaleType;
+    setWeightFormat(packing);
     packing.output = quantizedParams.str().str();
     packing.actOrder = gptqActOrder;
-    std::vector<codegen::LinearReport> report;
+    codegen::SequentialQuantizer quantizer;
+    QuantizationReport report;
+    if (quantMethod == QuantMethod::GPTQ) {
+      qf::quant::GPTQOptions gptq;
+      gptq.bits = int(quantBits);
+      gptq.symmetric = quantSymmetric;
+      gptq.dampPercent = gptqDamp;
+      gptq.staticGroups = gptqStaticGroups;
+      gptq.mse = gptqMse;
+      gptq.actOrder = gptqActOrder;
+      quantizer = codegen::gptqQuantizer(gptq);
+      report.settings = {{"damp_percent", gptqDamp},
+                         {"static_groups", double(gptqStaticGroups)},
+                         {"mse", double(gptqMse)},
+                         {"act_order", double(gptqActOrder)}};
+    } else {
+      qf::quant::AWQOptions awq;
+      awq.bits = int(quantBits);
+      awq.symmetric = quantSymmetric;
+      awq.grid = int(awqGrid);
+      quantizer = codegen::awqQuantizer(*module, awq, awqClip,
+                                        calibration.progress);
+      report.settings = {{"grid", double(awq.grid)},
+                         {"clip", double(awqClip)},
+                         {"clip_grid", double(awq.clipGrid)},
+                         {"max_shrink", awq.maxShrink}};
+    }
     if (failed(codegen::quantizeSequentially(*module, calibration, packing,
-                                             codegen::gptqQuantizer(gptq),
-                                             &report)))
+                                             quantizer, &report.linears)))
       return failure();
     if (gptqActOrder && foldActOrder &&
         failed(runPipeline(*module, [&](OpPassManager &pm) {
@@ -373,8 +387,18 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
         })))
       return failure();
     if (!reportPath.empty()) {
-      std::string error = codegen::writeQuantizationReport(
-          reportPath, {modelPath, calibration}, report);
+      report.model = modelPath;
+      report.method = quantizer.method;
+      report.bits = quantBits;
+      report.groupSize = quantGroupSize;
+      report.symmetric = quantSymmetric;
+      report.scaleType = quantScaleType;
+      report.order = "block-sequential";
+      report.text = calibText;
+      report.samples = calibSamples;
+      report.seqLen = calibSeqLen;
+      report.seed = calibSeed;
+      std::string error = writeQuantizationReport(reportPath, report);
       if (!error.empty()) {
         llvm::errs() << "quant-compile: " << error << "\n";
         return failure();
@@ -407,6 +431,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
           gptq.mse = gptqMse;
           gptq.actOrder = gptqActOrder;
           gptq.output = quantizedParams.str().str();
+          gptq.report = reportPath;
           pm.addPass(createLLMQuantizeGPTQ(gptq));
           if (gptqActOrder && foldActOrder) {
             LLMFoldActOrderOptions fold;
@@ -421,13 +446,14 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
           awq.grid = awqGrid;
           awq.clip = awqClip;
           awq.output = quantizedParams.str().str();
-          awq.report = awqReport;
+          awq.report = reportPath;
           pm.addPass(createLLMQuantizeAWQ(awq));
         }
         if (quantMethod == QuantMethod::RTN) {
           LLMQuantizeRTNOptions rtn;
           setWeightFormat(rtn);
           rtn.output = quantizedParams.str().str();
+          rtn.report = reportPath;
           pm.addPass(createLLMQuantizeRTN(rtn));
         }
         return success();

@@ -13,7 +13,8 @@
         through attention's values, and the MLP on random inputs.
         Quantization leaves a small error; a fold missing or wrong a large.
     awq_check.py report REPORT.json
-        Summarizes the pass's JSON report for FileCheck.
+        Summarizes the pass's JSON report (passes/Quant/Report.h) for
+        FileCheck.
 """
 import json
 import sys
@@ -118,11 +119,13 @@ def fold(model, params, dequantized):
 
 def report(path):
     data = json.loads(Path(path).read_text())
-    layers = data["layers"]
-    fields = {"key", "method", "bits", "group_size", "error_rtn", "error", "seconds", "alpha", "clip"}
+    layers = data["linears"]
+    fields = {"key", "method", "bits", "group_size", "error_before", "error_after",
+              "relative_error", "seconds", "alpha", "fold", "clip"}
     complete = all(fields <= set(entry) for entry in layers)
-    total, total_rtn = sum(e["error"] for e in layers), sum(e["error_rtn"] for e in layers)
-    print(f"{data['method']} w{data['bits']} g{data['group_size']} grid {data['grid']}:",
+    total = sum(e["error_after"] for e in layers)
+    total_rtn = sum(e["error_before"] for e in layers)
+    print(f"{data['method']} w{data['bits']} g{data['group_size']} grid {data['settings']['grid']:g}:",
           f"{len(layers)} linears, fields complete: {complete},",
           f"output error below RTN's in total: {total < total_rtn}")
     for e in layers:

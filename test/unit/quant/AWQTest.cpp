@@ -379,6 +379,57 @@ TEST(AWQSearch, ClippingNeverIncreasesTheGroupError) {
   EXPECT_GT(shrunk, 0) << "no group was clipped";
 }
 
+// The block-sequential driver folds a group's scales into the rows of a
+// producer that is already quantized by dividing its scales; that equals
+// quantizing the divided rows because RTN and the clip search are
+// invariant to a positive row scale. With powers of two the float
+// arithmetic is exact, so the integers and scales must agree bit for bit.
+TEST(AWQClipAndQuantize, RowScalesCommuteWithClipAndRTN) {
+  const int64_t tokens = 200, cols = 128, rows = 16, groupSize = 32;
+  std::vector<float> x = inputsWithOutliers(tokens, cols, 21);
+  std::vector<float> w = randomNormal(rows * cols, 22);
+  Statistics stats = statisticsOf(x, tokens, cols);
+  std::vector<float> rowScale(rows), divided(w);
+  for (int64_t r = 0; r < rows; ++r) {
+    rowScale[r] = std::ldexp(1.0f, int(r % 7) - 3);
+    for (int64_t c = 0; c < cols; ++c)
+      divided[r * cols + c] /= rowScale[r];
+  }
+  AWQOptions options;
+  options.groupSize = groupSize;
+  auto plain = clipAndQuantize(w.data(), rows, cols, stats.hessian.data(),
+                               /*clip=*/true, options);
+  auto scaled = clipAndQuantize(divided.data(), rows, cols,
+                                stats.hessian.data(), /*clip=*/true, options);
+  ASSERT_TRUE(plain.ok() && scaled.ok());
+  ASSERT_TRUE(plain->clip && scaled->clip);
+  EXPECT_LT(*plain->clip, 1.0) << "nothing was clipped";
+  EXPECT_EQ(*plain->clip, *scaled->clip);
+  EXPECT_EQ(plain->weight.q, scaled->weight.q);
+  EXPECT_EQ(plain->weight.zeros, scaled->weight.zeros);
+  const int64_t groups = cols / groupSize;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t g = 0; g < groups; ++g)
+      EXPECT_EQ(plain->weight.scales[r * groups + g] / rowScale[r],
+                scaled->weight.scales[r * groups + g]);
+
+  // scaleHessian is the Hessian of x / s (the reference divides in float32:
+  // a tolerance relative to the Cauchy-Schwarz bound sqrt(H_ii H_jj)).
+  std::vector<float> s(cols), xs(x);
+  for (int64_t c = 0; c < cols; ++c)
+    s[c] = 0.5f + float(c % 5);
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t c = 0; c < cols; ++c)
+      xs[t * cols + c] /= s[c];
+  std::vector<double> want = statisticsOf(xs, tokens, cols).hessian;
+  std::vector<double> got = scaleHessian(stats.hessian.data(), s);
+  for (int64_t i = 0; i < cols; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      EXPECT_NEAR(got[i * cols + j], want[i * cols + j],
+                  1e-6 * std::sqrt(want[i * cols + i] * want[j * cols + j]))
+          << i << "," << j;
+}
+
 TEST(AWQSearch, RejectsBadInput) {
   std::vector<float> w(8 * 48, 1.0f), mean(48, 1.0f);
   std::vector<double> h(48 * 48, 1.0);
