@@ -156,13 +156,18 @@ LogicalResult quantforge::codegen::writeArtifact(const ArtifactInputs &inputs,
     qf::EntryPointInfo entry;
     entry.name = llm::stringifyEntryPointKind(kind.getValue()).str();
     entry.arguments = {{qf::ArgumentKind::Tokens},
-                       {qf::ArgumentKind::StartPos},
-                       {qf::ArgumentKind::KvCache}};
-    // The cache lowers to its elements, scales and block table, in this
-    // order (convert-llm-to-linalg).
+                       {qf::ArgumentKind::StartPos}};
+    // The cache lowers to the elements and scales of each storage group,
+    // then the block table, in this order (convert-llm-to-linalg).
     auto cache = cast<llm::KVCacheType>(func.getArgumentTypes()[2]);
-    if (cache.hasScales())
-      entry.arguments.push_back({qf::ArgumentKind::KvScales});
+    SmallVector<llm::KVStorageGroup> groups = cache.getStorageGroups();
+    for (auto [index, group] : llvm::enumerate(groups)) {
+      entry.arguments.push_back(
+          {qf::ArgumentKind::KvCache, 0, uint32_t(index)});
+      if (group.storage.scaleType)
+        entry.arguments.push_back(
+            {qf::ArgumentKind::KvScales, 0, uint32_t(index)});
+    }
     if (cache.isPaged())
       entry.arguments.push_back({qf::ArgumentKind::KvBlockTable});
     if (!cacheSet) {
@@ -171,9 +176,14 @@ LogicalResult quantforge::codegen::writeArtifact(const ArtifactInputs &inputs,
       info.kvHeads = cache.getKvHeads();
       info.capacity = cache.getMaxSeq();
       info.headDim = cache.getHeadDim();
-      info.dtype = dtypeName(cache.getElementType());
-      if (cache.hasScales())
-        info.scaleDtype = dtypeName(cache.getScaleType());
+      for (const llm::KVStorageGroup &group : groups) {
+        qf::KvGroupInfo groupInfo;
+        groupInfo.dtype = dtypeName(group.storage.elementType);
+        if (group.storage.scaleType)
+          groupInfo.scaleDtype = dtypeName(group.storage.scaleType);
+        groupInfo.layers.assign(group.layers.begin(), group.layers.end());
+        info.groups.push_back(std::move(groupInfo));
+      }
       info.blockSize = cache.getBlockSize();
       writer.setKvCache(std::move(info));
       cacheSet = true;

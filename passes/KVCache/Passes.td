@@ -25,13 +25,21 @@ def LLMLowerKVCache : Pass<"llm-lower-kv-cache", "::mlir::ModuleOp"> {
     - `block-size=N`: the paged layout (blocks of N tokens from a pool that
       sequences share, a block table per sequence); 0 keeps one contiguous
       array per sequence.
+    - `layers=SPEC,...`: per-layer storage; each SPEC is `LAYER:TYPE` or
+      `FIRST-LAST:TYPE` (inclusive) with TYPE one of f32, f16, bf16, int8,
+      fp8. `type` applies to the other layers; `scale-type` and
+      `fp8-scales` to every int8 and fp8 layer. A layer out of range, an
+      unknown type, a layer given twice or a malformed SPEC is an error.
 
     A cache that is already quantized (i8 or f8E4M3FN) is not converted
     again: requantizing would compound the error.
 
     Example: `--llm-lower-kv-cache="type=int8 block-size=16"` turns
     `!llm.kv_cache<8x2x1024x64xf32>` into
-    `!llm.kv_cache<8x2x1024x64xi8, scale = f32, block_size = 16>`.
+    `!llm.kv_cache<8x2x1024x64xi8, scale = f32, block_size = 16>`, and
+    `--llm-lower-kv-cache="type=int8 layers=0:f16,6-7:fp8"` into
+    `!llm.kv_cache<8x2x1024x64xi8, scale = f32, layers = [0: f16,
+    6: f8E4M3FN, 7: f8E4M3FN]>`.
   }];
   let options = [
     Option<"storage", "type", "::quantforge::KVCacheStorage",
@@ -53,6 +61,9 @@ def LLMLowerKVCache : Pass<"llm-lower-kv-cache", "::mlir::ModuleOp"> {
            "Store fp8 with a per-token/head scale (max|x| / 448)">,
     Option<"blockSize", "block-size", "int64_t", /*default=*/"0",
            "Tokens per block of the paged layout (0: contiguous)">,
+    ListOption<"layerTypes", "layers", "std::string",
+               "Per-layer storage, LAYER:TYPE or FIRST-LAST:TYPE, "
+               "comma-separated; `type` for the layers not listed">,
   ];
 }
 

@@ -126,9 +126,9 @@ llm::LinearOp producingLinear(Value input, std::string &why) {
     why = "query heads share KV heads";
     return {};
   }
-  if (!isFloatCache(
-          cast<llm::KVCacheType>(attention.getCache().getType())
-              .getElementType())) {
+  if (!isFloatCache(cast<llm::KVCacheType>(attention.getCache().getType())
+                        .getLayerStorage(int64_t(attention.getLayer()))
+                        .elementType)) {
     why = "the KV cache is quantized";
     return {};
   }

@@ -126,9 +126,18 @@ Status decode(const schema::Artifact &fb, ArtifactDescription &out,
   const schema::KvCache *kv = fb.kv_cache();
   if (!kv)
     return error("no kv_cache");
-  out.kvCache = {kv->layers(),   kv->kv_heads(),       kv->capacity(),
-                 kv->head_dim(), str(kv->dtype()),     kv->bytes_per_token(),
-                 str(kv->scale_dtype()), kv->block_size()};
+  out.kvCache.layers = kv->layers();
+  out.kvCache.kvHeads = kv->kv_heads();
+  out.kvCache.capacity = kv->capacity();
+  out.kvCache.headDim = kv->head_dim();
+  out.kvCache.bytesPerToken = kv->bytes_per_token();
+  out.kvCache.blockSize = kv->block_size();
+  for (size_t i = 0; i < count(kv->groups()); ++i) {
+    const schema::KvGroup *group = kv->groups()->Get(i);
+    out.kvCache.groups.push_back({str(group->dtype()),
+                                  str(group->scale_dtype()),
+                                  copyElements<int64_t>(group->layers())});
+  }
 
   for (size_t i = 0; i < count(fb.executables()); ++i) {
     const schema::Executable *executable = fb.executables()->Get(i);
@@ -143,8 +152,8 @@ Status decode(const schema::Artifact &fb, ArtifactDescription &out,
     info.name = str(entry->name());
     for (size_t a = 0; a < count(entry->arguments()); ++a) {
       const schema::Argument *argument = entry->arguments()->Get(a);
-      info.arguments.push_back(
-          {ArgumentKind(uint8_t(argument->kind())), argument->parameter()});
+      info.arguments.push_back({ArgumentKind(uint8_t(argument->kind())),
+                                argument->parameter(), argument->kv_group()});
     }
     for (size_t d = 0; d < count(entry->dispatches()); ++d) {
       const schema::Dispatch *dispatch = entry->dispatches()->Get(d);

@@ -33,7 +33,7 @@
 namespace qf {
 
 /// The version this runtime reads and writes; see docs/artifact-and-abi.md.
-constexpr uint32_t kArtifactFormatVersion = 1;
+constexpr uint32_t kArtifactFormatVersion = 2;
 /// Size of the preamble in front of the FlatBuffer.
 constexpr size_t kArtifactPreambleSize = 32;
 /// Section alignment the writer uses unless told otherwise (mmap-able).
@@ -76,35 +76,56 @@ struct ParameterInfo {
   uint32_t section = 0;
 };
 
-/// The KV cache: [layers, 2, kvHeads, capacity, headDim] of dtype, plus
-/// scales of scaleDtype (the same without headDim) when scaleDtype is set.
-/// With blockSize > 0 (paged) the capacity dimension is replaced by pool
-/// blocks: [blocks, layers, 2, kvHeads, blockSize, headDim], and each
-/// sequence has a table of capacity / blockSize block indices.
+/// Layers of the KV cache that share one storage: dtype elements, plus
+/// scales of scaleDtype (empty: none). Layer layers[i] is index i of the
+/// group's arrays.
+struct KvGroupInfo {
+  std::string dtype;
+  std::string scaleDtype;
+  std::vector<int64_t> layers;
+};
+
+/// The KV cache, one array per group (one group unless layers differ in
+/// storage, docs/kv-cache.md): [group layers, 2, kvHeads, capacity, headDim]
+/// of the group's dtype, plus scales (the same without headDim). With
+/// blockSize > 0 (paged) the capacity dimension is replaced by pool blocks:
+/// [blocks, group layers, 2, kvHeads, blockSize, headDim], and each sequence
+/// has one table of capacity / blockSize block indices for all groups.
 struct KvCacheInfo {
   int64_t layers = 0;
   int64_t kvHeads = 0;
   int64_t capacity = 0;
   int64_t headDim = 0;
-  std::string dtype;
-  /// layers * 2 * kvHeads * (headDim * sizeof(dtype) + sizeof(scaleDtype)).
+  std::vector<KvGroupInfo> groups;
+  /// Sum over groups of group layers * 2 * kvHeads * (headDim *
+  /// sizeof(dtype) + sizeof(scaleDtype)).
   int64_t bytesPerToken = 0;
-  std::string scaleDtype;
   int64_t blockSize = 0;
 
+  /// A cache whose layers all store dtype (and scaleDtype) elements.
+  static KvCacheInfo uniform(int64_t layers, int64_t kvHeads, int64_t capacity,
+                             int64_t headDim, std::string dtype,
+                             std::string scaleDtype = "",
+                             int64_t blockSize = 0);
+
   bool paged() const { return blockSize > 0; }
-  /// The shape of the elements (contiguous) or of a pool of `blocks` blocks.
-  std::vector<int64_t> shape(int64_t blocks = 0) const {
+  /// The shape of group `group`'s elements (contiguous) or of its part of a
+  /// pool of `blocks` blocks.
+  std::vector<int64_t> shape(size_t group, int64_t blocks = 0) const {
+    int64_t count = int64_t(groups[group].layers.size());
     if (paged())
-      return {blocks, layers, 2, kvHeads, blockSize, headDim};
-    return {layers, 2, kvHeads, capacity, headDim};
+      return {blocks, count, 2, kvHeads, blockSize, headDim};
+    return {count, 2, kvHeads, capacity, headDim};
   }
-  /// The shape of the scales.
-  std::vector<int64_t> scaleShape(int64_t blocks = 0) const {
-    std::vector<int64_t> dims = shape(blocks);
+  /// The shape of group `group`'s scales.
+  std::vector<int64_t> scaleShape(size_t group, int64_t blocks = 0) const {
+    std::vector<int64_t> dims = shape(group, blocks);
     dims.pop_back();
     return dims;
   }
+  /// "f16", "i8, f32 scales", or per run of layers for a mixed cache:
+  /// "layer 0: f16; layers 1-30: i8, f32 scales; layer 31: f8E4M3FN".
+  std::string describe() const;
 };
 
 struct ExecutableInfo {
@@ -133,6 +154,8 @@ struct ArgumentInfo {
   ArgumentKind kind = ArgumentKind::Tokens;
   /// Index into the parameters when kind is Parameter.
   uint32_t parameter = 0;
+  /// Index into the KV cache's groups when kind is KvCache or KvScales.
+  uint32_t kvGroup = 0;
 };
 
 struct DispatchInfo {

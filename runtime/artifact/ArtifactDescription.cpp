@@ -90,6 +90,66 @@ Status checkConfig(const ModelConfig &config) {
   return Status();
 }
 
+/// The cache's dims, its groups (known dtypes, every layer exactly once),
+/// bytes_per_token and total size.
+Status checkKvCache(const KvCacheInfo &kv) {
+  QF_RETURN_IF_ERROR(checkDim("kv_cache layers", kv.layers));
+  QF_RETURN_IF_ERROR(checkDim("kv_cache kv_heads", kv.kvHeads));
+  QF_RETURN_IF_ERROR(checkDim("kv_cache capacity", kv.capacity));
+  QF_RETURN_IF_ERROR(checkDim("kv_cache head_dim", kv.headDim));
+  if (kv.blockSize < 0 || (kv.blockSize > 0 && kv.capacity % kv.blockSize))
+    return error("kv_cache block_size " + std::to_string(kv.blockSize) +
+                 " does not divide its capacity " +
+                 std::to_string(kv.capacity));
+  if (kv.groups.empty())
+    return error("kv_cache has no groups");
+  std::vector<bool> seen(size_t(kv.layers), false);
+  uint64_t totalBytes = 0; // per token
+
+  for (size_t g = 0; g < kv.groups.size(); ++g) {
+    const KvGroupInfo &group = kv.groups[g];
+    std::string what = "kv_cache group " + std::to_string(g);
+    std::optional<uint64_t> element = dtypeSize(group.dtype);
+    if (!element)
+      return error(what + ": unknown dtype " + quoted(group.dtype));
+    std::optional<uint64_t> scale = uint64_t(0);
+    if (!group.scaleDtype.empty())
+      scale = dtypeSize(group.scaleDtype);
+    if (!scale)
+      return error(what + ": unknown scale dtype " + quoted(group.scaleDtype));
+    if (group.layers.empty())
+      return error(what + " has no layers");
+    for (int64_t layer : group.layers) {
+      if (layer < 0 || layer >= kv.layers)
+        return error(what + ": layer " + std::to_string(layer) +
+                     " is outside the cache's " + std::to_string(kv.layers));
+      if (seen[size_t(layer)])
+        return error(what + ": layer " + std::to_string(layer) +
+                     " is in more than one place");
+      seen[size_t(layer)] = true;
+    }
+    uint64_t bytes = *element * uint64_t(kv.headDim) + *scale;
+    if (!mulInto(bytes, 2 * uint64_t(kv.kvHeads)) ||
+        !mulInto(bytes, uint64_t(group.layers.size())) ||
+        __builtin_add_overflow(totalBytes, bytes, &totalBytes))
+      return error("kv_cache of " + std::to_string(kv.capacity) +
+                   " tokens is too large");
+  }
+  for (int64_t layer = 0; layer < kv.layers; ++layer)
+    if (!seen[size_t(layer)])
+      return error("kv_cache layer " + std::to_string(layer) +
+                   " is in no group");
+  if (uint64_t(kv.bytesPerToken) != totalBytes)
+    return error("kv_cache bytes_per_token " +
+                 std::to_string(kv.bytesPerToken) +
+                 " differs from its layout's " + std::to_string(totalBytes));
+  if (!mulInto(totalBytes, uint64_t(kv.capacity)) ||
+      totalBytes > (uint64_t(1) << 48))
+    return error("kv_cache of " + std::to_string(kv.capacity) +
+                 " tokens is too large");
+  return Status();
+}
+
 } // namespace
 
 const char *argumentKindName(ArgumentKind kind) {
@@ -110,6 +170,52 @@ const char *argumentKindName(ArgumentKind kind) {
     return "logits";
   }
   return "unknown";
+}
+
+KvCacheInfo KvCacheInfo::uniform(int64_t layers, int64_t kvHeads,
+                                 int64_t capacity, int64_t headDim,
+                                 std::string dtype, std::string scaleDtype,
+                                 int64_t blockSize) {
+  KvCacheInfo kv;
+  kv.layers = layers;
+  kv.kvHeads = kvHeads;
+  kv.capacity = capacity;
+  kv.headDim = headDim;
+  kv.blockSize = blockSize;
+  KvGroupInfo group{std::move(dtype), std::move(scaleDtype), {}};
+  for (int64_t layer = 0; layer < layers; ++layer)
+    group.layers.push_back(layer);
+  kv.groups.push_back(std::move(group));
+  return kv;
+}
+
+std::string KvCacheInfo::describe() const {
+  auto storage = [](const KvGroupInfo &group) {
+    return group.scaleDtype.empty()
+               ? group.dtype
+               : group.dtype + ", " + group.scaleDtype + " scales";
+  };
+  if (groups.size() == 1)
+    return storage(groups[0]);
+  std::vector<const KvGroupInfo *> perLayer(size_t(layers), nullptr);
+  for (const KvGroupInfo &group : groups)
+    for (int64_t layer : group.layers)
+      if (layer >= 0 && layer < layers)
+        perLayer[size_t(layer)] = &group;
+  // Runs of consecutive layers of one storage: "layers 0-29: i8, ...".
+  std::string text;
+  for (int64_t first = 0, last; first < layers; first = last + 1) {
+    const KvGroupInfo *group = perLayer[size_t(first)];
+    for (last = first;
+         last + 1 < layers && perLayer[size_t(last + 1)] == group;)
+      ++last;
+    text += (first ? "; " : "") +
+            (first == last ? "layer " + std::to_string(first)
+                           : "layers " + std::to_string(first) + "-" +
+                                 std::to_string(last)) +
+            ": " + (group ? storage(*group) : "?");
+  }
+  return text;
 }
 
 std::optional<uint64_t> dtypeSize(std::string_view dtype) {
@@ -180,37 +286,7 @@ Status validateDescription(const ArtifactDescription &description,
                    std::to_string(sectionSize));
   }
 
-  const KvCacheInfo &kv = description.kvCache;
-  QF_RETURN_IF_ERROR(checkDim("kv_cache layers", kv.layers));
-  QF_RETURN_IF_ERROR(checkDim("kv_cache kv_heads", kv.kvHeads));
-  QF_RETURN_IF_ERROR(checkDim("kv_cache capacity", kv.capacity));
-  QF_RETURN_IF_ERROR(checkDim("kv_cache head_dim", kv.headDim));
-  std::optional<uint64_t> perToken = dtypeSize(kv.dtype);
-  if (!perToken)
-    return error("kv_cache: unknown dtype " + quoted(kv.dtype));
-  std::optional<uint64_t> perScale = uint64_t(0);
-  if (!kv.scaleDtype.empty())
-    perScale = dtypeSize(kv.scaleDtype);
-  if (!perScale)
-    return error("kv_cache: unknown scale dtype " + quoted(kv.scaleDtype));
-  if (kv.blockSize < 0 || (kv.blockSize > 0 && kv.capacity % kv.blockSize))
-    return error("kv_cache block_size " + std::to_string(kv.blockSize) +
-                 " does not divide its capacity " +
-                 std::to_string(kv.capacity));
-  uint64_t totalBytes = *perToken;
-  bool fits = mulInto(totalBytes, uint64_t(kv.headDim)) &&
-              totalBytes + *perScale >= totalBytes;
-  totalBytes += *perScale;
-  fits = fits && mulInto(totalBytes, uint64_t(kv.layers) * 2) &&
-         mulInto(totalBytes, uint64_t(kv.kvHeads));
-  if (fits && uint64_t(kv.bytesPerToken) != totalBytes)
-    return error("kv_cache bytes_per_token " +
-                 std::to_string(kv.bytesPerToken) +
-                 " differs from its layout's " + std::to_string(totalBytes));
-  if (!fits || !mulInto(totalBytes, uint64_t(kv.capacity)) ||
-      totalBytes > (uint64_t(1) << 48))
-    return error("kv_cache of " + std::to_string(kv.capacity) +
-                 " tokens is too large");
+  QF_RETURN_IF_ERROR(checkKvCache(description.kvCache));
 
   for (size_t i = 0; i < description.executables.size(); ++i) {
     const ExecutableInfo &executable = description.executables[i];
@@ -245,10 +321,17 @@ Status validateDescription(const ArtifactDescription &description,
       if (argument.kind > ArgumentKind::KvBlockTable)
         return error(what + ": argument " + std::to_string(i) +
                      " has unknown kind " + std::to_string(int(argument.kind)));
+      const KvCacheInfo &kv = description.kvCache;
+      bool perGroup = argument.kind == ArgumentKind::KvCache ||
+                      argument.kind == ArgumentKind::KvScales;
+      if (perGroup && argument.kvGroup >= kv.groups.size())
+        return error(what + ": argument " + std::to_string(i) +
+                     " names kv_cache group " +
+                     std::to_string(argument.kvGroup) + " of " +
+                     std::to_string(kv.groups.size()));
       if ((argument.kind == ArgumentKind::KvScales &&
-           description.kvCache.scaleDtype.empty()) ||
-          (argument.kind == ArgumentKind::KvBlockTable &&
-           !description.kvCache.paged()))
+           kv.groups[argument.kvGroup].scaleDtype.empty()) ||
+          (argument.kind == ArgumentKind::KvBlockTable && !kv.paged()))
         return error(what + ": argument " + std::to_string(i) + " is " +
                      argumentKindName(argument.kind) +
                      " but the kv_cache has none");

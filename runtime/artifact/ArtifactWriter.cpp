@@ -178,10 +178,13 @@ buildFlatBuffer(const ArtifactDescription &description,
                                 b.CreateVector(p.shape), p.section));
 
   const KvCacheInfo &kv = description.kvCache;
-  auto kvCache =
-      schema::CreateKvCache(b, kv.layers, kv.kvHeads, kv.capacity, kv.headDim,
-                            string(kv.dtype), kv.bytesPerToken,
-                            string(kv.scaleDtype), kv.blockSize);
+  std::vector<flatbuffers::Offset<schema::KvGroup>> groups;
+  for (const KvGroupInfo &g : kv.groups)
+    groups.push_back(schema::CreateKvGroup(
+        b, string(g.dtype), string(g.scaleDtype), b.CreateVector(g.layers)));
+  auto kvCache = schema::CreateKvCache(b, kv.layers, kv.kvHeads, kv.capacity,
+                                       kv.headDim, kv.bytesPerToken,
+                                       kv.blockSize, b.CreateVector(groups));
 
   std::vector<flatbuffers::Offset<schema::Executable>> executables;
   for (const ExecutableInfo &e : description.executables)
@@ -193,7 +196,7 @@ buildFlatBuffer(const ArtifactDescription &description,
     std::vector<flatbuffers::Offset<schema::Argument>> arguments;
     for (const ArgumentInfo &a : entry.arguments)
       arguments.push_back(schema::CreateArgument(
-          b, schema::ArgumentKind(int8_t(a.kind)), a.parameter));
+          b, schema::ArgumentKind(int8_t(a.kind)), a.parameter, a.kvGroup));
     std::vector<flatbuffers::Offset<schema::Dispatch>> dispatches;
     for (const DispatchInfo &d : entry.dispatches)
       dispatches.push_back(
@@ -349,13 +352,15 @@ uint32_t ArtifactWriter::addParameter(std::string name, std::string dtype,
 
 void ArtifactWriter::setKvCache(KvCacheInfo kvCache) {
   // Unknown dtypes and absurd sizes are reported by write().
-  uint64_t element = dtypeSize(kvCache.dtype).value_or(0);
-  uint64_t scale = kvCache.scaleDtype.empty()
-                       ? 0
-                       : dtypeSize(kvCache.scaleDtype).value_or(0);
-  kvCache.bytesPerToken =
-      int64_t((element * uint64_t(kvCache.headDim) + scale) *
-              uint64_t(kvCache.layers) * 2 * uint64_t(kvCache.kvHeads));
+  uint64_t bytes = 0;
+  for (const KvGroupInfo &group : kvCache.groups) {
+    uint64_t element = dtypeSize(group.dtype).value_or(0);
+    uint64_t scale =
+        group.scaleDtype.empty() ? 0 : dtypeSize(group.scaleDtype).value_or(0);
+    bytes += (element * uint64_t(kvCache.headDim) + scale) *
+             uint64_t(group.layers.size()) * 2 * uint64_t(kvCache.kvHeads);
+  }
+  kvCache.bytesPerToken = int64_t(bytes);
   impl_->description.kvCache = std::move(kvCache);
 }
 

@@ -21,6 +21,32 @@ size_t arrayBytes(const std::vector<int64_t> &shape, const std::string &dtype) {
 }
 } // namespace
 
+Result<KvArrays> KvArrays::allocate(Device &device, const KvCacheInfo &kv,
+                                    int64_t blocks) {
+  KvArrays arrays;
+  for (size_t g = 0; g < kv.groups.size(); ++g) {
+    const KvGroupInfo &group = kv.groups[g];
+    std::string what = kv.groups.size() == 1
+                           ? std::string("KV cache")
+                           : "KV cache group " + std::to_string(g);
+    Result<std::unique_ptr<Buffer>> data =
+        device.allocate(arrayBytes(kv.shape(g, blocks), group.dtype));
+    if (!data)
+      return Status::error(what + ": " + data.message());
+    arrays.data.push_back(data.take());
+    std::unique_ptr<Buffer> scales;
+    if (!group.scaleDtype.empty()) {
+      Result<std::unique_ptr<Buffer>> allocated = device.allocate(
+          arrayBytes(kv.scaleShape(g, blocks), group.scaleDtype));
+      if (!allocated)
+        return Status::error(what + " scales: " + allocated.message());
+      scales = allocated.take();
+    }
+    arrays.scales.push_back(std::move(scales));
+  }
+  return arrays;
+}
+
 Result<std::shared_ptr<KvBlockPool>>
 KvBlockPool::create(Device &device, const KvCacheInfo &kv, int64_t blocks) {
   if (!kv.paged())
@@ -29,19 +55,11 @@ KvBlockPool::create(Device &device, const KvCacheInfo &kv, int64_t blocks) {
     return Status::error("KV block pool: " + std::to_string(blocks) +
                          " blocks is not a positive 32-bit count");
   std::shared_ptr<KvBlockPool> pool(new KvBlockPool(kv, blocks));
-  Result<std::unique_ptr<Buffer>> data =
-      device.allocate(arrayBytes(kv.shape(blocks), kv.dtype));
-  if (!data)
+  Result<KvArrays> arrays = KvArrays::allocate(device, kv, blocks);
+  if (!arrays)
     return Status::error("KV cache pool of " + std::to_string(blocks) +
-                         " blocks: " + data.message());
-  pool->data_ = data.take();
-  if (!kv.scaleDtype.empty()) {
-    Result<std::unique_ptr<Buffer>> scales =
-        device.allocate(arrayBytes(kv.scaleShape(blocks), kv.scaleDtype));
-    if (!scales)
-      return Status::error("KV cache scales: " + scales.message());
-    pool->scales_ = scales.take();
-  }
+                         " blocks: " + arrays.message());
+  pool->arrays_ = arrays.take();
   // A stack sorted descending: allocation hands out the lowest block.
   for (int64_t i = blocks - 1; i >= 0; --i)
     pool->free_.push_back(int32_t(i));

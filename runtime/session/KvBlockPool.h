@@ -8,8 +8,10 @@
 // from one pool, as vLLM's PagedAttention does: sessions of one model share
 // the pool and hold only the blocks their tokens fill, so memory is not
 // reserved for contexts that are never reached and is not fragmented. The
-// pool owns the device buffers of elements (and scales) and a free list;
-// sessions take blocks as tokens are appended and give them back on reset.
+// pool owns the device buffers of elements (and scales), one per storage
+// group of a mixed cache (a block index names the same block in each), and
+// a free list; sessions take blocks as tokens are appended and give them
+// back on reset.
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,6 +25,18 @@
 #include <vector>
 
 namespace qf {
+
+/// The device arrays of a KV cache, one per storage group of KvCacheInfo:
+/// elements, and scales for groups that have them (null otherwise).
+struct KvArrays {
+  std::vector<std::unique_ptr<Buffer>> data;
+  std::vector<std::unique_ptr<Buffer>> scales;
+
+  /// The arrays of `kv`: a whole contiguous cache, or `blocks` blocks of a
+  /// paged one.
+  static Result<KvArrays> allocate(Device &device, const KvCacheInfo &kv,
+                                   int64_t blocks = 0);
+};
 
 class KvBlockPool {
 public:
@@ -39,17 +53,17 @@ public:
   int64_t blocksInUse() const { return blocks_ - int64_t(free_.size()); }
   int64_t blockSize() const { return kv_.blockSize; }
   const KvCacheInfo &kvCache() const { return kv_; }
-  Buffer &data() { return *data_; }
-  /// Null when the cache has no scales.
-  Buffer *scales() { return scales_.get(); }
+  /// The elements of storage group `group`.
+  Buffer &data(size_t group = 0) { return *arrays_.data[group]; }
+  /// Null when the group has no scales.
+  Buffer *scales(size_t group = 0) { return arrays_.scales[group].get(); }
 
 private:
   KvBlockPool(const KvCacheInfo &kv, int64_t blocks) : kv_(kv), blocks_(blocks) {}
 
   KvCacheInfo kv_;
   int64_t blocks_;
-  std::unique_ptr<Buffer> data_;
-  std::unique_ptr<Buffer> scales_;
+  KvArrays arrays_;
   /// Free block indices; the lowest is handed out first.
   std::vector<int32_t> free_;
 };

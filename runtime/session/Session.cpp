@@ -86,15 +86,7 @@ Status Session::bind() {
   }
 
   const KvCacheInfo &kv = artifact_.kvCache();
-  auto arrayBytes = [](const std::vector<int64_t> &shape,
-                       const std::string &dtype) {
-    size_t bytes = *dtypeSize(dtype);
-    for (int64_t dim : shape)
-      bytes *= size_t(dim);
-    return bytes;
-  };
-  std::vector<int64_t> cacheShape = kv.shape(), scaleShape = kv.scaleShape();
-  Buffer *cacheBuffer = nullptr, *scaleBuffer = nullptr;
+  int64_t blocks = 0; // of the pool; 0: contiguous
   if (kv.paged()) {
     if (!pool_) {
       Result<std::shared_ptr<KvBlockPool>> own =
@@ -104,35 +96,33 @@ Status Session::bind() {
       pool_ = own.take();
     }
     const KvCacheInfo &poolKv = pool_->kvCache();
-    if (poolKv.dtype != kv.dtype || poolKv.scaleDtype != kv.scaleDtype ||
-        poolKv.shape(1) != kv.shape(1))
+    bool same = poolKv.groups.size() == kv.groups.size();
+    for (size_t g = 0; same && g < kv.groups.size(); ++g)
+      same = poolKv.groups[g].dtype == kv.groups[g].dtype &&
+             poolKv.groups[g].scaleDtype == kv.groups[g].scaleDtype &&
+             poolKv.groups[g].layers == kv.groups[g].layers &&
+             poolKv.shape(g, 1) == kv.shape(g, 1);
+    if (!same)
       return Status::error("the KV block pool was made for another cache "
                            "layout");
-    cacheShape = kv.shape(pool_->blocks());
-    scaleShape = kv.scaleShape(pool_->blocks());
-    cacheBuffer = &pool_->data();
-    scaleBuffer = pool_->scales();
+    blocks = pool_->blocks();
     Result<std::unique_ptr<Buffer>> table = device_->allocate(
         size_t(kv.capacity / kv.blockSize) * sizeof(int32_t));
     if (!table)
       return Status::error("KV block table: " + table.message());
     blockTable_ = table.take();
   } else {
-    Result<std::unique_ptr<Buffer>> cache =
-        device_->allocate(arrayBytes(cacheShape, kv.dtype));
-    if (!cache)
-      return Status::error("KV cache: " + cache.message());
-    kvCache_ = cache.take();
-    cacheBuffer = kvCache_.get();
-    if (!kv.scaleDtype.empty()) {
-      Result<std::unique_ptr<Buffer>> scales =
-          device_->allocate(arrayBytes(scaleShape, kv.scaleDtype));
-      if (!scales)
-        return Status::error("KV cache scales: " + scales.message());
-      kvScales_ = scales.take();
-      scaleBuffer = kvScales_.get();
-    }
+    Result<KvArrays> arrays = KvArrays::allocate(*device_, kv);
+    if (!arrays)
+      return arrays.status();
+    kvArrays_ = arrays.take();
   }
+  auto data = [&](size_t group) -> Buffer * {
+    return pool_ ? &pool_->data(group) : kvArrays_.data[group].get();
+  };
+  auto scales = [&](size_t group) -> Buffer * {
+    return pool_ ? pool_->scales(group) : kvArrays_.scales[group].get();
+  };
   QF_RETURN_IF_ERROR(reserve(tokens_, 0));
   QF_RETURN_IF_ERROR(reserve(logits_, 0));
 
@@ -148,14 +138,19 @@ Status Session::bind() {
       case ArgumentKind::StartPos:
         entry->args.push_back(DispatchArg::scalar(0));
         break;
-      case ArgumentKind::KvCache:
-        entry->args.push_back(DispatchArg::array(cacheBuffer, cacheShape,
-                                                 *dtypeSize(kv.dtype)));
+      case ArgumentKind::KvCache: {
+        uint32_t g = argument.kvGroup;
+        entry->args.push_back(DispatchArg::array(
+            data(g), kv.shape(g, blocks), *dtypeSize(kv.groups[g].dtype)));
         break;
-      case ArgumentKind::KvScales:
-        entry->args.push_back(DispatchArg::array(scaleBuffer, scaleShape,
-                                                 *dtypeSize(kv.scaleDtype)));
+      }
+      case ArgumentKind::KvScales: {
+        uint32_t g = argument.kvGroup;
+        entry->args.push_back(
+            DispatchArg::array(scales(g), kv.scaleShape(g, blocks),
+                               *dtypeSize(kv.groups[g].scaleDtype)));
         break;
+      }
       case ArgumentKind::KvBlockTable:
         entry->args.push_back(DispatchArg::array(
             blockTable_.get(), {kv.capacity / kv.blockSize}, sizeof(int32_t)));

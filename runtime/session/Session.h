@@ -76,9 +76,12 @@ public:
   /// cache, or the pool of a paged one.
   int64_t kvCacheBytes() const;
   Device &device() { return *device_; }
-  /// The KV cache elements, laid out as artifact().kvCache().shape() (the
-  /// pool of a paged cache; for tests).
-  Buffer &kvCacheBuffer() { return pool_ ? pool_->data() : *kvCache_; }
+  /// The KV cache elements of storage group `group`, laid out as
+  /// artifact().kvCache().shape(group) (the pool of a paged cache; for
+  /// tests).
+  Buffer &kvCacheBuffer(size_t group = 0) {
+    return pool_ ? pool_->data(group) : *kvArrays_.data[group];
+  }
 
 private:
   struct Entry;
@@ -95,8 +98,8 @@ private:
   std::shared_ptr<Device> device_;
   std::vector<std::unique_ptr<LoadedExecutable>> executables_;
   std::vector<std::unique_ptr<Buffer>> parameters_;
-  std::unique_ptr<Buffer> kvCache_;
-  std::unique_ptr<Buffer> kvScales_;
+  KvArrays kvArrays_; // a contiguous cache's
+
   std::shared_ptr<KvBlockPool> pool_;
   std::unique_ptr<Buffer> blockTable_;
   std::vector<int32_t> blocks_;

@@ -117,8 +117,11 @@ int main(int argc, char **argv) {
   Result<std::unique_ptr<Session>> test = open(argv[3], argv[4]);
   if (!test)
     return fail(test.message());
-  bool compareCache = (*ref)->artifact().kvCache().dtype == "f32" &&
-                      (*test)->artifact().kvCache().dtype == "f32";
+  auto isF32 = [](const KvCacheInfo &kv) {
+    return kv.groups.size() == 1 && kv.groups[0].dtype == "f32";
+  };
+  bool compareCache = isF32((*ref)->artifact().kvCache()) &&
+                      isF32((*test)->artifact().kvCache());
 
   std::mt19937_64 random(seed);
   int64_t vocab = (*ref)->vocabSize();

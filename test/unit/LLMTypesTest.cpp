@@ -99,4 +99,38 @@ TEST_F(LLMTypesTest, KVCacheBytesPerToken) {
   EXPECT_EQ(fp8.getBlocksPerSequence(), 4096 / 16);
 }
 
+TEST_F(LLMTypesTest, MixedKVCacheSumsItsLayers) {
+  auto mixed = dyn_cast_or_null<KVCacheType>(
+      parse("!llm.kv_cache<4x8x4096x128xi8, scale = f32, layers = [0: f16, "
+            "3: f8E4M3FN]>"));
+  ASSERT_TRUE(mixed) << lastError;
+  // Per layer: K and V of 8 heads; f16 2 bytes per element, i8 1 plus an f32
+  // scale per head, fp8 1.
+  int64_t f16 = 2 * 8 * 128 * 2, i8 = 2 * 8 * (128 + 4), fp8 = 2 * 8 * 128;
+  EXPECT_EQ(mixed.getBytesPerToken(), f16 + 2 * i8 + fp8);
+  SmallVector<KVStorageGroup> groups = mixed.getStorageGroups();
+  ASSERT_EQ(groups.size(), 3u);
+  EXPECT_TRUE(groups[0].storage.elementType.isF16());
+  EXPECT_EQ(groups[0].layers, SmallVector<int64_t>({0}));
+  EXPECT_TRUE(groups[1].storage.elementType.isSignlessInteger(8));
+  EXPECT_EQ(groups[1].layers, SmallVector<int64_t>({1, 2}));
+  EXPECT_EQ(groups[2].layers, SmallVector<int64_t>({3}));
+
+  // getPerLayer keeps the preferred default and lists the others; all equal
+  // is the uniform cache.
+  MLIRContext *ctx = mixed.getContext();
+  KVStorage half{Float16Type::get(ctx), {}};
+  KVStorage int8{IntegerType::get(ctx, 8), Float32Type::get(ctx)};
+  KVCacheType built =
+      KVCacheType::getPerLayer(ctx, 2, 8, 4096, 128, {half, int8}, int8, 0);
+  EXPECT_EQ(built.getDefaultStorage(), int8);
+  ASSERT_EQ(built.getOverrides().size(), 1u);
+  EXPECT_EQ(built.getLayerStorage(0), half);
+  KVCacheType uniform =
+      KVCacheType::getPerLayer(ctx, 2, 8, 4096, 128, {half, half}, int8, 0);
+  EXPECT_FALSE(uniform.isMixed());
+  EXPECT_EQ(uniform,
+            KVCacheType::get(ctx, 2, 8, 4096, 128, Float16Type::get(ctx)));
+}
+
 } // namespace

@@ -165,6 +165,10 @@ cl::opt<KVCacheStorage> kvCache(
                clEnumValN(KVCacheStorage::fp8, "fp8", "float8 e4m3fn")));
 cl::alias kvCacheType("kv-cache-type", cl::desc("Alias for --kv-cache"),
                       cl::aliasopt(kvCache));
+cl::list<std::string> kvCacheLayers(
+    "kv-cache-layers", cl::CommaSeparated,
+    cl::desc("Per-layer KV cache storage, LAYER:TYPE or FIRST-LAST:TYPE "
+             "(e.g. 0:f16,6-7:fp8); --kv-cache for the other layers"));
 cl::opt<int64_t> kvBlockSize(
     "kv-block-size",
     cl::desc("Tokens per block of a paged KV cache (0: contiguous)"),
@@ -400,6 +404,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
   if (failed(runPipeline(*module, [&](OpPassManager &pm) {
         LLMLowerKVCacheOptions kv;
         kv.storage = kvCache;
+        kv.layerTypes.assign(kvCacheLayers.begin(), kvCacheLayers.end());
         kv.blockSize = kvBlockSize;
         pm.addPass(createLLMLowerKVCache(kv));
         return success();

@@ -153,9 +153,7 @@ int main(int argc, char **argv) {
   std::fflush(stdout);
 
   const KvCacheInfo &kv = model->artifact().kvCache();
-  std::string storage = kv.dtype;
-  if (!kv.scaleDtype.empty())
-    storage += ", " + kv.scaleDtype + " scales";
+  std::string storage = kv.describe();
   std::fprintf(stderr,
                "prefill: %lld tokens in %.3f s (%.1f tokens/s)\n"
                "decode: %lld tokens in %.3f s (%.1f tokens/s)\n"

@@ -277,13 +277,11 @@ void QWeightType::print(AsmPrinter &printer) const {
 // KVCacheType
 //===----------------------------------------------------------------------===//
 
-LogicalResult KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
-                                  int64_t layers, int64_t kvHeads,
-                                  int64_t maxSeq, int64_t headDim,
-                                  Type elementType, FloatType scaleType,
-                                  int64_t blockSize) {
-  if (layers <= 0 || kvHeads <= 0 || maxSeq <= 0 || headDim <= 0)
-    return emitError() << "KV cache dims must be positive";
+/// The rules every layer's storage follows.
+static LogicalResult verifyStorage(function_ref<InFlightDiagnostic()> emitError,
+                                   KVStorage storage) {
+  Type elementType = storage.elementType;
+  FloatType scaleType = storage.scaleType;
   bool isInt8 = elementType.isSignlessInteger(8);
   bool isFp8 = isa<Float8E4M3FNType>(elementType);
   auto floatType = dyn_cast<FloatType>(elementType);
@@ -300,21 +298,119 @@ LogicalResult KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
   if (scaleType && !scaleType.isF32() && !scaleType.isF16())
     return emitError() << "KV cache scales must be f32 or f16, got "
                        << scaleType;
-  if (blockSize < 0 || (blockSize > 0 && maxSeq % blockSize != 0))
-    return emitError() << "KV cache block size " << blockSize
-                       << " does not divide max_seq " << maxSeq;
   return success();
 }
 
+LogicalResult KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t layers, int64_t kvHeads,
+                                  int64_t maxSeq, int64_t headDim,
+                                  Type elementType, FloatType scaleType,
+                                  int64_t blockSize,
+                                  ArrayRef<KVLayerStorage> overrides) {
+  if (layers <= 0 || kvHeads <= 0 || maxSeq <= 0 || headDim <= 0)
+    return emitError() << "KV cache dims must be positive";
+  KVStorage defaultStorage{elementType, scaleType};
+  if (failed(verifyStorage(emitError, defaultStorage)))
+    return failure();
+  if (blockSize < 0 || (blockSize > 0 && maxSeq % blockSize != 0))
+    return emitError() << "KV cache block size " << blockSize
+                       << " does not divide max_seq " << maxSeq;
+  int64_t previous = -1;
+  for (const KVLayerStorage &layer : overrides) {
+    if (layer.layer < 0 || layer.layer >= layers)
+      return emitError() << "KV cache layer " << layer.layer
+                         << " is out of range: the cache has " << layers
+                         << " layers";
+    if (layer.layer <= previous)
+      return emitError() << "KV cache layers must be listed once each, in "
+                            "ascending order; got "
+                         << layer.layer << " after " << previous;
+    previous = layer.layer;
+    if (failed(verifyStorage(emitError, layer.storage)))
+      return failure();
+    if (layer.storage == defaultStorage)
+      return emitError() << "KV cache layer " << layer.layer
+                         << " repeats the default storage";
+  }
+  if (int64_t(overrides.size()) == layers)
+    return emitError() << "every KV cache layer is listed: the default "
+                          "storage must be one of them";
+  return success();
+}
+
+KVCacheType KVCacheType::getPerLayer(MLIRContext *context, int64_t layers,
+                                     int64_t kvHeads, int64_t maxSeq,
+                                     int64_t headDim,
+                                     ArrayRef<KVStorage> perLayer,
+                                     KVStorage preferred, int64_t blockSize) {
+  assert(int64_t(perLayer.size()) == layers && "one storage per layer");
+  KVStorage defaultStorage =
+      llvm::is_contained(perLayer, preferred) ? preferred : perLayer.front();
+  SmallVector<KVLayerStorage> overrides;
+  for (auto [layer, storage] : llvm::enumerate(perLayer))
+    if (storage != defaultStorage)
+      overrides.push_back({int64_t(layer), storage});
+  return get(context, layers, kvHeads, maxSeq, headDim,
+             defaultStorage.elementType, defaultStorage.scaleType, blockSize,
+             overrides);
+}
+
+KVStorage KVCacheType::getLayerStorage(int64_t layer) const {
+  for (const KVLayerStorage &entry : getOverrides())
+    if (entry.layer == layer)
+      return entry.storage;
+  return getDefaultStorage();
+}
+
+SmallVector<KVStorageGroup> KVCacheType::getStorageGroups() const {
+  SmallVector<KVStorageGroup> groups;
+  for (int64_t layer = 0; layer < getLayers(); ++layer) {
+    KVStorage storage = getLayerStorage(layer);
+    auto group = llvm::find_if(
+        groups, [&](const KVStorageGroup &g) { return g.storage == storage; });
+    if (group == groups.end())
+      groups.push_back({storage, {layer}});
+    else
+      group->layers.push_back(layer);
+  }
+  return groups;
+}
+
 int64_t KVCacheType::getBytesPerToken() const {
-  int64_t elementBits = getElementType().getIntOrFloatBitWidth();
-  int64_t scaleBits = hasScales() ? getScaleType().getWidth() : 0;
-  return 2 * getLayers() * getKvHeads() *
-         (getHeadDim() * elementBits + scaleBits) / 8;
+  int64_t bits = 0;
+  for (int64_t layer = 0; layer < getLayers(); ++layer) {
+    KVStorage storage = getLayerStorage(layer);
+    int64_t scaleBits = storage.scaleType ? storage.scaleType.getWidth() : 0;
+    bits +=
+        getHeadDim() * storage.elementType.getIntOrFloatBitWidth() + scaleBits;
+  }
+  return 2 * getKvHeads() * bits / 8;
+}
+
+/// `E [scale = S]` of the default storage or of one layer.
+static ParseResult parseStorage(AsmParser &parser, KVStorage &storage) {
+  if (parser.parseType(storage.elementType))
+    return failure();
+  if (failed(parser.parseOptionalKeyword("scale")))
+    return success();
+  SMLoc loc = parser.getCurrentLocation();
+  Type type;
+  if (parser.parseEqual() || parser.parseType(type))
+    return failure();
+  storage.scaleType = dyn_cast<FloatType>(type);
+  if (!storage.scaleType)
+    return parser.emitError(loc, "scale must be a float type");
+  return success();
+}
+
+static void printStorage(AsmPrinter &printer, KVStorage storage) {
+  printer << storage.elementType;
+  if (storage.scaleType)
+    printer << " scale = " << storage.scaleType;
 }
 
 // !llm.kv_cache<LAYERSxKV_HEADSxMAX_SEQxHEAD_DIMxT [, scale = S]
-//               [, block_size = N]>
+//               [, layers = [I: T' [scale = S'], ...]] [, block_size = N]>
 Type KVCacheType::parse(AsmParser &parser) {
   SmallVector<int64_t> dims;
   Type elementType;
@@ -330,6 +426,7 @@ Type KVCacheType::parse(AsmParser &parser) {
            Type();
   FloatType scaleType;
   int64_t blockSize = 0;
+  SmallVector<KVLayerStorage> overrides;
   while (succeeded(parser.parseOptionalComma())) {
     SMLoc keyLoc = parser.getCurrentLocation();
     StringRef key;
@@ -348,6 +445,18 @@ Type KVCacheType::parse(AsmParser &parser) {
       if (blockSize <= 0)
         return parser.emitError(keyLoc, "block_size must be positive"),
                Type();
+    } else if (key == "layers") {
+      auto parseLayer = [&]() -> ParseResult {
+        KVLayerStorage layer{};
+        if (parser.parseInteger(layer.layer) || parser.parseColon() ||
+            parseStorage(parser, layer.storage))
+          return failure();
+        overrides.push_back(layer);
+        return success();
+      };
+      if (parser.parseCommaSeparatedList(AsmParser::Delimiter::Square,
+                                         parseLayer))
+        return {};
     } else {
       return parser.emitError(keyLoc, "unknown kv_cache option '") << key
                                                                     << "'",
@@ -358,7 +467,7 @@ Type KVCacheType::parse(AsmParser &parser) {
     return {};
   return parser.getChecked<KVCacheType>(loc, parser.getContext(), dims[0],
                                         dims[1], dims[2], dims[3], elementType,
-                                        scaleType, blockSize);
+                                        scaleType, blockSize, overrides);
 }
 
 void KVCacheType::print(AsmPrinter &printer) const {
@@ -366,6 +475,15 @@ void KVCacheType::print(AsmPrinter &printer) const {
           << 'x' << getHeadDim() << 'x' << getElementType();
   if (hasScales())
     printer << ", scale = " << getScaleType();
+  if (isMixed()) {
+    printer << ", layers = [";
+    llvm::interleaveComma(getOverrides(), printer,
+                          [&](const KVLayerStorage &layer) {
+                            printer << layer.layer << ": ";
+                            printStorage(printer, layer.storage);
+                          });
+    printer << ']';
+  }
   if (isPaged())
     printer << ", block_size = " << getBlockSize();
   printer << '>';

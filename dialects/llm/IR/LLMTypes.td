@@ -97,11 +97,18 @@ def LLM_KVCacheType : LLM_Type<"KVCache", "kv_cache"> {
       per sequence maps its blocks to the pool's; without it the cache is one
       contiguous `max_seq` array. N must divide `max_seq`.
 
+    - `layers = [I: E' [scale = S'], ...]`: a mixed cache. The listed
+      layers (ascending, each once, at least one layer left out) store their
+      keys and values as `E'` (with scales `S'`) instead of the default
+      `E`/`S`; the same rules apply to each layer's storage. Layers of one
+      storage lower to one array, so a mixed cache is one array per storage.
+
     Example:
     ```mlir
     !llm.kv_cache<32x8x4096x128xf16>
     !llm.kv_cache<32x8x4096x128xi8, scale = f32>
     !llm.kv_cache<32x8x4096x128xf8E4M3FN, block_size = 16>
+    !llm.kv_cache<32x8x4096x128xi8, scale = f32, layers = [0: f16, 31: f16]>
     ```
   }];
   let parameters = (ins
@@ -111,22 +118,51 @@ def LLM_KVCacheType : LLM_Type<"KVCache", "kv_cache"> {
     "int64_t":$headDim,
     "::mlir::Type":$elementType,
     OptionalParameter<"::mlir::FloatType">:$scaleType,
-    DefaultValuedParameter<"int64_t", "0">:$blockSize
+    DefaultValuedParameter<"int64_t", "0">:$blockSize,
+    OptionalArrayRefParameter<"::quantforge::llm::KVLayerStorage">:$overrides
   );
   let builders = [
     TypeBuilder<(ins "int64_t":$layers, "int64_t":$kvHeads, "int64_t":$maxSeq,
                      "int64_t":$headDim, "::mlir::Type":$elementType), [{
       return $_get($_ctxt, layers, kvHeads, maxSeq, headDim, elementType,
-                   ::mlir::FloatType(), 0);
+                   ::mlir::FloatType(), 0,
+                   ::llvm::ArrayRef<::quantforge::llm::KVLayerStorage>());
+    }]>,
+    TypeBuilder<(ins "int64_t":$layers, "int64_t":$kvHeads, "int64_t":$maxSeq,
+                     "int64_t":$headDim, "::mlir::Type":$elementType,
+                     "::mlir::FloatType":$scaleType, "int64_t":$blockSize), [{
+      return $_get($_ctxt, layers, kvHeads, maxSeq, headDim, elementType,
+                   scaleType, blockSize,
+                   ::llvm::ArrayRef<::quantforge::llm::KVLayerStorage>());
     }]>
   ];
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{
+    /// The cache with one storage per layer (`perLayer` has one entry per
+    /// layer). The default storage is `preferred` if a layer uses it, else
+    /// layer 0's; the layers that differ are listed. All equal: uniform.
+    static KVCacheType getPerLayer(::mlir::MLIRContext *context,
+                                   int64_t layers, int64_t kvHeads,
+                                   int64_t maxSeq, int64_t headDim,
+                                   ::llvm::ArrayRef<KVStorage> perLayer,
+                                   KVStorage preferred, int64_t blockSize);
     /// Cache bytes that one token adds across all layers (keys and values,
     /// with their scales).
     int64_t getBytesPerToken() const;
-    /// Whether elements are stored with per-(token, head) scales.
+    /// The default storage (that of every layer not in `layers = [...]`).
+    KVStorage getDefaultStorage() const {
+      return {getElementType(), getScaleType()};
+    }
+    /// How layer `layer` is stored.
+    KVStorage getLayerStorage(int64_t layer) const;
+    /// Whether layers differ in storage.
+    bool isMixed() const { return !getOverrides().empty(); }
+    /// The layers of each storage, in the order of their first layer: the
+    /// order of the arrays the cache lowers to. One group when uniform.
+    ::llvm::SmallVector<KVStorageGroup> getStorageGroups() const;
+    /// Whether the default storage has per-(token, head) scales; a mixed
+    /// cache asks getLayerStorage or getStorageGroups.
     bool hasScales() const { return static_cast<bool>(getScaleType()); }
     /// Whether the cache uses the paged layout.
     bool isPaged() const { return getBlockSize() != 0; }

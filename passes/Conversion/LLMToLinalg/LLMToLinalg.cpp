@@ -591,57 +591,52 @@ Value decodeFp8(OpBuilder &b, Location l, Value byte) {
   return arith::SelectOp::create(b, l, isSubnormal, subnormal, normal);
 }
 
-/// The tensors a !llm.kv_cache lowers to, in order:
-/// - data: contiguous [L, 2, H, T, D] (K then V), paged [?, L, 2, H, BS, D]
-///   (the pool's blocks); f8E4M3FN is stored as its i8 bits;
-/// - scales, when the type has them: the data's shape without D;
-/// - the block table, when paged: [T / BS] i32, the pool block that holds
-///   each block of the sequence.
+/// The tensors a !llm.kv_cache lowers to, in order, for each storage group
+/// (one when uniform, KVCacheType::getStorageGroups):
+/// - data: contiguous [Lg, 2, H, T, D] (K then V; Lg the group's layers),
+///   paged [?, Lg, 2, H, BS, D] (the pool's blocks); f8E4M3FN is stored as
+///   its i8 bits;
+/// - scales, when the group has them: the data's shape without D;
+/// then, when paged, the block table: [T / BS] i32, the pool block that
+/// holds each block of the sequence (one table for all groups).
 SmallVector<Type> cacheTensorTypes(llm::KVCacheType type) {
   MLIRContext *ctx = type.getContext();
-  Type element = type.getElementType();
-  if (isa<Float8E4M3FNType>(element))
-    element = IntegerType::get(ctx, 8);
-  SmallVector<int64_t> shape;
-  if (type.isPaged())
-    shape = {ShapedType::kDynamic, type.getLayers(), 2, type.getKvHeads(),
-             type.getBlockSize()};
-  else
-    shape = {type.getLayers(), 2, type.getKvHeads(), type.getMaxSeq()};
-  SmallVector<int64_t> dataShape = shape;
-  dataShape.push_back(type.getHeadDim());
-  SmallVector<Type> types = {RankedTensorType::get(dataShape, element)};
-  if (type.hasScales())
-    types.push_back(RankedTensorType::get(shape, type.getScaleType()));
+  SmallVector<Type> types;
+  for (const llm::KVStorageGroup &group : type.getStorageGroups()) {
+    Type element = group.storage.elementType;
+    if (isa<Float8E4M3FNType>(element))
+      element = IntegerType::get(ctx, 8);
+    int64_t layers = group.layers.size();
+    SmallVector<int64_t> shape;
+    if (type.isPaged())
+      shape = {ShapedType::kDynamic, layers, 2, type.getKvHeads(),
+               type.getBlockSize()};
+    else
+      shape = {layers, 2, type.getKvHeads(), type.getMaxSeq()};
+    SmallVector<int64_t> dataShape = shape;
+    dataShape.push_back(type.getHeadDim());
+    types.push_back(RankedTensorType::get(dataShape, element));
+    if (group.storage.scaleType)
+      types.push_back(RankedTensorType::get(shape, group.storage.scaleType));
+  }
   if (type.isPaged())
     types.push_back(RankedTensorType::get({type.getBlocksPerSequence()},
                                           IntegerType::get(ctx, 32)));
   return types;
 }
 
-/// The lowered values of a cache, named.
-struct CacheValues {
-  llm::KVCacheType type;
-  Value data, scales, table;
+/// One layer of a lowered cache: the arrays of its storage group, its index
+/// in them, and how its elements are stored. Appends update the group's
+/// arrays through `data` and `scales`.
+struct CacheLayer {
+  llm::KVStorage storage;
+  Value *data = nullptr, *scales = nullptr; // scales: null without scales
+  Value table;                              // null when contiguous
+  int64_t index = 0, kvHeads = 0, headDim = 0, blockSize = 0;
 
-  CacheValues(llm::KVCacheType type, ValueRange values) : type(type) {
-    unsigned next = 0;
-    data = values[next++];
-    if (type.hasScales())
-      scales = values[next++];
-    if (type.isPaged())
-      table = values[next++];
-  }
-  SmallVector<Value> values() const {
-    SmallVector<Value> list = {data};
-    if (scales)
-      list.push_back(scales);
-    if (table)
-      list.push_back(table);
-    return list;
-  }
-  bool isFp8() const { return isa<Float8E4M3FNType>(type.getElementType()); }
-  bool isInt8() const { return type.getElementType().isSignlessInteger(8); }
+  bool isPaged() const { return blockSize != 0; }
+  bool isFp8() const { return isa<Float8E4M3FNType>(storage.elementType); }
+  bool isInt8() const { return storage.elementType.isSignlessInteger(8); }
   /// The largest stored magnitude a scale maps max|x| to.
   double maxLevel() const { return isInt8() ? 127.0 : 448.0; }
   /// A stored element (and its scale, or null) as f32.
@@ -662,11 +657,61 @@ struct CacheValues {
     if (isFp8())
       return encodeFp8(b, l, x);
     if (!isInt8())
-      return fromF32(b, l, x, type.getElementType());
+      return fromF32(b, l, x, storage.elementType);
     Value level = math::RoundEvenOp::create(b, l, x);
     level = arith::MaximumFOp::create(b, l, level, f32Constant(b, l, -127.0));
     level = arith::MinimumFOp::create(b, l, level, f32Constant(b, l, 127.0));
     return arith::FPToSIOp::create(b, l, b.getI8Type(), level);
+  }
+};
+
+/// The lowered values of a cache, per storage group.
+struct CacheValues {
+  struct Group {
+    llm::KVStorageGroup layout;
+    Value data, scales;
+  };
+  llm::KVCacheType type;
+  SmallVector<Group> groups;
+  Value table;
+
+  CacheValues(llm::KVCacheType type, ValueRange values) : type(type) {
+    unsigned next = 0;
+    for (llm::KVStorageGroup &layout : type.getStorageGroups()) {
+      Group group{std::move(layout), values[next++], Value()};
+      if (group.layout.storage.scaleType)
+        group.scales = values[next++];
+      groups.push_back(std::move(group));
+    }
+    if (type.isPaged())
+      table = values[next++];
+  }
+  SmallVector<Value> values() const {
+    SmallVector<Value> list;
+    for (const Group &group : groups) {
+      list.push_back(group.data);
+      if (group.scales)
+        list.push_back(group.scales);
+    }
+    if (table)
+      list.push_back(table);
+    return list;
+  }
+  CacheLayer layer(int64_t layer) {
+    for (Group &group : groups) {
+      auto at = llvm::find(group.layout.layers, layer);
+      if (at == group.layout.layers.end())
+        continue;
+      return {group.layout.storage,
+              &group.data,
+              group.scales ? &group.scales : nullptr,
+              table,
+              int64_t(at - group.layout.layers.begin()),
+              type.getKvHeads(),
+              type.getHeadDim(),
+              type.getBlockSize()};
+    }
+    llvm_unreachable("the op verifier keeps layers in range");
   }
 };
 
@@ -676,22 +721,21 @@ struct CacheValues {
 /// slices and affine maps, so loops stay vectorizable; a paged one goes
 /// through the block table with tensor.extract.
 struct HistoryReader {
-  const CacheValues *cache;
-  int64_t layer = 0, which = 0;
+  CacheLayer cache;
+  int64_t which = 0;
   Value data, scales; // contiguous: [H, length, D] and [H, length] slices
 
-  HistoryReader(OpBuilder &b, Location loc, const CacheValues &cache,
-                int64_t layer, int64_t which, Value length)
-      : cache(&cache), layer(layer), which(which) {
-    if (cache.type.isPaged())
+  HistoryReader(OpBuilder &b, Location loc, const CacheLayer &cache,
+                int64_t which, Value length)
+      : cache(cache), which(which) {
+    if (cache.isPaged())
       return;
-    llm::KVCacheType type = cache.type;
-    int64_t heads = type.getKvHeads(), dim = type.getHeadDim();
+    int64_t heads = cache.kvHeads, dim = cache.headDim;
     auto slice = [&](Value source, bool withDim) {
       auto sourceType = cast<RankedTensorType>(source.getType());
       SmallVector<int64_t> shape = {heads, ShapedType::kDynamic};
       SmallVector<OpFoldResult> offsets = {
-          b.getIndexAttr(layer), b.getIndexAttr(which), b.getIndexAttr(0),
+          b.getIndexAttr(cache.index), b.getIndexAttr(which), b.getIndexAttr(0),
           b.getIndexAttr(0)};
       SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
                                          b.getIndexAttr(heads), length};
@@ -706,9 +750,9 @@ struct HistoryReader {
                                             sizes, strides)
           .getResult();
     };
-    data = slice(cache.data, true);
+    data = slice(*cache.data, true);
     if (cache.scales)
-      scales = slice(cache.scales, false);
+      scales = slice(*cache.scales, false);
   }
 
   void addInputs(SmallVectorImpl<Value> &inputs,
@@ -732,23 +776,23 @@ struct HistoryReader {
   Value read(OpBuilder &b, Location l, ValueRange args, Value kvHead,
              Value position, Value feature) const {
     if (data)
-      return cache->dequantize(b, l, args[0], scales ? args[1] : Value());
-    int64_t blockSize = cache->type.getBlockSize();
+      return cache.dequantize(b, l, args[0], scales ? args[1] : Value());
+    int64_t blockSize = cache.blockSize;
     Value logical = arith::DivUIOp::create(b, l, position,
                                            indexConstant(b, l, blockSize));
     Value block = arith::IndexCastOp::create(
         b, l, b.getIndexType(),
-        tensor::ExtractOp::create(b, l, cache->table, logical));
+        tensor::ExtractOp::create(b, l, cache.table, logical));
     Value offset = arith::RemUIOp::create(b, l, position,
                                           indexConstant(b, l, blockSize));
-    SmallVector<Value> at = {block, indexConstant(b, l, layer),
+    SmallVector<Value> at = {block, indexConstant(b, l, cache.index),
                              indexConstant(b, l, which), kvHead, offset};
     Value scale;
-    if (cache->scales)
-      scale = tensor::ExtractOp::create(b, l, cache->scales, at);
+    if (cache.scales)
+      scale = tensor::ExtractOp::create(b, l, *cache.scales, at);
     at.push_back(feature);
-    Value stored = tensor::ExtractOp::create(b, l, cache->data, at);
-    return cache->dequantize(b, l, stored, scale);
+    Value stored = tensor::ExtractOp::create(b, l, *cache.data, at);
+    return cache.dequantize(b, l, stored, scale);
   }
 };
 
@@ -756,15 +800,14 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
 
   /// Stores new rows `[seq, kv_heads, dim]` (f32) of K (`which` 0) or V (1)
-  /// for positions start .. start+seq-1 of layer `layer`: quantized here,
+  /// for positions start .. start+seq-1 of the layer: quantized here,
   /// when they are appended, with a scale per (token, head) when the cache
   /// has scales.
-  void append(OpBuilder &b, Location loc, CacheValues &cache, Value rows,
-              int64_t layer, int64_t which, Value start, Value seq) const {
+  void append(OpBuilder &b, Location loc, const CacheLayer &cache, Value rows,
+              int64_t which, Value start, Value seq) const {
     MLIRContext *ctx = b.getContext();
-    llm::KVCacheType type = cache.type;
-    int64_t heads = type.getKvHeads(), dim = type.getHeadDim();
-    auto data = cast<RankedTensorType>(cache.data.getType());
+    int64_t heads = cache.kvHeads, dim = cache.headDim, layer = cache.index;
+    auto data = cast<RankedTensorType>(cache.data->getType());
     // Loops (h, s, d) over the new rows, read as rows[s, h, d].
     SmallVector<Value> inputs = {rows};
     SmallVector<AffineMap> indexing = maps(ctx, 3, {{1, 0, 2}});
@@ -785,7 +828,7 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
                                 arith::MaximumFOp::create(nb, l, args[1], magnitude));
                    })
                    .getResult(0);
-      Type scaleType = type.getScaleType();
+      Type scaleType = cache.storage.scaleType;
       auto scaleTensor = RankedTensorType::get({heads, ShapedType::kDynamic}, scaleType);
       double maxLevel = cache.maxLevel();
       scales = linalg::GenericOp::create(
@@ -825,7 +868,7 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
             })
             .getResult(0);
 
-    if (!type.isPaged()) {
+    if (!cache.isPaged()) {
       auto insert = [&](Value source, Value into, bool withDim) {
         SmallVector<OpFoldResult> offsets = {b.getIndexAttr(layer),
                                              b.getIndexAttr(which),
@@ -841,9 +884,9 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
                                              sizes, strides)
             .getResult();
       };
-      cache.data = insert(codes, cache.data, true);
+      *cache.data = insert(codes, *cache.data, true);
       if (scales)
-        cache.scales = insert(scales, cache.scales, false);
+        *cache.scales = insert(scales, *cache.scales, false);
       return;
     }
 
@@ -853,10 +896,10 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
     // the device, where the table lives) or serially (CPU). Its mapping to
     // threads keeps canonicalization from inlining a one-token loop, which
     // would leave the table read in host code.
-    int64_t blockSize = type.getBlockSize();
-    SmallVector<Value> state = {cache.data};
+    int64_t blockSize = cache.blockSize;
+    SmallVector<Value> state = {*cache.data};
     if (scales)
-      state.push_back(cache.scales);
+      state.push_back(*cache.scales);
     auto loop = scf::ForallOp::create(
         b, loc, ArrayRef<OpFoldResult>{seq}, state,
         b.getArrayAttr({gpu::GPUThreadMappingAttr::get(
@@ -921,9 +964,9 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
                                                   strides);
           }
         });
-    cache.data = loop.getResult(0);
+    *cache.data = loop.getResult(0);
     if (scales)
-      cache.scales = loop.getResult(1);
+      *cache.scales = loop.getResult(1);
   }
 
   LogicalResult
@@ -943,10 +986,11 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
     Value length = arith::AddIOp::create(b, loc, start, seq);
 
     CacheValues cache(cacheType, adaptor.getCache());
-    append(b, loc, cache, adaptor.getKey().front(), layer, 0, start, seq);
-    append(b, loc, cache, adaptor.getValue().front(), layer, 1, start, seq);
-    HistoryReader keys(b, loc, cache, layer, 0, length);
-    HistoryReader values(b, loc, cache, layer, 1, length);
+    CacheLayer own = cache.layer(layer);
+    append(b, loc, own, adaptor.getKey().front(), 0, start, seq);
+    append(b, loc, own, adaptor.getValue().front(), 1, start, seq);
+    HistoryReader keys(b, loc, own, 0, length);
+    HistoryReader values(b, loc, own, 1, length);
 
     // Dims of the score computations: (h, i, j[, d]); KV head = h / group.
     AffineExpr h = getAffineDimExpr(0, ctx), i = getAffineDimExpr(1, ctx),

@@ -198,3 +198,44 @@ func.func @rope_llama3_position(%x: tensor<?x4x64xf32>, %p: tensor<?xi32>) {
   %0 = llm.rope %x, %p {theta = 1.0e4 : f64, scaling = #llm.rope_scaling<llama3, factor = 8.0 : f64, low_freq_factor = 1.0 : f64, high_freq_factor = 4.0 : f64, original_max_position = 0>} : tensor<?x4x64xf32>, tensor<?xi32>
   return
 }
+
+// -----
+
+// expected-error @+1 {{KV cache layer 4 is out of range: the cache has 4 layers}}
+func.func private @kv_layer_range(!llm.kv_cache<4x8x4096x128xi8, scale = f32, layers = [4: f16]>)
+
+// -----
+
+// expected-error @+1 {{KV cache layers must be listed once each, in ascending order; got 1 after 1}}
+func.func private @kv_layer_twice(!llm.kv_cache<4x8x4096x128xi8, scale = f32, layers = [1: f16, 1: bf16]>)
+
+// -----
+
+// expected-error @+1 {{KV cache layers must be listed once each, in ascending order; got 0 after 2}}
+func.func private @kv_layer_order(!llm.kv_cache<4x8x4096x128xi8, scale = f32, layers = [2: f16, 0: f16]>)
+
+// -----
+
+// expected-error @+1 {{KV cache layer 2 repeats the default storage}}
+func.func private @kv_layer_default(!llm.kv_cache<4x8x4096x128xi8, scale = f32, layers = [2: i8 scale = f32]>)
+
+// -----
+
+// expected-error @+1 {{every KV cache layer is listed: the default storage must be one of them}}
+func.func private @kv_layer_all(!llm.kv_cache<2x8x4096x128xi8, scale = f32, layers = [0: f16, 1: f16]>)
+
+// -----
+
+// Each layer's storage follows the rules of the default one.
+// expected-error @+1 {{an i8 KV cache needs 'scale = f32' or 'scale = f16'}}
+func.func private @kv_layer_unscaled(!llm.kv_cache<4x8x4096x128xf16, layers = [1: i8]>)
+
+// -----
+
+// expected-error @+1 {{a 'bf16' KV cache stores no scales}}
+func.func private @kv_layer_scaled(!llm.kv_cache<4x8x4096x128xf16, layers = [1: bf16 scale = f32]>)
+
+// -----
+
+// expected-error @+1 {{scale must be a float type}}
+func.func private @kv_layer_scale_int(!llm.kv_cache<4x8x4096x128xf16, layers = [1: i8 scale = i8]>)

@@ -64,6 +64,17 @@ func.func @kv_caches(%a: !llm.kv_cache<32x8x4096x128xf16>,
 
 // -----
 
+// A mixed cache lists the layers whose storage differs from the default.
+// CHECK-LABEL: func.func @kv_mixed
+// CHECK-SAME: !llm.kv_cache<4x8x4096x128xi8, scale = f32, layers = [0: f16, 3: f8E4M3FN scale = f16]>
+// CHECK-SAME: !llm.kv_cache<2x4x1024x32xf8E4M3FN, layers = [1: i8 scale = f32], block_size = 16>
+func.func @kv_mixed(%a: !llm.kv_cache<4x8x4096x128xi8, scale = f32, layers = [0: f16, 3: f8E4M3FN scale = f16]>,
+                    %b: !llm.kv_cache<2x4x1024x32xf8E4M3FN, block_size = 16, layers = [1: i8 scale = f32]>) {
+  return
+}
+
+// -----
+
 // CHECK-LABEL: func.func @rope_scalings
 func.func @rope_scalings(%x: tensor<?x4x64xf32>, %pos: tensor<?xi32>) -> (tensor<?x4x64xf32>, tensor<?x4x64xf32>) {
   // CHECK: scaling = #llm.rope_scaling<linear, factor = 2.000000e+00 : f64>

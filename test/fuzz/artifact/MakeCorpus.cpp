@@ -25,7 +25,7 @@ ArtifactWriter pageAligned() {
   ArtifactWriter writer;
   writer.setTarget("cpu-x86_64");
   writer.setConfig(sampleConfig());
-  writer.setKvCache({1, 2, 32, 8, "bf16", 0, "", 0});
+  writer.setKvCache(KvCacheInfo::uniform(1, 2, 32, 8, "bf16"));
   writer.addParameter("model.norm.weight", "f32", {2, 4},
                       writer.addSection(patternBytes(32, 4)));
   writer.addExecutable("cpu-x86_64", "elf-shared-object",
@@ -58,6 +58,14 @@ ArtifactWriter multiDispatch() {
   return writer;
 }
 
+/// A mixed KV cache: two storage groups, arguments naming each.
+ArtifactWriter mixedCache() {
+  ArtifactWriter writer = sampleArtifactWriter(kMinSectionAlignment);
+  writer.setKvCache(mixedKvCache());
+  writer.addEntryPoint({"mixed", mixedCacheArguments(), {{0, "prefill"}}});
+  return writer;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -69,6 +77,7 @@ int main(int argc, char **argv) {
       {"sample.qfa", sampleArtifactWriter(kMinSectionAlignment)},
       {"page-aligned.qfa", pageAligned()},
       {"multi-dispatch.qfa", multiDispatch()},
+      {"mixed-kv-cache.qfa", mixedCache()},
   };
   for (const auto &[name, writer] : seeds) {
     std::string path = std::string(argv[1]) + "/" + name;

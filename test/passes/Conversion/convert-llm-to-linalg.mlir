@@ -288,3 +288,59 @@ func.func @attention_paged(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>,
   %o, %c1 = llm.attention %q, %k, %k, %c[%s] {layer = 1} : tensor<?x4x8xf32>, tensor<?x2x8xf32>, !llm.kv_cache<2x2x16x8xi8, scale = f16, block_size = 4>
   return %o, %c1 : tensor<?x4x8xf32>, !llm.kv_cache<2x2x16x8xi8, scale = f16, block_size = 4>
 }
+
+// -----
+
+// A mixed cache lowers to one array (and scales) per storage, in the order
+// of each storage's first layer: here i8 layers 0 and 2 with f32 scales,
+// then f16 layer 1. Each attention writes and reads only its own layer's
+// arrays, at the layer's index among those of its storage, with that
+// storage's code: layer 1 is plain f16, layer 2 int8 at index 1.
+// CHECK-LABEL: func.func @attention_mixed
+// CHECK-SAME: %[[I8:[a-z0-9]+]]: tensor<2x2x2x16x8xi8>, %[[I8S:[a-z0-9]+]]: tensor<2x2x2x16xf32>, %[[F16:[a-z0-9]+]]: tensor<1x2x2x16x8xf16>
+// CHECK-SAME: -> (tensor<?x4x8xf32>, tensor<2x2x2x16x8xi8>, tensor<2x2x2x16xf32>, tensor<1x2x2x16x8xf16>)
+func.func @attention_mixed(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>, %v: tensor<?x2x8xf32>,
+                           %c: !llm.kv_cache<3x2x16x8xi8, scale = f32, layers = [1: f16]>, %s: index)
+    -> (tensor<?x4x8xf32>, !llm.kv_cache<3x2x16x8xi8, scale = f32, layers = [1: f16]>) {
+  // CHECK-NOT: math.roundeven
+  // CHECK: arith.truncf %{{.*}} : f32 to f16
+  // CHECK: %[[K1:.*]] = tensor.insert_slice %{{.*}} into %[[F16]][0, 0, 0, %{{.*}}, 0] [1, 1, 2, %{{.*}}, 8]
+  // CHECK: %[[V1:.*]] = tensor.insert_slice %{{.*}} into %[[K1]][0, 1, 0, %{{.*}}, 0] [1, 1, 2, %{{.*}}, 8]
+  // CHECK: tensor.extract_slice %[[V1]][0, 0, 0, 0, 0]
+  // CHECK: arith.extf %{{.*}} : f16 to f32
+  // CHECK: math.roundeven
+  // CHECK: %[[K2:.*]] = tensor.insert_slice %{{.*}} into %[[I8]][1, 0, 0, %{{.*}}, 0] [1, 1, 2, %{{.*}}, 8]
+  // CHECK: %[[K2S:.*]] = tensor.insert_slice %{{.*}} into %[[I8S]][1, 0, 0, %{{.*}}] [1, 1, 2, %{{.*}}]
+  // CHECK: %[[V2:.*]] = tensor.insert_slice %{{.*}} into %[[K2]][1, 1, 0
+  // CHECK: %[[V2S:.*]] = tensor.insert_slice %{{.*}} into %[[K2S]][1, 1, 0
+  // CHECK: arith.sitofp %{{.*}} : i8 to f32
+  // CHECK: return %{{.*}}, %[[V2]], %[[V2S]], %[[V1]]
+  %o, %c1 = llm.attention %q, %k, %v, %c[%s] {layer = 1} : tensor<?x4x8xf32>, tensor<?x2x8xf32>, !llm.kv_cache<3x2x16x8xi8, scale = f32, layers = [1: f16]>
+  %o2, %c2 = llm.attention %o, %k, %v, %c1[%s] {layer = 2} : tensor<?x4x8xf32>, tensor<?x2x8xf32>, !llm.kv_cache<3x2x16x8xi8, scale = f32, layers = [1: f16]>
+  return %o2, %c2 : tensor<?x4x8xf32>, !llm.kv_cache<3x2x16x8xi8, scale = f32, layers = [1: f16]>
+}
+
+// -----
+
+// Paged, each storage has its pool (a block index selects the same block in
+// every pool) and one block table serves them all: layer 1 (fp8, index 0 of
+// its pool) is written and read through the table, the int8 pool of layer 0
+// is returned untouched.
+// CHECK-LABEL: func.func @attention_mixed_paged
+// CHECK-SAME: %[[I8:[a-z0-9]+]]: tensor<?x1x2x2x4x8xi8>, %[[I8S:[a-z0-9]+]]: tensor<?x1x2x2x4xf16>, %[[FP8:[a-z0-9]+]]: tensor<?x1x2x2x4x8xi8>, %[[TABLE:[a-z0-9]+]]: tensor<4xi32>
+func.func @attention_mixed_paged(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>,
+                                 %c: !llm.kv_cache<2x2x16x8xi8, scale = f16, layers = [1: f8E4M3FN], block_size = 4>, %s: index)
+    -> (tensor<?x4x8xf32>, !llm.kv_cache<2x2x16x8xi8, scale = f16, layers = [1: f8E4M3FN], block_size = 4>) {
+  // CHECK: %[[K:.*]] = scf.for %{{.*}} iter_args(%[[P:.*]] = %[[FP8]]) -> (tensor<?x1x2x2x4x8xi8>)
+  // CHECK: tensor.extract %[[TABLE]]
+  // CHECK: tensor.insert_slice %{{.*}} into %[[P]][%{{.*}}, 0, 0, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
+  // CHECK: %[[V:.*]] = scf.for %{{.*}} iter_args(%[[P2:.*]] = %[[K]])
+  // CHECK: tensor.insert_slice %{{.*}} into %[[P2]][%{{.*}}, 0, 1, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
+  // CHECK: linalg.generic
+  // CHECK: tensor.extract %[[TABLE]]
+  // CHECK: tensor.extract %[[V]][%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x1x2x2x4x8xi8>
+  // CHECK: arith.extui %{{.*}} : i8 to i32
+  // CHECK: return %{{.*}}, %[[I8]], %[[I8S]], %[[V]], %[[TABLE]]
+  %o, %c1 = llm.attention %q, %k, %k, %c[%s] {layer = 1} : tensor<?x4x8xf32>, tensor<?x2x8xf32>, !llm.kv_cache<2x2x16x8xi8, scale = f16, layers = [1: f8E4M3FN], block_size = 4>
+  return %o, %c1 : tensor<?x4x8xf32>, !llm.kv_cache<2x2x16x8xi8, scale = f16, layers = [1: f8E4M3FN], block_size = 4>
+}

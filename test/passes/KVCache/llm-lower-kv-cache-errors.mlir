@@ -4,11 +4,11 @@
 // RUN: not quant-opt %s --llm-lower-kv-cache="block-size=-1" 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 
 // SCALE: llm-lower-kv-cache: scale-type must be f32 or f16, got 'bf16'
-// FP8SCALES: llm-lower-kv-cache: fp8-scales needs type=fp8
+// FP8SCALES: llm-lower-kv-cache: fp8-scales needs type=fp8 or an fp8 layer
 // NEGATIVE: llm-lower-kv-cache: block-size must be >= 0, got -1
 
 // An int8 cache is not requantized to fp8.
-// expected-error @+1 {{llm-lower-kv-cache: the KV cache is already stored as 'i8'; requantizing it would compound the error}}
+// expected-error @+1 {{llm-lower-kv-cache: layer 0 of the KV cache is already stored as 'i8'; requantizing it would compound the error}}
 func.func @quantized(%c: !llm.kv_cache<2x2x16x8xi8, scale = f32>) -> !llm.kv_cache<2x2x16x8xi8, scale = f32> {
   return %c : !llm.kv_cache<2x2x16x8xi8, scale = f32>
 }

@@ -5,6 +5,10 @@
 // RUN: quant-opt %s --split-input-file --llm-lower-kv-cache="type=f16" | FileCheck %s --check-prefix=F16
 // RUN: quant-opt %s --split-input-file --llm-lower-kv-cache="block-size=16" | FileCheck %s --check-prefix=PAGED
 // RUN: quant-opt %s --split-input-file --llm-lower-kv-cache | FileCheck %s --check-prefix=KEEP
+// RUN: quant-opt %s --split-input-file --llm-lower-kv-cache="type=int8 layers=0:f16" | FileCheck %s --check-prefix=MIXED
+// RUN: quant-opt %s --split-input-file --llm-lower-kv-cache="type=f16 layers=1-1:fp8 fp8-scales=true scale-type=f16 block-size=8" | FileCheck %s --check-prefix=MIXED-PAGED
+// RUN: quant-opt %s --split-input-file --llm-lower-kv-cache="layers=1:int8" | FileCheck %s --check-prefix=MIXED-KEEP
+// RUN: quant-opt %s --split-input-file --llm-lower-kv-cache="type=f32 layers=0-1:int8" | FileCheck %s --check-prefix=ALL-LISTED
 
 // Every occurrence of the cache type changes: entry point signature, calls,
 // llm.attention results, returns.
@@ -23,6 +27,18 @@
 // PAGED-SAME: !llm.kv_cache<2x2x16x8xf32, block_size = 16>
 // KEEP-LABEL: func.func @model
 // KEEP-SAME: !llm.kv_cache<2x2x16x8xf32>)
+// Per-layer storage: `type` for the layers not listed; int8 and fp8 layers
+// take scale-type and fp8-scales.
+// MIXED-LABEL: func.func @model
+// MIXED-SAME: !llm.kv_cache<2x2x16x8xi8, scale = f32, layers = [0: f16]>
+// MIXED: llm.attention {{.*}} !llm.kv_cache<2x2x16x8xi8, scale = f32, layers = [0: f16]>
+// MIXED-PAGED-LABEL: func.func @model
+// MIXED-PAGED-SAME: !llm.kv_cache<2x2x16x8xf16, layers = [1: f8E4M3FN scale = f16], block_size = 8>
+// MIXED-KEEP-LABEL: func.func @model
+// MIXED-KEEP-SAME: !llm.kv_cache<2x2x16x8xf32, layers = [1: i8 scale = f32]>
+// Every layer listed with one storage is the uniform cache of that storage.
+// ALL-LISTED-LABEL: func.func @model
+// ALL-LISTED-SAME: !llm.kv_cache<2x2x16x8xi8, scale = f32>)
 func.func @model(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>,
                  %c: !llm.kv_cache<2x2x16x8xf32>, %s: index)
     -> (tensor<?x4x8xf32>, !llm.kv_cache<2x2x16x8xf32>) {

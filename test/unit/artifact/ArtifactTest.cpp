@@ -165,7 +165,9 @@ TEST(Artifact, RoundTripsEveryField) {
   EXPECT_EQ(kv.kvHeads, 1);
   EXPECT_EQ(kv.capacity, 16);
   EXPECT_EQ(kv.headDim, 4);
-  EXPECT_EQ(kv.dtype, "f16");
+  ASSERT_EQ(kv.groups.size(), 1u);
+  EXPECT_EQ(kv.groups[0].dtype, "f16");
+  EXPECT_EQ(kv.groups[0].layers, (std::vector<int64_t>{0, 1}));
   EXPECT_EQ(kv.bytesPerToken, 2 * 2 * 1 * 4 * 2);
 
   ASSERT_EQ(artifact->executables().size(), 1u);
@@ -189,6 +191,34 @@ TEST(Artifact, RoundTripsEveryField) {
     EXPECT_EQ(decode->arguments[i].parameter, arguments[i].parameter) << i;
   }
   EXPECT_EQ(artifact->findEntryPoint("missing"), nullptr);
+}
+
+TEST(Artifact, RoundTripsAMixedKvCache) {
+  ArtifactWriter writer = sampleArtifactWriter(kMinSectionAlignment);
+  writer.setKvCache(mixedKvCache());
+  writer.addEntryPoint({"mixed", mixedCacheArguments(), {{0, "f"}}});
+  Result<std::vector<uint8_t>> bytes = writer.writeToMemory();
+  ASSERT_TRUE(bytes.ok()) << bytes.message();
+  Result<Artifact> artifact = openBytes(*bytes);
+  ASSERT_TRUE(artifact.ok()) << artifact.message();
+  const KvCacheInfo &kv = artifact->kvCache();
+  ASSERT_EQ(kv.groups.size(), 2u);
+  EXPECT_EQ(kv.groups[1].dtype, "i8");
+  EXPECT_EQ(kv.groups[1].scaleDtype, "f32");
+  EXPECT_EQ(kv.groups[1].layers, (std::vector<int64_t>{1}));
+  // K and V of 1 head: f16 layer 2 * 4 * 2, i8 layer 2 * (4 + 4).
+  EXPECT_EQ(kv.bytesPerToken, 16 + 16);
+  EXPECT_EQ(kv.shape(1), (std::vector<int64_t>{1, 2, 1, 16, 4}));
+  EXPECT_EQ(kv.describe(), "layer 0: f16; layer 1: i8, f32 scales");
+  KvCacheInfo runs = KvCacheInfo::uniform(5, 1, 16, 4, "f16");
+  runs.groups[0].layers = {0, 1, 4};
+  runs.groups.push_back({"f8E4M3FN", "", {2, 3}});
+  EXPECT_EQ(runs.describe(),
+            "layers 0-1: f16; layers 2-3: f8E4M3FN; layer 4: f16");
+  const EntryPointInfo *mixed = artifact->findEntryPoint("mixed");
+  ASSERT_NE(mixed, nullptr);
+  EXPECT_EQ(mixed->arguments[3].kvGroup, 1u);
+  EXPECT_EQ(mixed->arguments[4].kind, ArgumentKind::KvScales);
 }
 
 TEST(Artifact, CopiesShareTheMapping) {
@@ -321,11 +351,54 @@ TEST(ArtifactWriter, RejectsInconsistentDescriptions) {
        }},
       {"kv_cache capacity 0 is outside",
        [](ArtifactWriter &w) {
-         w.setKvCache({2, 1, 0, 4, "f16", 0, "", 0});
+         w.setKvCache(KvCacheInfo::uniform(2, 1, 0, 4, "f16"));
        }},
-      {"kv_cache: unknown dtype 'int4'",
+      {"kv_cache group 0: unknown dtype 'int4'",
        [](ArtifactWriter &w) {
-         w.setKvCache({2, 1, 8, 4, "int4", 0, "", 0});
+         w.setKvCache(KvCacheInfo::uniform(2, 1, 8, 4, "int4"));
+       }},
+      {"kv_cache group 1: layer 0 is in more than one place",
+       [](ArtifactWriter &w) {
+         KvCacheInfo kv = mixedKvCache();
+         kv.groups[1].layers = {0, 1};
+         w.setKvCache(kv);
+       }},
+      {"kv_cache layer 1 is in no group",
+       [](ArtifactWriter &w) {
+         KvCacheInfo kv = mixedKvCache();
+         kv.groups.pop_back();
+         w.setKvCache(kv);
+       }},
+      {"kv_cache group 1: layer 2 is outside the cache's 2",
+       [](ArtifactWriter &w) {
+         KvCacheInfo kv = mixedKvCache();
+         kv.groups[1].layers = {1, 2};
+         w.setKvCache(kv);
+       }},
+      {"kv_cache group 1 has no layers",
+       [](ArtifactWriter &w) {
+         KvCacheInfo kv = mixedKvCache();
+         kv.groups[1].layers.clear();
+         w.setKvCache(kv);
+       }},
+      {"kv_cache has no groups",
+       [](ArtifactWriter &w) {
+         KvCacheInfo kv = mixedKvCache();
+         kv.groups.clear();
+         w.setKvCache(kv);
+       }},
+      {"entry point 'extra': argument 0 names kv_cache group 1 of 1",
+       [](ArtifactWriter &w) {
+         w.addEntryPoint(
+             {"extra", {{ArgumentKind::KvCache, 0, 1}}, {{0, "f"}}});
+       }},
+      {"entry point 'extra': argument 1 is kv_scales but the kv_cache has none",
+       [](ArtifactWriter &w) {
+         w.setKvCache(mixedKvCache());
+         w.addEntryPoint(
+             {"extra",
+              {{ArgumentKind::KvScales, 0, 1}, {ArgumentKind::KvScales, 0, 0}},
+              {{0, "f"}}});
        }},
       {"config eos_token_id 32 is outside the vocabulary of 32",
        [](ArtifactWriter &w) {
@@ -400,9 +473,13 @@ TEST(Artifact, RejectsFlippedPreambleBytes) {
 
 TEST(Artifact, RejectsOtherVersions) {
   std::vector<uint8_t> bytes = sampleBytes();
-  bytes[4] = 2;
+  // Version 1 had one KV cache dtype; version 2 has storage groups.
+  bytes[4] = 1;
   EXPECT_TRUE(failsWith(openBytes(bytes),
-                        "format version 2, this runtime reads version 1"));
+                        "format version 1, this runtime reads version 2"));
+  bytes[4] = 3;
+  EXPECT_TRUE(failsWith(openBytes(bytes),
+                        "format version 3, this runtime reads version 2"));
 }
 
 TEST(Artifact, RejectsFlippedMetadataBytes) {

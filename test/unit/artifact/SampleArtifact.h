@@ -46,6 +46,20 @@ inline std::vector<ArgumentInfo> standardArguments(uint32_t parameters) {
   return arguments;
 }
 
+/// A cache of 2 layers whose layer 0 stores f16 and layer 1 i8 with f32
+/// scales, and the arguments that pass it: one array per group.
+inline KvCacheInfo mixedKvCache() {
+  KvCacheInfo kv = KvCacheInfo::uniform(2, 1, 16, 4, "f16");
+  kv.groups[0].layers = {0};
+  kv.groups.push_back({"i8", "f32", {1}});
+  return kv;
+}
+inline std::vector<ArgumentInfo> mixedCacheArguments() {
+  return {{ArgumentKind::Tokens, 0},      {ArgumentKind::StartPos, 0},
+          {ArgumentKind::KvCache, 0, 0},  {ArgumentKind::KvCache, 0, 1},
+          {ArgumentKind::KvScales, 0, 1}, {ArgumentKind::Logits, 0}};
+}
+
 /// A tiny Llama-like config with every field set to a distinct value.
 inline ModelConfig sampleConfig() {
   ModelConfig config;
@@ -82,7 +96,7 @@ inline ArtifactWriter sampleArtifactWriter(uint64_t alignment) {
                       writer.addSection(patternBytes(8 * 2, 2)));
   writer.addParameter("lm_head.qweight", "i8", {128},
                       writer.addSection(patternBytes(128, 3)));
-  writer.setKvCache({2, 1, 16, 4, "f16", 0, "", 0});
+  writer.setKvCache(KvCacheInfo::uniform(2, 1, 16, 4, "f16"));
   std::vector<uint8_t> code = textBytes("\x7f"
                                         "ELF placeholder code");
   writer.addExecutable("cpu-x86_64", "elf-shared-object",

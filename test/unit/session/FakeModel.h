@@ -66,14 +66,8 @@ inline ArtifactWriter fakeModelWriter(const FakeModelOptions &options = {}) {
   writer.addParameter("bias", "f32", {options.vocab},
                       writer.addSection(std::vector<uint8_t>(
                           biasBytes, biasBytes + bias.size() * 4)));
-  KvCacheInfo kv;
-  kv.layers = 1;
-  kv.kvHeads = 1;
-  kv.capacity = options.capacity;
-  kv.headDim = 2;
-  kv.dtype = "f32";
-  kv.blockSize = options.blockSize;
-  writer.setKvCache(kv);
+  writer.setKvCache(KvCacheInfo::uniform(1, 1, options.capacity, 2, "f32", "",
+                                         options.blockSize));
   writer.addExecutable(options.target, kElfSharedObjectFormat,
                        writer.addSection(readFile(QF_FAKE_MODEL)));
   if (options.blockSize > 0) {

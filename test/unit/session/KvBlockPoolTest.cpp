@@ -16,14 +16,7 @@ using namespace qf::test;
 namespace {
 
 KvCacheInfo pagedCache(int64_t blockSize) {
-  KvCacheInfo kv;
-  kv.layers = 1;
-  kv.kvHeads = 1;
-  kv.capacity = 8;
-  kv.headDim = 2;
-  kv.dtype = "f32";
-  kv.blockSize = blockSize;
-  return kv;
+  return KvCacheInfo::uniform(1, 1, 8, 2, "f32", "", blockSize);
 }
 
 TEST(KvBlockPool, HandsOutLowestBlocksUntilFull) {
@@ -52,8 +45,8 @@ TEST(KvBlockPool, HandsOutLowestBlocksUntilFull) {
 TEST(KvBlockPool, ScalesGetTheirOwnBuffer) {
   std::unique_ptr<Device> device = createCpuDevice();
   KvCacheInfo kv = pagedCache(4);
-  kv.dtype = "i8";
-  kv.scaleDtype = "f32";
+  kv.groups[0].dtype = "i8";
+  kv.groups[0].scaleDtype = "f32";
   Result<std::shared_ptr<KvBlockPool>> pool = KvBlockPool::create(*device, kv, 2);
   ASSERT_TRUE(pool.ok()) << pool.message();
   ASSERT_NE((*pool)->scales(), nullptr);
