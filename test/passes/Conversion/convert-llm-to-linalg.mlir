@@ -331,11 +331,11 @@ func.func @attention_mixed(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>, %v: ten
 func.func @attention_mixed_paged(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>,
                                  %c: !llm.kv_cache<2x2x16x8xi8, scale = f16, layers = [1: f8E4M3FN], block_size = 4>, %s: index)
     -> (tensor<?x4x8xf32>, !llm.kv_cache<2x2x16x8xi8, scale = f16, layers = [1: f8E4M3FN], block_size = 4>) {
-  // CHECK: %[[K:.*]] = scf.for %{{.*}} iter_args(%[[P:.*]] = %[[FP8]]) -> (tensor<?x1x2x2x4x8xi8>)
+  // CHECK: %[[K:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%[[P:.*]] = %[[FP8]]) -> (tensor<?x1x2x2x4x8xi8>)
   // CHECK: tensor.extract %[[TABLE]]
-  // CHECK: tensor.insert_slice %{{.*}} into %[[P]][%{{.*}}, 0, 0, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
-  // CHECK: %[[V:.*]] = scf.for %{{.*}} iter_args(%[[P2:.*]] = %[[K]])
-  // CHECK: tensor.insert_slice %{{.*}} into %[[P2]][%{{.*}}, 0, 1, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
+  // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[P]][%{{.*}}, 0, 0, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
+  // CHECK: %[[V:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%[[P2:.*]] = %[[K]])
+  // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[P2]][%{{.*}}, 0, 1, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
   // CHECK: linalg.generic
   // CHECK: tensor.extract %[[TABLE]]
   // CHECK: tensor.extract %[[V]][%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x1x2x2x4x8xi8>
