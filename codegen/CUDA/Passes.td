@@ -46,6 +46,33 @@ def LLMMapParallelLoopsToGPU
   ];
 }
 
+def LLMReductionsInnermost
+    : Pass<"llm-reductions-innermost", "::mlir::func::FuncOp"> {
+  let summary = "Move the reduction loops of linalg.generic ops innermost";
+  let description = [{
+    `convert-linalg-to-parallel-loops` nests loops in the order of the
+    generic's iterators, and only the outermost `scf.parallel` becomes a
+    kernel: a reduction iterator before a parallel one would leave a host
+    loop that launches one kernel per reduction step. This pass permutes
+    such generics (`linalg::interchangeGenericOp`) so that their parallel
+    iterators come first, in their order, then the reductions, in theirs;
+    each output element is still summed in the same order, by one thread.
+    The calibration statistics are such generics (`llm-instrument-linear-
+    inputs` sums over tokens outermost, which suits the CPU's vector loops):
+    x^T x becomes one kernel per window instead of one per token.
+
+    Example:
+    ```mlir
+    linalg.generic {iterator_types = ["reduction", "parallel", "parallel"]}
+    ```
+    becomes `["parallel", "parallel", "reduction"]` with the indexing maps
+    permuted alike.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+  ];
+}
+
 def LLMGPUHostBuffers : Pass<"llm-gpu-host-buffers", "::mlir::ModuleOp"> {
   let summary = "Allocate the host code's temporaries in device memory";
   let description = [{

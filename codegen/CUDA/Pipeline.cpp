@@ -59,6 +59,7 @@ void quantforge::buildLLMCUDALoweringPipeline(
   // scf.forall over the new tokens) become one kernel too: the block
   // table they read lives on the device.
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addNestedPass<func::FuncOp>(createLLMReductionsInnermost());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   LLMMapParallelLoopsToGPUOptions mapping;
   mapping.blockSize = options.blockSize;

@@ -10,7 +10,6 @@
 #include "dialects/llm/IR/LLMOps.h"
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Passes.h"
-#include "runtime/driver/cpu/CpuDevice.h"
 #include "runtime/io/Safetensors.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -60,22 +59,22 @@ LogicalResult codegen::calibrateHessians(ModuleOp original,
   for (auto archive : module->getOps<llm::ParamArchiveOp>())
     archivePaths[archive.getSymName().str()] = archive.getPath().str();
 
-  std::unique_ptr<qf::Device> device = qf::createCpuDevice();
-  auto cpuEntry =
-      HostEntryPoint::compile(*module, llm::EntryPointKind::prefill, *device);
-  if (failed(cpuEntry))
+  auto device = CalibrationDevice::create(loc, options);
+  if (failed(device))
     return failure();
-  HostEntryPoint &entry = **cpuEntry;
+  auto compiled = (*device)->compile(*module, llm::EntryPointKind::prefill);
+  if (failed(compiled))
+    return failure();
+  HostEntryPoint &entry = **compiled;
 
   std::map<std::string, std::unique_ptr<qf::io::SafetensorsFile>> files;
   std::vector<std::unique_ptr<qf::Buffer>> buffers;
   std::vector<qf::DispatchArg> args(3);
   auto allocate = [&](uint64_t bytes) -> qf::Buffer * {
-    auto buffer = device->allocate(bytes);
-    if (!buffer.ok())
+    auto buffer = (*device)->allocate(bytes);
+    if (failed(buffer) || failed((*device)->zero(**buffer)))
       return nullptr;
-    std::memset((*buffer)->data(), 0, bytes);
-    buffers.push_back(buffer.take());
+    buffers.push_back(std::move(*buffer));
     return buffers.back().get();
   };
   std::vector<int64_t> cacheShape = {cache.getLayers(), 2, cache.getKvHeads(),
@@ -110,7 +109,7 @@ LogicalResult codegen::calibrateHessians(ModuleOp original,
     if (!info)
       return emitError(loc) << path << ": no tensor '" << argument.key << "'";
     qf::io::ByteSpan bytes = files[path]->bytes(*info);
-    auto imported = device->importHost(bytes.data, bytes.size);
+    auto imported = (*device)->device().importHost(bytes.data, bytes.size);
     if (!imported.ok())
       return emitError(loc) << imported.message();
     buffers.push_back(imported.take());
@@ -131,10 +130,12 @@ LogicalResult codegen::calibrateHessians(ModuleOp original,
   args.push_back(qf::DispatchArg::array(logits, {options.seqLen, vocab}, 4));
 
   for (int64_t sample = 0; sample < options.samples; ++sample) {
-    std::memcpy(tokens->data(), windows->data() + sample * options.seqLen,
-                options.seqLen * 4);
     // Each window starts from an empty cache.
-    std::memset(cacheBuffer->data(), 0, cacheBuffer->size());
+    if (failed((*device)->write(*tokens,
+                                windows->data() + sample * options.seqLen,
+                                options.seqLen * 4)) ||
+        failed((*device)->zero(*cacheBuffer)))
+      return failure();
     if (qf::Status status = entry.run(args); !status.ok())
       return emitError(loc) << status.message();
     if (options.progress)
@@ -153,7 +154,10 @@ LogicalResult codegen::calibrateHessians(ModuleOp original,
                            : 1.0f / float(options.samples * options.seqLen);
     uint64_t count = argument->elements();
     std::vector<uint8_t> bytes(count * 4);
-    const float *sums = static_cast<const float *>(buffer->data());
+    FailureOr<std::vector<float>> read = (*device)->readFloats(*buffer);
+    if (failed(read))
+      return failure();
+    const float *sums = read->data();
     for (uint64_t i = 0; i < count; ++i) {
       float value = sums[i] * factor;
       std::memcpy(&bytes[i * 4], &value, 4);

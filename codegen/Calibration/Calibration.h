@@ -5,15 +5,18 @@
 //===----------------------------------------------------------------------===//
 //
 // Calibration runs our own compiled code: the model, instrumented by
-// llm-instrument-linear-inputs, is compiled for the host CPU and executed
-// through the runtime's CPU driver on windows of the user's text; the
-// statistics buffers it fills are written to a file the quantization passes
-// read.
+// llm-instrument-linear-inputs, is compiled for the calibration device (the
+// host CPU by default, or a GPU through the same target as --target=cuda)
+// and executed through the runtime's driver for it on windows of the user's
+// text; the statistics buffers it fills are written to a file the
+// quantization passes read.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef QUANTFORGE_CODEGEN_CALIBRATION_CALIBRATION_H
 #define QUANTFORGE_CODEGEN_CALIBRATION_CALIBRATION_H
+
+#include "codegen/Target/TargetBackend.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -34,6 +37,15 @@ struct CalibrationOptions {
   bool progress = true;
   /// Also record mean |x| per input channel (AWQ's scales).
   bool absMean = false;
+  /// Where the instrumented code runs: a runtime device as quant-run's
+  /// --device spells it ("cpu", "cuda:0"), compiled by the target of the
+  /// same name.
+  std::string device = "cpu";
+  /// That target's settings (--gpu-arch, --gpu-format); empty: defaults.
+  TargetOptions target;
+  /// Block-sequential calibration also writes the statistics each weight
+  /// was quantized with here, in calibrateHessians' format; empty: not.
+  std::string statisticsOutput;
 };
 
 /// Writes, for every decoder linear of `module` (an llm module before

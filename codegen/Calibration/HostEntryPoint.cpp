@@ -78,30 +78,95 @@ codegen::describeArguments(func::FuncOp entry) {
   return arguments;
 }
 
+FailureOr<std::unique_ptr<CalibrationDevice>>
+CalibrationDevice::create(Location loc, const CalibrationOptions &options) {
+  std::unique_ptr<CalibrationDevice> result(new CalibrationDevice(loc));
+  std::string option = "--calib-device=" + options.device;
+  auto device = qf::createDevice(options.device, option);
+  if (!device.ok())
+    return emitError(loc) << device.message();
+  result->device_ = device.take();
+  // The target of the driver's name compiles for it: "cuda:1" -> "cuda".
+  std::string targetName = options.device.substr(0, options.device.find(':'));
+  result->target = lookupTargetBackend(targetName);
+  if (!result->target)
+    return emitError(loc) << option << ": no code generator for '"
+                          << targetName << "'";
+  if (!options.target.gpuArch.empty() || !options.target.gpuFormat.empty()) {
+    std::string error;
+    result->configured = result->target->configure(options.target, error);
+    if (!result->configured)
+      return emitError(loc) << option << ": " << error;
+    result->target = result->configured.get();
+  }
+  return result;
+}
+
 FailureOr<std::unique_ptr<HostEntryPoint>>
-HostEntryPoint::compile(ModuleOp bound, llm::EntryPointKind kind,
-                        qf::Device &device) {
-  Location loc = bound.getLoc();
-  const TargetBackend *cpu = lookupTargetBackend("cpu");
-  if (!cpu)
-    return emitError(loc) << "calibration needs the cpu target";
+CalibrationDevice::compile(ModuleOp bound, llm::EntryPointKind kind) {
   PassManager pm(bound.getContext());
-  cpu->buildLoweringPipeline(pm);
+  target->buildLoweringPipeline(pm);
   if (failed(pm.run(bound)))
     return failure();
-  FailureOr<Executable> executable = cpu->serialize(bound);
+  FailureOr<Executable> executable = target->serialize(bound);
   if (failed(executable))
     return failure();
+  std::vector<std::string> runs = device_->targets();
+  if (!llvm::is_contained(runs, executable->target)) {
+    InFlightDiagnostic diag = emitError(loc)
+                              << "calibration code compiled for '"
+                              << executable->target << "', but device '"
+                              << device_->name() << "' runs";
+    for (const std::string &name : runs)
+      diag << " '" << name << "'";
+    return diag << " (see --gpu-arch)";
+  }
   std::string symbol = "qf_" + llm::stringifyEntryPointKind(kind).str();
-  std::unique_ptr<HostEntryPoint> entry(new HostEntryPoint(device, symbol));
+  std::unique_ptr<HostEntryPoint> entry(new HostEntryPoint(*device_, symbol));
   qf::ExecutableSource source{"calibration executable", executable->format,
                               executable->bytes.data(),
                               executable->bytes.size(), {symbol}};
-  auto loaded = device.loadExecutable(source);
+  auto loaded = device_->loadExecutable(source);
   if (!loaded.ok())
     return emitError(loc) << loaded.message();
   entry->executable = loaded.take();
   return entry;
+}
+
+FailureOr<std::unique_ptr<qf::Buffer>>
+CalibrationDevice::allocate(uint64_t bytes) {
+  auto buffer = device_->allocate(bytes);
+  if (!buffer.ok())
+    return emitError(loc) << "cannot allocate calibration buffers on "
+                          << device_->name() << ": " << buffer.message();
+  return buffer.take();
+}
+
+LogicalResult CalibrationDevice::write(qf::Buffer &buffer, const void *data,
+                                       uint64_t bytes) {
+  if (qf::Status status = device_->write(buffer, 0, data, bytes); !status.ok())
+    return emitError(loc) << status.message();
+  return success();
+}
+
+LogicalResult CalibrationDevice::read(qf::Buffer &buffer, void *data,
+                                      uint64_t bytes) {
+  if (qf::Status status = device_->read(buffer, 0, data, bytes); !status.ok())
+    return emitError(loc) << status.message();
+  return success();
+}
+
+LogicalResult CalibrationDevice::zero(qf::Buffer &buffer) {
+  if (zeros.size() < buffer.size())
+    zeros.assign(buffer.size(), 0);
+  return write(buffer, zeros.data(), buffer.size());
+}
+
+FailureOr<std::vector<float>> CalibrationDevice::readFloats(qf::Buffer &buffer) {
+  std::vector<float> values(buffer.size() / 4);
+  if (failed(read(buffer, values.data(), values.size() * 4)))
+    return failure();
+  return values;
 }
 
 qf::Status HostEntryPoint::run(const std::vector<qf::DispatchArg> &args) {

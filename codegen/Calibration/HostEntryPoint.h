@@ -5,10 +5,12 @@
 //===----------------------------------------------------------------------===//
 //
 // Calibration compiles instrumented entry points (the whole prefill, or one
-// stage of the model) with the CPU backend and runs them through the
-// runtime's CPU driver. This is the part both calibration flows share:
-// reading what each argument of a bound entry point is, lowering and
-// loading it, and the calibration windows of the user's text.
+// stage of the model) for the calibration device and runs them through the
+// runtime's driver for it. This is the part both calibration flows share:
+// reading what each argument of a bound entry point is, where entry points
+// run (CalibrationDevice: the CPU, or a GPU whose buffers the host reaches
+// only by copies), lowering and loading them, and the calibration windows of
+// the user's text. Either way an entry point is host code (docs/cuda.md).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +18,7 @@
 #define QUANTFORGE_CODEGEN_CALIBRATION_HOSTENTRYPOINT_H
 
 #include "codegen/Calibration/Calibration.h"
+#include "codegen/Target/TargetBackend.h"
 #include "dialects/llm/IR/LLMOps.h"
 #include "runtime/driver/Device.h"
 
@@ -50,17 +53,55 @@ mlir::func::FuncOp findEntryPoint(mlir::ModuleOp bound, llm::EntryPointKind kind
 mlir::FailureOr<std::vector<EntryArgument>>
 describeArguments(mlir::func::FuncOp entry);
 
-/// A bound module lowered by the CPU backend and loaded by the runtime's
-/// CPU driver; `bound` is rewritten by the lowering.
+class HostEntryPoint;
+
+/// Where calibration runs: a runtime device (CalibrationOptions::device) and
+/// the target that compiles for it. Buffers are that device's memory, so the
+/// drivers copy through write/read/zero rather than Buffer::data(), and only
+/// windows, hidden states and the accumulated statistics cross.
+class CalibrationDevice {
+public:
+  /// Opens the device; a missing driver is an error naming the option
+  /// ("--calib-device=cuda:0: no CUDA driver (...)").
+  static mlir::FailureOr<std::unique_ptr<CalibrationDevice>>
+  create(mlir::Location loc, const CalibrationOptions &options);
+
+  qf::Device &device() { return *device_; }
+  /// "cpu", "cuda:0": for progress lines.
+  std::string name() const { return device_->name(); }
+
+  /// Lowers `bound` (rewritten) with the target and loads it.
+  mlir::FailureOr<std::unique_ptr<HostEntryPoint>>
+  compile(mlir::ModuleOp bound, llm::EntryPointKind kind);
+
+  /// A buffer of `bytes` (contents undefined: GPU drivers may poison it).
+  mlir::FailureOr<std::unique_ptr<qf::Buffer>> allocate(uint64_t bytes);
+  mlir::LogicalResult write(qf::Buffer &buffer, const void *data,
+                            uint64_t bytes);
+  mlir::LogicalResult read(qf::Buffer &buffer, void *data, uint64_t bytes);
+  mlir::LogicalResult zero(qf::Buffer &buffer);
+  /// The whole buffer as float32 values.
+  mlir::FailureOr<std::vector<float>> readFloats(qf::Buffer &buffer);
+
+private:
+  CalibrationDevice(mlir::Location loc) : loc(loc) {}
+  mlir::Location loc;
+  std::unique_ptr<qf::Device> device_;
+  std::unique_ptr<TargetBackend> configured;
+  const TargetBackend *target = nullptr;
+  std::vector<uint8_t> zeros;
+};
+
+/// A bound module lowered by the calibration device's target and loaded by
+/// its driver.
 class HostEntryPoint {
 public:
-  static mlir::FailureOr<std::unique_ptr<HostEntryPoint>>
-  compile(mlir::ModuleOp bound, llm::EntryPointKind kind, qf::Device &device);
 
   /// Runs it: args as the packed ABI orders them (docs/artifact-and-abi.md).
   qf::Status run(const std::vector<qf::DispatchArg> &args);
 
 private:
+  friend class CalibrationDevice;
   HostEntryPoint(qf::Device &device, std::string symbol)
       : device(device), symbol(std::move(symbol)) {}
   qf::Device &device;

@@ -10,7 +10,7 @@
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Passes.h"
 #include "passes/Quant/WeightArchives.h"
-#include "runtime/driver/cpu/CpuDevice.h"
+#include "runtime/io/Safetensors.h"
 #include "runtime/quant/RTN.h"
 
 #include "mlir/IR/Diagnostics.h"
@@ -106,7 +106,7 @@ public:
                    std::vector<LinearReport> *report)
       : module(module), loc(module.getLoc()), calibration(calibration),
         packing(packing), quantizer(quantizer), report(report),
-        device(qf::createCpuDevice()), archives(module) {}
+        archives(module) {}
 
   LogicalResult run();
 
@@ -119,8 +119,13 @@ private:
   LogicalResult runWindows(HostEntryPoint &entry,
                            std::vector<qf::DispatchArg> &args,
                            std::vector<float> *outputs, StringRef what);
+  /// Adds what `observed` holds of `argument` for the weight `key` to
+  /// observedStatistics, normalized as calibrateHessians writes it.
+  LogicalResult saveStatistics(const std::string &key,
+                               const EntryArgument &argument,
+                               const InputStatistics &observed);
   LogicalResult quantizeWeight(const std::string &key, int64_t layer,
-                               qf::Buffer *buffer, const EntryArgument &arg,
+                               const EntryArgument &arg,
                                const InputStatistics &statistics);
 
   ModuleOp module;
@@ -129,7 +134,7 @@ private:
   const LinearQuantization &packing;
   const SequentialQuantizer &quantizer;
   std::vector<LinearReport> *report;
-  std::unique_ptr<qf::Device> device;
+  std::unique_ptr<CalibrationDevice> device;
   WeightArchives archives;
 
   std::map<std::string, std::unique_ptr<HostEntryPoint>> executables;
@@ -143,13 +148,25 @@ private:
   std::map<std::string, qf::quant::CanonicalTensors> quantized;
   std::map<std::string, llm::WeightOp> stageWeights;
   int quantizedCount = 0, weightCount = 0;
+  /// Seconds spent compiling the stage executables.
+  double compileSeconds = 0;
+  /// What calibration.statisticsOutput receives.
+  qf::io::SafetensorsWriter observedStatistics;
+  /// The current stage's float weights as the host holds them (the device
+  /// buffers may be GPU memory), and those whose buffer is behind.
+  std::map<std::string, std::vector<float>> weightValues;
+  std::set<std::string> staleWeights;
+  /// Copies the weights changed on the host to their buffers.
+  LogicalResult uploadWeights(
+      const std::map<std::string, std::pair<qf::Buffer *, const EntryArgument *>>
+          &parameters);
 };
 
 qf::Buffer *SequentialDriver::allocate(uint64_t bytes) {
   auto buffer = device->allocate(bytes);
-  if (!buffer.ok())
+  if (failed(buffer))
     return nullptr;
-  buffers.push_back(buffer.take());
+  buffers.push_back(std::move(*buffer));
   return buffers.back().get();
 }
 
@@ -221,11 +238,14 @@ FailureOr<HostEntryPoint *> SequentialDriver::executableFor(Stage &stage,
   variant->print(os);
   auto &slot = executables[signature];
   if (!slot) {
-    auto compiled =
-        HostEntryPoint::compile(*variant, llm::EntryPointKind::stage, *device);
+    auto start = std::chrono::steady_clock::now();
+    auto compiled = device->compile(*variant, llm::EntryPointKind::stage);
     if (failed(compiled))
       return failure();
     slot = std::move(*compiled);
+    compileSeconds += std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
   }
   return slot.get();
 }
@@ -237,16 +257,19 @@ LogicalResult SequentialDriver::runWindows(HostEntryPoint &entry,
   int64_t seqLen = calibration.seqLen;
   uint64_t window = uint64_t(seqLen) * (hiddenIn->size() / 4 / seqLen);
   for (int64_t sample = 0; sample < calibration.samples; ++sample) {
-    std::memcpy(tokens->data(), windows.data() + sample * seqLen, seqLen * 4);
-    std::memcpy(hiddenIn->data(), inputs.data() + sample * window,
-                window * 4);
     // Each window starts from an empty cache.
-    std::memset(cacheBuffer->data(), 0, cacheBuffer->size());
+    if (failed(device->write(*tokens, windows.data() + sample * seqLen,
+                             seqLen * 4)) ||
+        failed(device->write(*hiddenIn, inputs.data() + sample * window,
+                             window * 4)) ||
+        failed(device->zero(*cacheBuffer)))
+      return failure();
     if (qf::Status status = entry.run(args); !status.ok())
       return emitError(loc) << status.message();
-    if (outputs)
-      std::memcpy(outputs->data() + sample * window, hiddenOut->data(),
-                  window * 4);
+    if (outputs &&
+        failed(device->read(*hiddenOut, outputs->data() + sample * window,
+                            window * 4)))
+      return failure();
     if (calibration.progress)
       llvm::errs() << "\r[calibrate] " << what << " sample " << sample + 1
                    << "/" << calibration.samples;
@@ -256,9 +279,42 @@ LogicalResult SequentialDriver::runWindows(HostEntryPoint &entry,
   return success();
 }
 
+LogicalResult SequentialDriver::uploadWeights(
+    const std::map<std::string, std::pair<qf::Buffer *, const EntryArgument *>>
+        &parameters) {
+  for (const std::string &key : staleWeights) {
+    const std::vector<float> &values = weightValues.at(key);
+    if (failed(device->write(*parameters.at(key).first, values.data(),
+                             values.size() * 4)))
+      return failure();
+  }
+  staleWeights.clear();
+  return success();
+}
+
+LogicalResult SequentialDriver::saveStatistics(
+    const std::string &key, const EntryArgument &argument,
+    const InputStatistics &observed) {
+  bool hessian = argument.statistic == "hessian";
+  float factor = hessian ? 2.0f / float(observed.samples)
+                         : 1.0f / float(observed.tokens);
+  const std::vector<float> &sums = observed.sums.at(argument.statistic);
+  std::vector<uint8_t> bytes(sums.size() * 4);
+  for (size_t i = 0; i < sums.size(); ++i) {
+    float value = sums[i] * factor;
+    std::memcpy(&bytes[i * 4], &value, 4);
+  }
+  if (qf::Status status = observedStatistics.addTensor(
+          key + (hessian ? ".hessian" : ".absmean"), qf::io::DType::F32,
+          argument.shape, bytes);
+      !status.ok())
+    return emitError(loc) << status.message();
+  return success();
+}
+
 LogicalResult SequentialDriver::quantizeWeight(
-    const std::string &key, int64_t layer, qf::Buffer *buffer,
-    const EntryArgument &arg, const InputStatistics &statistics) {
+    const std::string &key, int64_t layer, const EntryArgument &arg,
+    const InputStatistics &statistics) {
   auto start = std::chrono::steady_clock::now();
   llm::WeightOp weight = stageWeights.at(key);
   int64_t rows = arg.shape[0], cols = arg.shape[1];
@@ -266,10 +322,9 @@ LogicalResult SequentialDriver::quantizeWeight(
   if (cols % group != 0)
     return weight.emitOpError("cannot be quantized: ")
            << cols << " columns are not a multiple of the group size " << group;
-  // The buffer still holds the float weight: it is overwritten below.
-  const float *stored = static_cast<const float *>(buffer->data());
-  std::optional<std::vector<float>> values(
-      std::in_place, stored, stored + rows * cols);
+  // The float weight; replaced by its quantized values below.
+  std::optional<std::vector<float>> values(std::in_place,
+                                           weightValues.at(key));
   LinearReport entry;
   entry.key = key;
   entry.method = quantizer.method;
@@ -294,7 +349,8 @@ LogicalResult SequentialDriver::quantizeWeight(
   if (!decoded.ok())
     return weight.emitOpError() << decoded.message();
   std::vector<float> dequantized = decoded->dequantize();
-  std::memcpy(buffer->data(), dequantized.data(), dequantized.size() * 4);
+  weightValues[key] = dequantized;
+  staleWeights.insert(key);
   quantized[key] = packed.take();
   entry.seconds = std::chrono::duration<double>(
                       std::chrono::steady_clock::now() - start)
@@ -320,6 +376,11 @@ LogicalResult SequentialDriver::quantizeWeight(
 }
 
 LogicalResult SequentialDriver::run() {
+  auto started = std::chrono::steady_clock::now();
+  auto opened = CalibrationDevice::create(loc, calibration);
+  if (failed(opened))
+    return failure();
+  device = std::move(*opened);
   int64_t layers = 0;
   std::set<std::string> decoderWeights;
   module.walk([&](Operation *op) {
@@ -391,7 +452,8 @@ LogicalResult SequentialDriver::run() {
       auto values = archives.readFloats(stage->weights.at(argument.key));
       if (!values.ok())
         return emitError(loc) << values.message();
-      std::memcpy(buffer->data(), values->data(), values->size() * 4);
+      weightValues[argument.key] = values.take();
+      staleWeights.insert(argument.key);
       parameters[argument.key] = {buffer, &argument};
     }
     args.push_back(qf::DispatchArg::array(hiddenOut, {seqLen, hidden}, 4));
@@ -408,7 +470,8 @@ LogicalResult SequentialDriver::run() {
                                        std::to_string(layers);
     for (auto [index, group] : llvm::enumerate(groups)) {
       for (auto [buffer, argument] : statistics)
-        std::memset(buffer->data(), 0, buffer->size());
+        if (failed(device->zero(*buffer)))
+          return failure();
       std::string what = name + " input " + std::to_string(index + 1) + "/" +
                          std::to_string(groups.size());
       // What the quantizer needs of this input: every statistic of it.
@@ -419,7 +482,8 @@ LogicalResult SequentialDriver::run() {
           executableFor(*stage, ArrayAttr::get(module.getContext(), keys));
       if (failed(observer))
         return failure();
-      if (failed(runWindows(**observer, args, nullptr, what)))
+      if (failed(uploadWeights(parameters)) ||
+          failed(runWindows(**observer, args, nullptr, what)))
         return failure();
       for (const std::string &key : group->keys) {
         InputStatistics observed;
@@ -427,27 +491,47 @@ LogicalResult SequentialDriver::run() {
         observed.tokens = calibration.samples * seqLen;
         for (auto [buffer, argument] : statistics)
           if (llvm::is_contained(argument->keys, key)) {
-            const float *data = static_cast<const float *>(buffer->data());
-            observed.sums[argument->statistic].assign(
-                data, data + argument->elements());
+            // Only the sums cross from the device, not the activations.
+            FailureOr<std::vector<float>> sums = device->readFloats(*buffer);
+            if (failed(sums))
+              return failure();
+            observed.sums[argument->statistic] = std::move(*sums);
+            if (!calibration.statisticsOutput.empty() &&
+                failed(saveStatistics(key, *argument, observed)))
+              return failure();
           }
-        auto [buffer, argument] = parameters.at(key);
-        if (failed(quantizeWeight(key, layer, buffer, *argument, observed)))
+        if (failed(quantizeWeight(key, layer, *parameters.at(key).second,
+                                  observed)))
           return failure();
       }
     }
     // The quantized stage's outputs are the next stage's inputs.
     FailureOr<HostEntryPoint *> forward = executableFor(*stage, Attribute());
     if (failed(forward) ||
+        failed(uploadWeights(parameters)) ||
         failed(runWindows(**forward, args, &outputs, name + " outputs")))
       return failure();
     std::swap(inputs, outputs);
     buffers.resize(mark);
+    weightValues.clear();
   }
 
   if (calibration.progress)
     llvm::errs() << "[calibrate] " << executables.size()
-                 << " executables compiled for " << layers + 1 << " stages\n";
+                 << " executables compiled for " << layers + 1
+                 << " stages; on " << device->name() << " in "
+                 << llvm::format("%.2f", std::chrono::duration<double>(
+                                             std::chrono::steady_clock::now() -
+                                             started)
+                                             .count())
+                 << " s (compiling " << llvm::format("%.2f", compileSeconds)
+                 << " s)\n";
+
+  if (!calibration.statisticsOutput.empty())
+    if (qf::Status status =
+            observedStatistics.write(calibration.statisticsOutput);
+        !status.ok())
+      return emitError(loc) << status.message();
 
   // The module itself is rewritten as the quantization passes do, from the
   // weights quantized above.

@@ -9,9 +9,10 @@
 // layers before it, and inside a layer the linears that read one input
 // (q/k/v, then o, then gate/up, then down) are quantized after the ones
 // before them, the layer re-run with those quantized ("true sequential").
-// Each stage (llm-extract-decoder-stage) is compiled for the host once per
-// distinct shape and run by the runtime's CPU driver with the layer's
-// weights bound, so memory holds the calibration activations and one layer.
+// Each stage (llm-extract-decoder-stage) is compiled for the calibration
+// device (CPU or GPU) once per distinct shape and run by its driver with the
+// layer's weights bound, so memory holds the calibration activations and one
+// layer.
 //
 //===----------------------------------------------------------------------===//
 

@@ -59,9 +59,11 @@ std::vector<std::string> availableDrivers() {
   return names;
 }
 
-Result<std::unique_ptr<Device>> createDevice(const std::string &spec) {
+Result<std::unique_ptr<Device>> createDevice(const std::string &spec,
+                                             const std::string &context) {
   auto fail = [&](const std::string &problem) {
-    return Status::error("device '" + spec + "': " + problem);
+    return Status::error(
+        (context.empty() ? "device '" + spec + "'" : context) + ": " + problem);
   };
   size_t colon = spec.find(':');
   std::string name = spec.substr(0, colon);

@@ -129,8 +129,11 @@ public:
 
 /// The device `spec` names: "cpu", or "cuda", "hip", "vulkan" with an
 /// optional ":N" ordinal. A driver this runtime was built without, or an
-/// unknown name, is an error that lists the available ones.
-Result<std::unique_ptr<Device>> createDevice(const std::string &spec);
+/// unknown name, is an error that lists the available ones. Errors begin
+/// with `context` ("device 'SPEC'" when empty), e.g. the option that named
+/// the device.
+Result<std::unique_ptr<Device>> createDevice(const std::string &spec,
+                                             const std::string &context = "");
 
 /// The drivers compiled into this runtime.
 std::vector<std::string> availableDrivers();

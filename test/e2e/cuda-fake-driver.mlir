@@ -20,6 +20,6 @@
 // LAUNCH: launch decode_kernel {{[0-9]+}} 256
 // INT4-DAG: launch gemv_int4_f32 16 64
 // INT4-DAG: launch gemv_int4_f32 32 64
-// NOLIB: quant-run: error: device 'cuda:0': cannot load the CUDA driver library {{.*}}nowhere/libcuda.so.1
+// NOLIB: quant-run: error: device 'cuda:0': no CUDA driver ({{.*}}nowhere/libcuda.so.1 not found
 // NOLIB-SAME: this machine needs an NVIDIA GPU and its driver
 // TARGET: compiled for target 'cuda-sm_90', but device 'cpu' runs 'cpu-x86_64'

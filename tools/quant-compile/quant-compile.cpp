@@ -103,6 +103,17 @@ cl::opt<int64_t> calibSeqLen("calib-seqlen",
                              cl::init(512));
 cl::opt<uint64_t> calibSeed("seed", cl::desc("Calibration sampling seed"),
                             cl::init(0));
+cl::opt<std::string> calibDevice(
+    "calib-device",
+    cl::desc("Where calibration runs, as quant-run's --device: cpu, cuda:N "
+             "(compiled as --target=cuda, with --gpu-arch/--gpu-format)"),
+    cl::init("cpu"));
+cl::opt<std::string> calibStatistics(
+    "calib-statistics",
+    cl::desc("Also write the calibration statistics to PATH (safetensors, "
+             "as --emit=statistics; sequential: those each weight was "
+             "quantized with)"),
+    cl::value_desc("PATH"));
 enum class CalibMode { Sequential, Parallel };
 cl::opt<CalibMode> calibMode(
     "calib-mode", cl::desc("How GPTQ calibrates"),
@@ -224,7 +235,11 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     return failure();
   }
   std::unique_ptr<codegen::TargetBackend> configured;
-  if (!gpuArch.empty() || !gpuFormat.empty()) {
+  // GPU options may be meant for calibration alone (--calib-device=cuda:0
+  // with the default cpu target).
+  bool gpuCalibration = calibDevice.getValue() != "cpu";
+  if ((!gpuArch.empty() || !gpuFormat.empty()) &&
+      !(gpuCalibration && targetName == "cpu")) {
     std::string error;
     configured = target->configure({gpuArch, gpuFormat}, error);
     if (!configured) {
@@ -311,6 +326,16 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
   calibration.seqLen = calibSeqLen;
   calibration.seed = calibSeed;
   calibration.absMean = quantMethod == QuantMethod::AWQ;
+  calibration.device = calibDevice;
+  calibration.target = {gpuArch, gpuFormat};
+  if (!calibStatistics.empty()) {
+    if (!calibrate) {
+      llvm::errs() << "quant-compile: --calib-statistics needs calibration "
+                      "(--quant=gptq|awq)\n";
+      return failure();
+    }
+    calibration.statisticsOutput = calibStatistics;
+  }
   bool sequential = quantMethod == QuantMethod::GPTQ &&
                     calibMode == CalibMode::Sequential &&
                     emit != Phase::Statistics;
@@ -363,6 +388,13 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     if (failed(codegen::calibrateHessians(*module, calibration,
                                           statistics.str().str())))
       return failure();
+    if (!calibStatistics.empty())
+      if (std::error_code error =
+              llvm::sys::fs::copy_file(statistics, calibStatistics)) {
+        llvm::errs() << "quant-compile: " << calibStatistics << ": "
+                     << error.message() << "\n";
+        return failure();
+      }
   }
   if (quantMethod != QuantMethod::None && !sequential &&
       failed(runPipeline(*module, [&](OpPassManager &pm) {

@@ -161,7 +161,7 @@ std::string openApi(CudaApi &api, const char *path) {
   api.library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!api.library) {
     const char *why = dlerror();
-    return std::string("cannot load the CUDA driver library ") + path + " (" +
+    return std::string("no CUDA driver (") + path + " not found: " +
            (why ? why : "unknown error") +
            "); this machine needs an NVIDIA GPU and its driver";
   }

@@ -32,11 +32,17 @@ TEST_F(CudaDeviceTest, MissingDriverLibraryIsAClearError) {
   useLibrary("/nonexistent/libcuda.so.1");
   Result<std::unique_ptr<Device>> device = createDevice("cuda:0");
   ASSERT_FALSE(device.ok());
-  EXPECT_NE(device.message().find("device 'cuda:0': cannot load the CUDA "
-                                  "driver library /nonexistent/libcuda.so.1"),
+  EXPECT_NE(device.message().find("device 'cuda:0': no CUDA driver "
+                                  "(/nonexistent/libcuda.so.1 not found"),
             std::string::npos)
       << device.message();
   EXPECT_NE(device.message().find("needs an NVIDIA GPU"), std::string::npos);
+  // A caller may name the option that chose the device instead.
+  device = createDevice("cuda:0", "--calib-device=cuda:0");
+  ASSERT_FALSE(device.ok());
+  EXPECT_EQ(device.message().rfind("--calib-device=cuda:0: no CUDA driver (", 0),
+            0u)
+      << device.message();
 }
 
 TEST_F(CudaDeviceTest, IsAvailableDriver) {
