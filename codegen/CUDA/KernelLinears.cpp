@@ -226,9 +226,21 @@ struct LaunchBuilder {
                    index(rows), index(cols), index(group), hasZeros});
   }
 
+  static bool isF32(Value buffer) {
+    auto type = cast<MemRefType>(buffer.getType());
+    return type.getElementType().isF32() && type.getLayout().isIdentity();
+  }
+
   void gemv(int64_t splitKCols) {
     bool splitK = cols > splitKCols;
     int64_t rowsPerBlock = splitK ? 4 : 8;
+    // f32 activations in and out: the kernel rounds x as it loads it.
+    if (!splitK && isF32(x) && isF32(out)) {
+      launch("gemv_int4_f32",
+             {index(llvm::divideCeil(rows, rowsPerBlock)), index(1), index(1)},
+             64, flat(x), flat(out));
+      return;
+    }
     withF16(index(1), [&](Value xh, Value yh) {
       launch(splitK ? "gemv_int4_splitk" : "gemv_int4",
              {index(llvm::divideCeil(rows, rowsPerBlock)), index(1), index(1)},

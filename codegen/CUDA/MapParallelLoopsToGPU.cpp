@@ -16,6 +16,7 @@
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <numeric>
@@ -54,6 +55,26 @@ LogicalResult setMapping(scf::ParallelOp op, gpu::Processor processor) {
   return gpu::setMappingAttr(op, mapping);
 }
 
+/// Replaces `loop`, which has no reductions, by a nest of scf.for loops.
+/// Upstream's parallel-loops-to-gpu only lowers sequential loops that sit
+/// directly in a mapped loop's body; ours sit inside the tile's guard.
+LogicalResult serialize(IRRewriter &rewriter, scf::ParallelOp loop) {
+  if (loop.getNumReductions() != 0)
+    return loop.emitError() << "a nested parallel loop with reductions "
+                               "cannot run serially in a thread";
+  rewriter.setInsertionPoint(loop);
+  scf::LoopNest nest = scf::buildLoopNest(
+      rewriter, loop.getLoc(), loop.getLowerBound(), loop.getUpperBound(),
+      loop.getStep());
+  SmallVector<Value> ivs = llvm::map_to_vector(
+      nest.loops, [](scf::ForOp f) -> Value { return f.getInductionVar(); });
+  Block *innermost = nest.loops.back().getBody();
+  rewriter.eraseOp(loop.getBody()->getTerminator());
+  rewriter.inlineBlockBefore(loop.getBody(), innermost->getTerminator(), ivs);
+  rewriter.eraseOp(loop);
+  return success();
+}
+
 struct LLMMapParallelLoopsToGPUPass
     : quantforge::impl::LLMMapParallelLoopsToGPUBase<
           LLMMapParallelLoopsToGPUPass> {
@@ -68,6 +89,14 @@ struct LLMMapParallelLoopsToGPUPass
     }
     IRRewriter rewriter(&getContext());
     for (scf::ParallelOp loop : outermostLoops(func)) {
+      // An scf.forall's mapping (a paged cache's row writes say "threads")
+      // carries over to its scf.parallel; this pass picks the grid.
+      if (auto mapping = loop->getAttrOfType<ArrayAttr>(
+              gpu::getMappingAttrName());
+          mapping && llvm::all_of(mapping, [](Attribute a) {
+            return isa<DeviceMappingAttrInterface>(a);
+          }))
+        loop->removeAttr(gpu::getMappingAttrName());
       if (loop->hasAttr(gpu::getMappingAttrName())) {
         loop.emitError() << "is already mapped to GPU processors";
         return signalPassFailure();
@@ -82,12 +111,16 @@ struct LLMMapParallelLoopsToGPUPass
     for (scf::ParallelOp loop : outermostLoops(func)) {
       auto [tiles, threads] =
           scf::tileParallelLoop(loop, {blockSize}, /*noMinMaxBounds=*/true);
-      // Loops nested deeper (none come from linalg today) run serially in
+      // Loops nested deeper (a paged cache's row copies) run serially in
       // each thread.
-      threads.walk([&](scf::ParallelOp nested) {
-        if (nested != threads)
-          (void)setMapping(nested, gpu::Processor::Sequential);
+      SmallVector<scf::ParallelOp> nested;
+      threads.walk([&](scf::ParallelOp op) {
+        if (op != threads)
+          nested.push_back(op);
       });
+      for (scf::ParallelOp op : nested)
+        if (failed(serialize(rewriter, op)))
+          return signalPassFailure();
       if (failed(setMapping(tiles, gpu::Processor::BlockX)) ||
           failed(setMapping(threads, gpu::Processor::ThreadX)))
         return signalPassFailure();

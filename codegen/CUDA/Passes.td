@@ -21,7 +21,11 @@ def LLMMapParallelLoopsToGPU
     the mapping attribute that puts the tiles on blocks (x) and the
     iterations of a tile on threads (x). Reductions inside stay serial loops
     per thread, so each output element has one writer. Nested `scf.parallel`
-    loops are left to be sequential inside the kernel.
+    loops (a paged KV cache's row copies) become `scf.for` nests run by
+    each thread (one with reductions is an error). A mapping that an
+    `scf.forall` carried over (`#gpu.thread<...>`, which only keeps a
+    one-iteration loop from being inlined) is replaced; a loop already
+    mapped to GPU processors is an error.
 
     Example (block-size = 256):
     ```mlir

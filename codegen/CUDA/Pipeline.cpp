@@ -29,6 +29,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
@@ -54,7 +55,10 @@ void quantforge::buildLLMCUDALoweringPipeline(
     pm.addPass(createLLMLaunchKernelLinears());
 
   // Every linalg op becomes one kernel: its parallel dimensions a 1-D grid,
-  // its reductions serial per thread.
+  // its reductions serial per thread. A paged cache's row writes (an
+  // scf.forall over the new tokens) become one kernel too: the block
+  // table they read lives on the device.
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createLLMReductionsInnermost());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   LLMMapParallelLoopsToGPUOptions mapping;

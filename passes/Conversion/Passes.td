@@ -39,6 +39,7 @@ def ConvertLLMToLinalg : Pass<"convert-llm-to-linalg", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
     "::mlir::scf::SCFDialect",
@@ -78,9 +79,7 @@ def LLMDropReturnedArguments : Pass<"llm-drop-returned-arguments", "::mlir::Modu
   let description = [{
     After bufferization an entry point returns the KV cache buffer it was
     given (updated in place). The ABI passes the cache in and reads it back
-    from the same buffer, so the result is dropped; so is an `scf.for`
-    result that carries such an argument through its iterations and yields
-    it back (the token loop of a paged cache). Upstream's
+    from the same buffer, so the result is dropped. Upstream's
     drop-equivalent-buffer-results does this for private functions only;
     entry points are public.
   }];

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -89,6 +90,8 @@ void quantforge::buildLLMToLLVMPipeline(
 void quantforge::buildLLMCPULoweringPipeline(
     OpPassManager &pm, const LLMToLLVMPipelineOptions &options) {
   buildLLMToLinalgPipeline(pm, options);
+  // A paged cache's row writes (scf.forall) are too small to dispatch.
+  pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
   // Parallel dimensions become scf.parallel, run by the runtime's threads
   // through qf_parallel_for; reduction dimensions stay serial loops.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());

@@ -18,8 +18,8 @@
 // GEN: decode: 2 tokens
 // LAUNCH: launch prefill_kernel {{[0-9]+}} 256
 // LAUNCH: launch decode_kernel {{[0-9]+}} 256
-// INT4-DAG: launch gemv_int4 16 64
-// INT4-DAG: launch gemv_int4 32 64
+// INT4-DAG: launch gemv_int4_f32 16 64
+// INT4-DAG: launch gemv_int4_f32 32 64
 // NOLIB: quant-run: error: device 'cuda:0': no CUDA driver ({{.*}}nowhere/libcuda.so.1 not found
 // NOLIB-SAME: this machine needs an NVIDIA GPU and its driver
 // TARGET: compiled for target 'cuda-sm_90', but device 'cpu' runs 'cpu-x86_64'

@@ -24,6 +24,15 @@
 // RUN: env QF_LIBCUDA=%qf_fake_cuda QF_FAKE_CUDA_LOG=%t.int4.on.log quant-run %t.int4.qfa -p "Hello" -n 40 --greedy --device cuda:0 2>&1 | FileCheck %s --check-prefix=ON
 // RUN: FileCheck %s --check-prefix=INT4 < %t.int4.on.log
 // RUN: %python %qf_src/test/e2e/same_fake_launches.py %t.int4.on.log %t.int4.off.log
+// A paged fp8 cache (block pool and table on the device): its row writes
+// are kernels too, and the table grows across block boundaries while the
+// graph replays.
+// RUN: quant-compile %qf_src/test/fixtures/llama-t --kv-cache=fp8 --kv-block-size=16 --target=cuda --gpu-format=ptx -o %t.paged.qfa
+// RUN: env QF_LIBCUDA=%qf_fake_cuda QF_FAKE_CUDA_LOG=%t.paged.off.log QF_CUDA_GRAPHS=0 quant-run %t.paged.qfa -p "Hello" -n 40 --greedy --device cuda:0 2>&1 | tee %t.paged.off.out | FileCheck %s --check-prefix=OFF
+// RUN: FileCheck %s --check-prefix=PAGED < %t.paged.off.out
+// RUN: env QF_LIBCUDA=%qf_fake_cuda QF_FAKE_CUDA_LOG=%t.paged.on.log quant-run %t.paged.qfa -p "Hello" -n 40 --greedy --device cuda:0 2>&1 | tee %t.paged.on.out | FileCheck %s --check-prefix=ON
+// RUN: FileCheck %s --check-prefix=PAGED < %t.paged.on.out
+// RUN: %python %qf_src/test/e2e/same_fake_launches.py %t.paged.on.log %t.paged.off.log
 // A cubin's parameters are unknown to the fake (cuFuncGetParamInfo fails):
 // decode runs without a graph and says why.
 // RUN: quant-compile %qf_src/test/fixtures/llama-t --target=cuda -o %t.cubin.qfa
@@ -49,6 +58,8 @@
 
 // INT4: graph-instantiate
 // INT4: launch gemv_int4
+
+// PAGED: kv blocks: 3 of 64 in use, 16 tokens each
 
 // NOSET: cuda graphs: on, 39 steps replayed, 39 instantiations, 0 node updates
 

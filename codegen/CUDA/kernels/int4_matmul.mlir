@@ -245,6 +245,28 @@ gpu.module @quantforge_int4 {
 
   // Rows r0..r3 times x over the 32 columns of weight vector `v`: x is loaded
   // and regrouped once for the four rows.
+  // The four rows' partial dot products of x vector v (32 values as four
+  // vector<8xf16>) for one step of @gemv_int4.
+  func.func private @gemv_dots(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                               %zeros: memref<?xi8>, %has_zeros: i32, %v: index,
+                               %rs: vector<4xindex>, %nvec: index,
+                               %ngroups: index, %gshift: index, %zrow: index,
+                               %xa: vector<8xf16>, %xb: vector<8xf16>,
+                               %xc: vector<8xf16>, %xd: vector<8xf16>) -> vector<4xf32> {
+    %p:4 = func.call @permute_x(%xa, %xb, %xc, %xd) : (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
+    %r0 = vector.extract %rs[0] : index from vector<4xindex>
+    %r1 = vector.extract %rs[1] : index from vector<4xindex>
+    %r2 = vector.extract %rs[2] : index from vector<4xindex>
+    %r3 = vector.extract %rs[3] : index from vector<4xindex>
+    %d0 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r0, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %d1 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r1, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %d2 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r2, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %d3 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r3, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
+    %out = vector.from_elements %d0, %d1, %d2, %d3 : vector<4xf32>
+    return %out : vector<4xf32>
+  }
+
+  // One step of @gemv_int4 on f16 x.
   func.func private @gemv_step(%qw: memref<?xi32>, %scales: memref<?xf16>,
                                %zeros: memref<?xi8>, %x: memref<?xf16>,
                                %has_zeros: i32, %v: index, %rs: vector<4xindex>,
@@ -262,16 +284,34 @@ gpu.module @quantforge_int4 {
     %xb = vector.load %x[%xo1] {alignment = 16} : memref<?xf16>, vector<8xf16>
     %xc = vector.load %x[%xo2] {alignment = 16} : memref<?xf16>, vector<8xf16>
     %xd = vector.load %x[%xo3] {alignment = 16} : memref<?xf16>, vector<8xf16>
-    %p:4 = func.call @permute_x(%xa, %xb, %xc, %xd) : (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> (vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>)
-    %r0 = vector.extract %rs[0] : index from vector<4xindex>
-    %r1 = vector.extract %rs[1] : index from vector<4xindex>
-    %r2 = vector.extract %rs[2] : index from vector<4xindex>
-    %r3 = vector.extract %rs[3] : index from vector<4xindex>
-    %d0 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r0, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
-    %d1 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r1, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
-    %d2 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r2, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
-    %d3 = func.call @row_dot(%qw, %scales, %zeros, %has_zeros, %r3, %v, %nvec, %ngroups, %gshift, %zrow, %p#0, %p#1, %p#2, %p#3) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> f32
-    %out = vector.from_elements %d0, %d1, %d2, %d3 : vector<4xf32>
+    %out = func.call @gemv_dots(%qw, %scales, %zeros, %has_zeros, %v, %rs, %nvec, %ngroups, %gshift, %zrow, %xa, %xb, %xc, %xd) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, vector<4xindex>, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> vector<4xf32>
+    return %out : vector<4xf32>
+  }
+
+  // One step of @gemv_int4_f32: f32 x, rounded to f16 (nearest even) as it
+  // is loaded, exactly as the conversion kernel it replaces rounded it.
+  func.func private @gemv_step_f32(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                                   %zeros: memref<?xi8>, %x: memref<?xf32>,
+                                   %has_zeros: i32, %v: index, %rs: vector<4xindex>,
+                                   %nvec: index, %ngroups: index, %gshift: index,
+                                   %zrow: index) -> vector<4xf32> {
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c24 = arith.constant 24 : index
+    %c32 = arith.constant 32 : index
+    %xo = arith.muli %v, %c32 : index
+    %xo1 = arith.addi %xo, %c8 : index
+    %xo2 = arith.addi %xo, %c16 : index
+    %xo3 = arith.addi %xo, %c24 : index
+    %fa = vector.load %x[%xo] {alignment = 16} : memref<?xf32>, vector<8xf32>
+    %fb = vector.load %x[%xo1] {alignment = 16} : memref<?xf32>, vector<8xf32>
+    %fc = vector.load %x[%xo2] {alignment = 16} : memref<?xf32>, vector<8xf32>
+    %fd = vector.load %x[%xo3] {alignment = 16} : memref<?xf32>, vector<8xf32>
+    %xa = arith.truncf %fa : vector<8xf32> to vector<8xf16>
+    %xb = arith.truncf %fb : vector<8xf32> to vector<8xf16>
+    %xc = arith.truncf %fc : vector<8xf32> to vector<8xf16>
+    %xd = arith.truncf %fd : vector<8xf32> to vector<8xf16>
+    %out = func.call @gemv_dots(%qw, %scales, %zeros, %has_zeros, %v, %rs, %nvec, %ngroups, %gshift, %zrow, %xa, %xb, %xc, %xd) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, vector<4xindex>, index, index, index, index, vector<8xf16>, vector<8xf16>, vector<8xf16>, vector<8xf16>) -> vector<4xf32>
     return %out : vector<4xf32>
   }
 
@@ -335,6 +375,66 @@ gpu.module @quantforge_int4 {
       scf.if %st {
         %h = arith.truncf %t : f32 to f16
         memref.store %h, %y[%row] : memref<?xf16>
+      }
+    }
+    gpu.return
+  }
+
+  // @gemv_int4 on f32 x and y, for f32 activations: the rounding of x to
+  // f16 happens in the loads and y is written unrounded, so no conversion
+  // kernels run around the launch. Same grid, block and limits.
+  gpu.func @gemv_int4_f32(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                      %zeros: memref<?xi8>, %x: memref<?xf32>,
+                      %y: memref<?xf32>, %rows: index, %cols: index,
+                      %group: index, %has_zeros: i32) kernel
+      attributes {known_block_size = array<i32: 64, 1, 1>} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c32 = arith.constant 32 : index
+    %c64 = arith.constant 64 : index
+    %zero = arith.constant dense<0.0> : vector<4xf32>
+    %offsets = arith.constant dense<[0, 1, 2, 3]> : vector<4xindex>
+    %tid = gpu.thread_id x
+    %bid = gpu.block_id x
+    %lane = arith.remui %tid, %c32 : index
+    %warp = arith.divui %tid, %c32 : index
+    %row0 = affine.apply affine_map<(b, w) -> (b * 8 + w * 4)>(%bid, %warp)
+    %first = vector.broadcast %row0 : index to vector<4xindex>
+    %rowv = arith.addi %first, %offsets : vector<4xindex>
+    // Rows past the end repeat the last row and are not stored.
+    %last = arith.subi %rows, %c1 : index
+    %lastv = vector.broadcast %last : index to vector<4xindex>
+    %rs = arith.minui %rowv, %lastv : vector<4xindex>
+    %nvec = arith.divui %cols, %c32 : index
+    %ngroups = arith.divui %cols, %group : index
+    // Groups are a power of two (checked by the caller): shift, not divide.
+    %vpg = arith.divui %group, %c32 : index
+    %gshift = math.cttz %vpg : index
+    %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+    // The second vector of a step repeats the last one past the end,
+    // weighted 0.
+    %lastvec = arith.subi %nvec, %c1 : index
+    %acc = scf.for %v = %lane to %nvec step %c64
+        iter_args(%a = %zero) -> (vector<4xf32>) {
+      %v2 = arith.addi %v, %c32 : index
+      %in = arith.cmpi ult, %v2, %nvec : index
+      %vc = arith.minui %v2, %lastvec : index
+      %p = func.call @gemv_step_f32(%qw, %scales, %zeros, %x, %has_zeros, %v, %rs, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf32>, i32, index, vector<4xindex>, index, index, index, index) -> vector<4xf32>
+      %q = func.call @gemv_step_f32(%qw, %scales, %zeros, %x, %has_zeros, %vc, %rs, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf32>, i32, index, vector<4xindex>, index, index, index, index) -> vector<4xf32>
+      %qm = arith.select %in, %q, %zero : vector<4xf32>
+      %b = arith.addf %a, %p : vector<4xf32>
+      %n = arith.addf %b, %qm : vector<4xf32>
+      scf.yield %n : vector<4xf32>
+    }
+    %isfirst = arith.cmpi eq, %lane, %c0 : index
+    affine.for %i = 0 to 4 {
+      %e = vector.extract %acc[%i] : f32 from vector<4xf32>
+      %t = func.call @warp_sum(%e) : (f32) -> f32
+      %row = arith.addi %row0, %i : index
+      %inr = arith.cmpi ult, %row, %rows : index
+      %st = arith.andi %isfirst, %inr : i1
+      scf.if %st {
+        memref.store %t, %y[%row] : memref<?xf32>
       }
     }
     gpu.return

@@ -9,7 +9,6 @@
 #include "dialects/llm/IR/LLMDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 
 namespace quantforge {
 #define GEN_PASS_DEF_LLMDROPRETURNEDARGUMENTS
@@ -19,26 +18,11 @@ namespace quantforge {
 using namespace mlir;
 
 namespace {
-/// The buffer `value` is, through casts and loops that carry a buffer and
-/// yield it back unchanged (a paged KV cache is written token by token in
-/// an scf.for, in place).
+/// The buffer `value` is, through casts.
 Value getSourceBuffer(Value value) {
-  while (true) {
-    if (auto cast = value.getDefiningOp<memref::CastOp>()) {
-      value = cast.getSource();
-      continue;
-    }
-    auto loop = value.getDefiningOp<scf::ForOp>();
-    if (!loop)
-      return value;
-    unsigned index = cast<OpResult>(value).getResultNumber();
-    Value yielded = loop.getYieldedValues()[index];
-    while (auto cast = yielded.getDefiningOp<memref::CastOp>())
-      yielded = cast.getSource();
-    if (yielded != loop.getRegionIterArgs()[index])
-      return value;
-    value = loop.getInitArgs()[index];
-  }
+  while (auto cast = value.getDefiningOp<memref::CastOp>())
+    value = cast.getSource();
+  return value;
 }
 
 struct LLMDropReturnedArgumentsPass

@@ -890,14 +890,23 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
       return;
     }
 
-    // Paged: token by token into the block the table names for its position.
+    // Paged: each new token's row goes into the block the table names for
+    // its position. Tokens write disjoint rows, so the loop is an
+    // scf.forall: targets run it in parallel (CUDA: one thread per token, on
+    // the device, where the table lives) or serially (CPU). Its mapping to
+    // threads keeps canonicalization from inlining a one-token loop, which
+    // would leave the table read in host code.
     int64_t blockSize = cache.blockSize;
     SmallVector<Value> state = {*cache.data};
     if (scales)
       state.push_back(*cache.scales);
-    auto loop = scf::ForOp::create(
-        b, loc, indexConstant(b, loc, 0), seq, indexConstant(b, loc, 1), state,
-        [&](OpBuilder &nb, Location l, Value t, ValueRange carried) {
+    auto loop = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{seq}, state,
+        b.getArrayAttr({gpu::GPUThreadMappingAttr::get(
+            ctx, gpu::MappingId::LinearDim0)}),
+        [&](OpBuilder &nb, Location l, ValueRange args) {
+          Value t = args[0];
+          ValueRange carried = args.drop_front();
           Value position = arith::AddIOp::create(nb, l, start, t);
           Value block = arith::IndexCastOp::create(
               nb, l, nb.getIndexType(),
@@ -907,41 +916,53 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
                       nb, l, position, indexConstant(nb, l, blockSize))}));
           Value offset = arith::RemUIOp::create(nb, l, position,
                                                 indexConstant(nb, l, blockSize));
-          auto move = [&](Value source, Value into, bool withDim) {
-            // source[:, t] (and [:, t, :]) into into[block, layer, which, :, offset(, :)].
+          // source[:, t] (and [:, t, :]) as a row, and where it goes:
+          // into[block, layer, which, :, offset(, :)].
+          struct Move {
+            Value row, into;
+            SmallVector<OpFoldResult> offsets, sizes;
+          };
+          auto prepare = [&](Value source, Value into, bool withDim) {
             SmallVector<OpFoldResult> srcOffsets = {nb.getIndexAttr(0), t};
             SmallVector<OpFoldResult> srcSizes = {nb.getIndexAttr(heads),
                                                   nb.getIndexAttr(1)};
             SmallVector<int64_t> rowShape = {heads};
-            SmallVector<OpFoldResult> offsets = {block, nb.getIndexAttr(layer),
-                                                 nb.getIndexAttr(which),
-                                                 nb.getIndexAttr(0), offset};
-            SmallVector<OpFoldResult> sizes = {nb.getIndexAttr(1), nb.getIndexAttr(1),
-                                               nb.getIndexAttr(1),
-                                               nb.getIndexAttr(heads),
-                                               nb.getIndexAttr(1)};
+            Move move;
+            move.into = into;
+            move.offsets = {block, nb.getIndexAttr(layer),
+                            nb.getIndexAttr(which), nb.getIndexAttr(0), offset};
+            move.sizes = {nb.getIndexAttr(1), nb.getIndexAttr(1),
+                          nb.getIndexAttr(1), nb.getIndexAttr(heads),
+                          nb.getIndexAttr(1)};
             if (withDim) {
               srcOffsets.push_back(nb.getIndexAttr(0));
               srcSizes.push_back(nb.getIndexAttr(dim));
               rowShape.push_back(dim);
-              offsets.push_back(nb.getIndexAttr(0));
-              sizes.push_back(nb.getIndexAttr(dim));
+              move.offsets.push_back(nb.getIndexAttr(0));
+              move.sizes.push_back(nb.getIndexAttr(dim));
             }
             auto sourceType = cast<RankedTensorType>(source.getType());
-            auto rowType = RankedTensorType::get(rowShape, sourceType.getElementType());
-            SmallVector<OpFoldResult> srcStrides(srcOffsets.size(), nb.getIndexAttr(1));
-            Value row = tensor::ExtractSliceOp::create(nb, l, rowType, source,
-                                                       srcOffsets, srcSizes,
-                                                       srcStrides);
-            SmallVector<OpFoldResult> strides(offsets.size(), nb.getIndexAttr(1));
-            return tensor::InsertSliceOp::create(nb, l, row, into, offsets, sizes,
-                                                 strides)
-                .getResult();
+            auto rowType =
+                RankedTensorType::get(rowShape, sourceType.getElementType());
+            SmallVector<OpFoldResult> srcStrides(srcOffsets.size(),
+                                                 nb.getIndexAttr(1));
+            move.row = tensor::ExtractSliceOp::create(
+                nb, l, rowType, source, srcOffsets, srcSizes, srcStrides);
+            return move;
           };
-          SmallVector<Value> updated = {move(codes, carried[0], true)};
+          SmallVector<Move> moves = {prepare(codes, carried[0], true)};
           if (scales)
-            updated.push_back(move(scales, carried[1], false));
-          scf::YieldOp::create(nb, l, updated);
+            moves.push_back(prepare(scales, carried[1], false));
+          auto inParallel = scf::InParallelOp::create(nb, l);
+          OpBuilder::InsertionGuard guard(nb);
+          nb.setInsertionPointToStart(inParallel.getBody());
+          for (Move &move : moves) {
+            SmallVector<OpFoldResult> strides(move.offsets.size(),
+                                              nb.getIndexAttr(1));
+            tensor::ParallelInsertSliceOp::create(nb, l, move.row, move.into,
+                                                  move.offsets, move.sizes,
+                                                  strides);
+          }
         });
     *cache.data = loop.getResult(0);
     if (scales)

@@ -16,7 +16,7 @@
 // HOST: llvm.func @decode(
 // HOST: llvm.call @qf_int4_linear_128x128_g128_asym_tn_f32f32(
 // HOST-LABEL: llvm.func @qf_int4_linear_128x256_g128_asym_tn_f32f32(
-// HOST: gpu.launch_func @quantforge_int4::@gemv_int4 blocks in
+// HOST: gpu.launch_func @quantforge_int4::@gemv_int4_f32 blocks in
 // HOST: gpu.launch_func @quantforge_int4::@gemm_int4_n16 blocks in
 // HOST: gpu.launch_func @quantforge_int4::@gemm_int4_n32 blocks in
 // HOST: gpu.launch_func @quantforge_int4::@gemm_int4_n64 blocks in

@@ -264,7 +264,8 @@ func.func @attention_fp8(%q: tensor<?x2x8xf32>, %k: tensor<?x2x8xf32>,
 // -----
 
 // The paged layout is a pool of blocks, its scales and the block table. New
-// tokens go one by one to the block the table names for their position;
+// tokens go to the block the table names for their position, in an
+// scf.forall mapped to threads (so that a one-token loop stays a loop);
 // reads go through the table too.
 // CHECK-LABEL: func.func @attention_paged
 // CHECK-SAME: %[[POOL:[a-z0-9]+]]: tensor<?x2x2x2x4x8xi8>, %[[PSCALES:[a-z0-9]+]]: tensor<?x2x2x2x4xf16>, %[[TABLE:[a-z0-9]+]]: tensor<4xi32>
@@ -272,11 +273,13 @@ func.func @attention_paged(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>,
                            %c: !llm.kv_cache<2x2x16x8xi8, scale = f16, block_size = 4>, %s: index)
     -> (tensor<?x4x8xf32>, !llm.kv_cache<2x2x16x8xi8, scale = f16, block_size = 4>) {
   // CHECK: arith.truncf %{{.*}} : f32 to f16
-  // CHECK: %[[WRITE:.*]]:2 = scf.for %[[T:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[P:.*]] = %[[POOL]], %[[PS:.*]] = %[[PSCALES]])
+  // CHECK: %[[WRITE:.*]]:2 = scf.forall (%[[T:.*]]) in (%{{.*}}) shared_outs(%[[P:.*]] = %[[POOL]], %[[PS:.*]] = %[[PSCALES]])
   // CHECK: %[[ENTRY:.*]] = tensor.extract %[[TABLE]][%{{.*}}] : tensor<4xi32>
   // CHECK: %[[BLOCK:.*]] = arith.index_cast %[[ENTRY]] : i32 to index
-  // CHECK: tensor.insert_slice %{{.*}} into %[[P]][%[[BLOCK]], 1, 0, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
-  // CHECK: tensor.insert_slice %{{.*}} into %[[PS]][%[[BLOCK]], 1, 0, 0, %{{.*}}] [1, 1, 1, 2, 1]
+  // CHECK: scf.forall.in_parallel
+  // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[P]][%[[BLOCK]], 1, 0, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
+  // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[PS]][%[[BLOCK]], 1, 0, 0, %{{.*}}] [1, 1, 1, 2, 1]
+  // CHECK: {mapping = [#gpu.thread<linear_dim_0>]}
   // CHECK: linalg.generic
   // CHECK: tensor.extract %[[TABLE]]
   // CHECK: tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x2x2x2x4xf16>
@@ -328,11 +331,11 @@ func.func @attention_mixed(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>, %v: ten
 func.func @attention_mixed_paged(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>,
                                  %c: !llm.kv_cache<2x2x16x8xi8, scale = f16, layers = [1: f8E4M3FN], block_size = 4>, %s: index)
     -> (tensor<?x4x8xf32>, !llm.kv_cache<2x2x16x8xi8, scale = f16, layers = [1: f8E4M3FN], block_size = 4>) {
-  // CHECK: %[[K:.*]] = scf.for %{{.*}} iter_args(%[[P:.*]] = %[[FP8]]) -> (tensor<?x1x2x2x4x8xi8>)
+  // CHECK: %[[K:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%[[P:.*]] = %[[FP8]]) -> (tensor<?x1x2x2x4x8xi8>)
   // CHECK: tensor.extract %[[TABLE]]
-  // CHECK: tensor.insert_slice %{{.*}} into %[[P]][%{{.*}}, 0, 0, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
-  // CHECK: %[[V:.*]] = scf.for %{{.*}} iter_args(%[[P2:.*]] = %[[K]])
-  // CHECK: tensor.insert_slice %{{.*}} into %[[P2]][%{{.*}}, 0, 1, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
+  // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[P]][%{{.*}}, 0, 0, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
+  // CHECK: %[[V:.*]] = scf.forall (%{{.*}}) in (%{{.*}}) shared_outs(%[[P2:.*]] = %[[K]])
+  // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[P2]][%{{.*}}, 0, 1, 0, %{{.*}}, 0] [1, 1, 1, 2, 1, 8]
   // CHECK: linalg.generic
   // CHECK: tensor.extract %[[TABLE]]
   // CHECK: tensor.extract %[[V]][%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : tensor<?x1x2x2x4x8xi8>

@@ -15,6 +15,7 @@
 // SM90-NEXT: kernel gemm_int4_n64 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemm_int4_n8 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemv_int4 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
+// SM90-NEXT: kernel gemv_int4_f32 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
 // SM90-NEXT: kernel gemv_int4_splitk sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
 // SM90-NEXT: kernel gemv_int4_stream sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM90-NEXT: kernel gemv_int4_stream_g sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
@@ -28,6 +29,7 @@
 // SM80-NEXT: kernel gemm_int4_n64 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemm_int4_n8 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemv_int4 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
+// SM80-NEXT: kernel gemv_int4_f32 sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
 // SM80-NEXT: kernel gemv_int4_splitk sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 64
 // SM80-NEXT: kernel gemv_int4_stream sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
 // SM80-NEXT: kernel gemv_int4_stream_g sm_80: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
