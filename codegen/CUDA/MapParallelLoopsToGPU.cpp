@@ -114,8 +114,9 @@ struct LLMMapParallelLoopsToGPUPass
       // Loops nested deeper (a paged cache's row copies) run serially in
       // each thread.
       SmallVector<scf::ParallelOp> nested;
+      scf::ParallelOp threadLoop = threads;
       threads.walk([&](scf::ParallelOp op) {
-        if (op != threads)
+        if (op != threadLoop)
           nested.push_back(op);
       });
       for (scf::ParallelOp op : nested)

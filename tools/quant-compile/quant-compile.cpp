@@ -258,12 +258,12 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
   // Quantized weights go to a parameter file that lives until the
   // artifact has copied them.
   llvm::SmallString<128> quantizedParams;
-  auto removeParams = llvm::make_scope_exit([&] {
+  auto removeParams = llvm::scope_exit([&] {
     if (!quantizedParams.empty())
       llvm::sys::fs::remove(quantizedParams);
   });
   llvm::SmallString<128> statistics;
-  auto removeStatistics = llvm::make_scope_exit([&] {
+  auto removeStatistics = llvm::scope_exit([&] {
     if (!statistics.empty())
       llvm::sys::fs::remove(statistics);
   });
@@ -277,7 +277,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
   }
   // Act-order weights, imported or from GPTQ, are repacked by the fold.
   llvm::SmallString<128> importedFold, gptqFold;
-  auto removeFolds = llvm::make_scope_exit([&] {
+  auto removeFolds = llvm::scope_exit([&] {
     for (auto *path : {&importedFold, &gptqFold})
       if (!path->empty())
         llvm::sys::fs::remove(*path);
