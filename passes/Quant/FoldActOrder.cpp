@@ -257,10 +257,15 @@ private:
     return value.getDefiningOp<llm::WeightOp>().getKey().str();
   }
 
-  /// One progress line per linear: what happened to its g_idx and why.
+  /// One progress line per linear: what happened to its g_idx and why; the
+  /// same on the linear as `qf.g_idx_fold` for the per-weight report.
   void report(llm::LinearOp linear, const std::string &how,
               const std::string &detail) {
     ++counts[how];
+    linear->setAttr("qf.g_idx_fold",
+                    StringAttr::get(linear.getContext(),
+                                    detail.empty() ? how
+                                                   : how + " (" + detail + ")"));
     if (!progress)
       return;
     llvm::errs() << "[fold-act-order] " << keyOf(linear.getWeight()) << ": "

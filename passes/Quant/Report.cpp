@@ -89,6 +89,8 @@ nlohmann::json toJSON(const QuantizationReport &report) {
       if (!linear.unscaled.empty())
         row["unscaled"] = linear.unscaled;
     }
+    if (!linear.actOrderFold.empty())
+      row["act_order"] = linear.actOrderFold;
     rows.push_back(row);
     before += linear.errorBefore.value_or(0);
     after += linear.errorAfter.value_or(0);
@@ -228,7 +230,7 @@ std::string toHTML(const QuantizationReport &report) {
        << "<th>error before</th><th>error after</th><th>after/before</th>"
        << "<th>seconds</th><th>alpha</th><th>clip</th>"
        << (report.method == "awq" ? "<th>scales fold into</th>" : "")
-       << "</tr>\n";
+       << "<th>act-order g_idx</th></tr>\n";
   char buffer[64];
   auto number = [&](std::optional<double> v) {
     if (!v)
@@ -250,7 +252,9 @@ std::string toHTML(const QuantizationReport &report) {
     if (report.method == "awq")
       html << "</td><td>"
            << escapeHTML(l.fold.empty() ? "- (" + l.unscaled + ")" : l.fold);
-    html << "</td></tr>\n";
+    html << "</td><td>"
+         << escapeHTML(l.actOrderFold.empty() ? "-" : l.actOrderFold)
+         << "</td></tr>\n";
   }
   html << "</table>\n</body></html>\n";
   return html.str();

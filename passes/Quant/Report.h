@@ -42,6 +42,10 @@ struct LinearReport {
   /// |w| when clipped.
   std::optional<double> alpha, clip;
   std::string fold, unscaled;
+  /// Act-order: what llm-fold-act-order did with the weight's g_idx (the
+  /// `qf.g_idx_fold` attribute it leaves on the linear); a gather kept
+  /// is the one left in the hot loop.
+  std::string actOrderFold;
 };
 
 /// What the numbers came from.

@@ -11,7 +11,10 @@
 // RUN: quant-compile %t.qwen2 --max-seq=128 --emit=statistics --calib %t.txt --calib-samples 4 --calib-seqlen 64 -o %t.stats 2>/dev/null
 // RUN: %python %S/check_report.py %t.report %t.qwen2 %t.stats 8 32 all | FileCheck %s
 // Act-order in the same flow: the weights get g_idx, then the fold removes it.
-// RUN: quant-compile %t.qwen2 --max-seq=128 --quant=gptq --act-order --bits=4 --group-size=32 --calib %t.txt --calib-samples 4 --calib-seqlen 64 -o %t.ao.qfa 2>&1 | tr '\r' '\n' | FileCheck %s --check-prefix=ACTORDER
+// RUN: quant-compile %t.qwen2 --max-seq=128 --quant=gptq --act-order --bits=4 --group-size=32 --calib %t.txt --calib-samples 4 --calib-seqlen 64 --report %t.ao -o %t.ao.qfa 2>&1 | tr '\r' '\n' | FileCheck %s --check-prefix=ACTORDER
+// The report says per weight what became of its g_idx: a gather kept is left in the hot loop.
+// RUN: %python -c "import json,sys; r=json.load(open(sys.argv[1])); k=[l['act_order'] for l in r['linears'] if 'act_order' in l]; print(len(k), len(r['linears'])); print(*sorted({a.split(' (')[0] for a in k}), sep='; ')" %t.ao.json | FileCheck %s --check-prefix=AOREPORT
+// RUN: grep -c 'act-order g_idx' %t.ao.html | FileCheck %s --check-prefix=AOHTML
 // RUN: not quant-compile %t.qwen2 --max-seq=128 --quant=gptq --scale-type=bf16 --calib %t.txt --calib-samples 1 --calib-seqlen 16 -o %t.x.qfa 2>&1 | FileCheck %s --check-prefix=SCALES
 // RUN: not quant-compile %t.qwen2 --max-seq=128 --quant=gptq --group-size=48 --calib %t.txt --calib-samples 1 --calib-seqlen 16 -o %t.x.qfa 2>&1 | FileCheck %s --check-prefix=GROUP
 // RUN: not quant-compile %t.qwen2 --max-seq=128 --quant=gptq --calib %t.txt --group-size=32 --calib-samples 1 --calib-seqlen 16 --report %t.missing/report -o %t.x.qfa 2>&1 | FileCheck %s --check-prefix=REPORT
@@ -30,3 +33,6 @@
 // GROUP: error: 'llm.weight' op cannot be quantized: 64 columns are not a multiple of the group size 48
 // REPORT: quant-compile: {{.*}}missing/report.json: cannot write the report
 // WINDOW: error: calibration windows of 200 tokens do not fit the cache of 128
+// AOREPORT: 14 14
+// AOREPORT-NEXT: folded into the norm; folded into the producers' rows; kept a gather
+// AOHTML: 1

@@ -19,6 +19,7 @@
 #include "codegen/Calibration/Sequential.h"
 #include "codegen/Target/ArtifactBuilder.h"
 #include "codegen/Target/TargetBackend.h"
+#include "dialects/llm/IR/LLMOps.h"
 #include "dialects/llm/Import/Importers.h"
 #include "passes/Pipelines/Pipelines.h"
 #include "passes/Quant/Report.h"
@@ -398,6 +399,17 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
       report.samples = calibSamples;
       report.seqLen = calibSeqLen;
       report.seed = calibSeed;
+      std::map<std::string, std::string> folds;
+      module->walk([&](llm::LinearOp linear) {
+        if (auto fold = linear->getAttrOfType<StringAttr>("qf.g_idx_fold"))
+          folds[linear.getWeight()
+                    .getDefiningOp<llm::WeightOp>()
+                    .getKey()
+                    .str()] = fold.str();
+      });
+      for (LinearReport &linear : report.linears)
+        if (auto it = folds.find(linear.key); it != folds.end())
+          linear.actOrderFold = it->second;
       std::string error = writeQuantizationReport(reportPath, report);
       if (!error.empty()) {
         llvm::errs() << "quant-compile: " << error << "\n";
