@@ -278,8 +278,8 @@ LogicalResult SequentialDriver::saveStatistics(
     const std::string &key, const EntryArgument &argument,
     const InputStatistics &observed) {
   bool hessian = argument.statistic == "hessian";
-  float factor = hessian ? 2.0f / float(observed.samples)
-                         : 1.0f / float(observed.tokens);
+  float factor =
+      statisticFactor(argument.statistic, observed.samples, observed.tokens);
   const std::vector<float> &sums = observed.sums.at(argument.statistic);
   std::vector<uint8_t> bytes(sums.size() * 4);
   for (size_t i = 0; i < sums.size(); ++i) {
