@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/CUDA/Passes.h"
+#include "codegen/CUDA/Pipeline.h"
 
 #include "mlir/Interfaces/CallInterfaces.h"
 
@@ -15,24 +16,24 @@ namespace quantforge {
 
 using namespace mlir;
 
+bool quantforge::chipHasDependentLaunch(llvm::StringRef chip) {
+  unsigned version = 0;
+  if (!chip.consume_front("sm_") ||
+      chip.take_while(llvm::isDigit).getAsInteger(10, version))
+    return false;
+  return version >= 90;
+}
+
 namespace {
 
-/// Whether the module's NVVM target is sm_90 or newer ("sm_90a" too).
+/// Whether the module's NVVM target has programmatic dependent launch.
 bool hasDependentLaunch(gpu::GPUModuleOp module) {
   ArrayAttr targets = module.getTargetsAttr();
   if (!targets)
     return false;
-  for (Attribute target : targets) {
-    auto nvvm = dyn_cast<NVVM::NVVMTargetAttr>(target);
-    if (!nvvm)
-      continue;
-    StringRef digits = nvvm.getChip();
-    unsigned version = 0;
-    if (!digits.consume_front("sm_") ||
-        digits.take_while(llvm::isDigit).getAsInteger(10, version))
-      return false;
-    return version >= 90;
-  }
+  for (Attribute target : targets)
+    if (auto nvvm = dyn_cast<NVVM::NVVMTargetAttr>(target))
+      return quantforge::chipHasDependentLaunch(nvvm.getChip());
   return false;
 }
 
