@@ -47,6 +47,7 @@ void quantforge::buildLLMCUDALoweringPipeline(
     pm.addPass(createLLMOutlineKernelLinears());
   LLMToLLVMPipelineOptions linalg;
   linalg.fuseElementwise = options.fuseElementwise;
+  linalg.splitReductions = options.splitReductions;
   buildLLMToLinalgPipeline(pm, linalg);
   // buffer-results-to-out-params copies the logits with memref.copy, which
   // the host cannot run on device memory.

@@ -36,6 +36,11 @@ struct LLMToCUDAPipelineOptions
       llvm::cl::desc("Run int4 linears with codegen/CUDA/kernels "
                      "(llm-outline-kernel-linears, llm-launch-kernel-linears)"),
       llvm::cl::init(true)};
+  Option<bool> splitReductions{
+      *this, "split-reductions",
+      llvm::cl::desc("Split long reductions over lanes "
+                     "(llm-split-reductions)"),
+      llvm::cl::init(true)};
 };
 
 /// From a bound module (after llm-bind-parameters) to host code in the LLVM

@@ -62,6 +62,48 @@ def LLMFuseElementwise : Pass<"llm-fuse-elementwise"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def LLMSplitReductions : Pass<"llm-split-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Split long reductions over lanes for the GPU";
+  let description = [{
+    The GPU lowering runs every output element of a linalg op on one
+    thread, its reduction a serial loop: an RMSNorm's sum of squares over
+    the hidden size is one thread's loop over thousands of elements, a
+    float linear's dot product one thread's walk along a weight row (the
+    threads of a warp reading rows far apart). This pass splits a
+    `linalg.generic` (on tensors) whose single reduction dimension has a
+    static extent R >= `min-size` with upstream `linalg::splitReduction`
+    (inner-parallel): R = (R / L) x L with L, the lanes, a power of two
+    between 8 and 64 near sqrt(R) that divides R. The first op computes L
+    partial results per output element, lane l summing elements l, l + L,
+    ...: neighbouring threads read neighbouring elements. A second op adds
+    the L partials of each output. The partial buffer holds (outputs x L)
+    elements: where the number of outputs is dynamic (tokens), the split op
+    runs under an `scf.if` only while that buffer stays within
+    `max-partial-bytes` (decode), the original op otherwise (prefill); where
+    it is static and too large, nothing is split. Ops with several
+    reductions or results, or a combiner splitReduction does not know, are
+    left alone. Sums are reassociated (float results change in the last
+    bits).
+    Example (R = 4096, L = 64): `tensor<?x4096xf32> -> tensor<?xf32>`
+    becomes, for few tokens, a generic into `tensor<?x64xf32>` with
+    iterators (parallel, parallel, reduction) and a generic that reduces
+    its last dimension.
+  }];
+  let options = [
+    Option<"minSize", "min-size", "int64_t", /*default=*/"256",
+           "Split reductions with at least this many elements">,
+    Option<"maxPartialBytes", "max-partial-bytes", "int64_t",
+           /*default=*/"67108864",
+           "Largest partial-result buffer a split may allocate">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def LLMCopiesToLinalg : Pass<"llm-copies-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

@@ -59,6 +59,8 @@ void quantforge::buildLLMToLinalgPipeline(
   if (options.fuseElementwise)
     pm.addPass(createLLMFuseElementwise());
   pm.addPass(createCSEPass());
+  if (options.splitReductions)
+    pm.addNestedPass<func::FuncOp>(createLLMSplitReductions());
 
   // Function boundaries bufferize too, with plain row-major layouts: the
   // runtime passes contiguous buffers.

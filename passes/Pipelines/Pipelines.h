@@ -49,6 +49,11 @@ struct LLMToLLVMPipelineOptions
       llvm::cl::desc("Fuse elementwise linalg ops into their producers and "
                      "consumers before bufferization"),
       llvm::cl::init(true)};
+  Option<bool> splitReductions{
+      *this, "split-reductions",
+      llvm::cl::desc("Split long reductions over lanes (llm-split-reductions; "
+                     "for GPUs, whose threads each run one output element)"),
+      llvm::cl::init(false)};
 };
 
 /// Appends the `llm-lower-to-llvm` pipeline: weights become entry-point

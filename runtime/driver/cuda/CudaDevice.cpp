@@ -550,6 +550,11 @@ public:
   }
 
   std::string executionNote() const override {
+    return graphsNote() + "\n" + programmaticNote();
+  }
+
+  /// Whether decode steps replayed graphs, and how they were kept current.
+  std::string graphsNote() const {
     if (!noGraphs_.empty())
       return "cuda graphs: off (" + noGraphs_ + ")";
     std::string note = "cuda graphs: on, " + std::to_string(graphSteps_) +
@@ -564,7 +569,7 @@ public:
     }
     if (!disabled_.empty())
       note += "; without a graph: " + disabled_;
-    return note + "\n" + programmaticNote();
+    return note;
   }
 
   /// Whether and how often kernels were launched programmatically.

@@ -85,13 +85,21 @@ TEST_F(CudaDeviceTest, GraphsNote) {
   useLibrary(QF_FAKE_CUDA);
   Result<std::unique_ptr<Device>> on = createDevice("cuda:0");
   ASSERT_TRUE(on.ok()) << on.message();
+  // The fake is a 9.0 device with cuLaunchKernelEx; nothing is loaded yet.
+  const std::string noExecutable =
+      "programmatic launch: off (the executable's kernels do not wait for "
+      "their prerequisites: compiled for a chip before sm_90)";
   EXPECT_EQ((*on)->executionNote(), "cuda graphs: on, 0 steps replayed, 0 "
-                                    "instantiations, 0 node updates");
+                                    "instantiations, 0 node updates\n" +
+                                        noExecutable);
   setenv("QF_CUDA_GRAPHS", "0", 1);
+  setenv("QF_CUDA_PDL", "0", 1);
   Result<std::unique_ptr<Device>> off = createDevice("cuda:0");
   unsetenv("QF_CUDA_GRAPHS");
+  unsetenv("QF_CUDA_PDL");
   ASSERT_TRUE(off.ok()) << off.message();
-  EXPECT_EQ((*off)->executionNote(), "cuda graphs: off (QF_CUDA_GRAPHS=0)");
+  EXPECT_EQ((*off)->executionNote(), "cuda graphs: off (QF_CUDA_GRAPHS=0)\n"
+                                     "programmatic launch: off (QF_CUDA_PDL=0)");
 }
 
 TEST_F(CudaDeviceTest, OrdinalOutOfRange) {
