@@ -6,28 +6,11 @@ decoded from what llm-quantize-rtn wrote.
 
     rtn_reference.py MODEL_DIR DEQUANTIZED.safetensors BITS GROUP (asym|sym)
 """
-import json
 import sys
 from pathlib import Path
 
 import numpy as np
-
-
-def read(path):
-    data = Path(path).read_bytes()
-    size = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + size])
-    header.pop("__metadata__", None)
-    out = {}
-    for name, info in header.items():
-        begin, end = info["data_offsets"]
-        raw = data[8 + size + begin:8 + size + end]
-        if info["dtype"] == "BF16":
-            array = (np.frombuffer(raw, np.uint16).astype(np.uint32) << 16).view(np.float32)
-        else:
-            array = np.frombuffer(raw, np.float32)
-        out[name] = array.reshape(info["shape"])
-    return out
+from safetensors_np import read
 
 
 def reference(w, bits, group, symmetric):
