@@ -31,21 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rtn_np import rtn
 from safetensors_np import read
-
-
-def rtn(w, bits, group):
-    rows, cols = w.shape
-    g = w.reshape(rows, cols // group, group).astype(np.float32)
-    maxq = np.float32(2 ** bits - 1)
-    xmin = np.minimum(g.min(axis=2, keepdims=True), 0)
-    xmax = np.maximum(g.max(axis=2, keepdims=True), 0)
-    both = (xmin == 0) & (xmax == 0)
-    xmin, xmax = np.where(both, np.float32(-1), xmin), np.where(both, np.float32(1), xmax)
-    scale = ((xmax - xmin) / maxq).astype(np.float32)
-    zero = np.round(-xmin / scale)
-    q = np.clip(np.round(g / scale) + zero, 0, maxq)
-    return (scale * (q - zero)).astype(np.float32).reshape(rows, cols)
 
 
 if sys.argv[1] == "compare":
