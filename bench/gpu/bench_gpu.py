@@ -10,7 +10,9 @@ One process measures, in this order:
      gemv_int4_stream* on the grid of Kernels.stream_grid) on the Llama
      shapes: GB/s and % of the copy ceiling, rotating weight buffers larger
      than L2, timed as CUDA-graph replays of back-to-back launches (what a
-     plain read of the same bytes reaches: read_ceiling.py);
+     plain read of the same bytes reaches: read_ceiling.py), each kernel
+     launched plainly and with programmatic dependent launch ("+pdl": the
+     next launch starts its weight loads while the previous one drains);
   4. int4 g128 GEMM (gemm_int4_n*; batch 1 uses the fastest GEMV) against
      cuBLAS FP16 on the same shapes and batches;
   5. decode at batch 1 of a Llama-2-7B-shaped random-weight model (int4 g128
@@ -19,13 +21,15 @@ One process measures, in this order:
      cuBLAS), captured in one CUDA graph: tokens/s and % of the roofline
      bytes-per-token / copy bandwidth; once with each GEMV kernel, once with
      the fastest checked one per weight shape, and once more with SiLU*up
-     fused into the down projection (gemv_int4_tc_silu).
+     fused into the down projection (gemv_int4_tc_silu); each plainly and
+     with PDL launches (the glue too where Triton supports launch_pdl).
 Prints a table last and writes <out>/gpu.json.
 
   python3 bench_gpu.py --cubin int4_matmul.sm_90.cubin --out DIR [--quick]
 """
 
 import argparse
+import ctypes
 import json
 import math
 import os
@@ -54,6 +58,50 @@ def log(*args):
 
 
 # ---------------------------------------------------------------- kernels --
+
+class _LaunchAttrValue(ctypes.Union):
+    _fields_ = [("pad", ctypes.c_uint64 * 8), ("value", ctypes.c_int)]
+
+
+class _LaunchAttr(ctypes.Structure):
+    _fields_ = [("id", ctypes.c_uint), ("pad", ctypes.c_char * 4), ("value", _LaunchAttrValue)]
+
+
+class _LaunchConfig(ctypes.Structure):
+    _fields_ = [("grid", ctypes.c_uint * 3), ("block", ctypes.c_uint * 3), ("shared", ctypes.c_uint),
+                ("stream", ctypes.c_void_p), ("attrs", ctypes.POINTER(_LaunchAttr)),
+                ("nattrs", ctypes.c_uint)]
+
+
+CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6
+_CUDA = ctypes.CDLL("libcuda.so.1")
+_CUDA.cuLaunchKernelEx.argtypes = [ctypes.POINTER(_LaunchConfig), ctypes.c_void_p,
+                                   ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_void_p)]
+_CTYPE = {np.uint64: ctypes.c_uint64, np.int64: ctypes.c_int64, np.int32: ctypes.c_int32}
+
+
+def cu_function(fn):
+    """The CUfunction handle of a CuPy RawModule function."""
+    return fn.kernel.ptr
+
+
+def launch_pdl(fn, grid, block, args, stream):
+    """cuLaunchKernelEx with programmatic stream serialization: the kernel
+    may be scheduled once every block of the previous kernel in the stream
+    has executed griddepcontrol.launch_dependents, and waits for that
+    kernel's completion in griddepcontrol.wait (codegen/CUDA/kernels)."""
+    vals = [_CTYPE[type(a)](a) for a in args]
+    params = (ctypes.c_void_p * len(vals))(*[ctypes.addressof(v) for v in vals])
+    attr = _LaunchAttr(id=CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION)
+    attr.value.value = 1
+    grid = tuple(grid) + (1,) * (3 - len(grid))
+    block = tuple(block) + (1,) * (3 - len(block))
+    cfg = _LaunchConfig((ctypes.c_uint * 3)(*grid), (ctypes.c_uint * 3)(*block), 0, stream,
+                        ctypes.pointer(attr), 1)
+    rc = _CUDA.cuLaunchKernelEx(ctypes.byref(cfg), cu_function(fn), params, None)
+    if rc != 0:
+        raise RuntimeError("cuLaunchKernelEx failed: CUresult %d" % rc)
+
 
 def memref(t):
     """A 1-D memref descriptor of MLIR's default kernel ABI: allocated and
@@ -100,6 +148,8 @@ class Kernels:
         # GEMV kernels: name -> (function, rows per block, threads per block);
         # rows per block None: a persistent grid (stream_grid).
         self.gemv_kinds = {}
+        # Launch with programmatic dependent launch (launch_pdl).
+        self.pdl = False
         self.sms = torch.cuda.get_device_properties(0).multi_processor_count
         self.blocks_per_sm = {}
         for name, rows, threads in (("gemv_int4", 8, 64), ("gemv_int4_splitk", 4, 128),
@@ -113,7 +163,7 @@ class Kernels:
             self.gemv_kinds[name] = (fn, rows, threads)
             if rows is None:
                 try:
-                    bps = cupy.cuda.driver.occupancyMaxActiveBlocksPerMultiprocessor(fn.ptr, threads, 0)
+                    bps = cupy.cuda.driver.occupancyMaxActiveBlocksPerMultiprocessor(cu_function(fn), threads, 0)
                 except Exception:  # noqa: BLE001
                     # Registers alone (allocated per warp in units of 256).
                     bps = 65536 // (threads // 32 * ((fn.num_regs * 32 + 255) // 256 * 256))
@@ -121,8 +171,8 @@ class Kernels:
                 self.blocks_per_sm[name] = bps
                 log("%s: %d blocks of %d threads per SM, %d registers" % (name, bps, threads, fn.num_regs))
         self.gemv_kind = next(iter(self.gemv_kinds))
-        # (rows, cols) -> GEMV kernel, used when gemv_kind is PER_SHAPE (the
-        # choice a lowering makes per weight shape).
+        # (rows, cols, pdl) -> GEMV kernel, used when gemv_kind is PER_SHAPE
+        # (the choice a lowering makes per weight shape and launch kind).
         self.per_shape = {}
         self.f_gemm = {t: self.mod.get_function("gemm_int4_n%d" % t) for t in (64, 32, 16, 8)}
         try:
@@ -132,15 +182,18 @@ class Kernels:
             log("no kernel gemv_int4_tc_silu in %s" % cubin)
         self.f_gather = self.mod.get_function("gather_f16")
 
-    @staticmethod
-    def _launch(fn, grid, block, args):
-        with cupy.cuda.ExternalStream(torch.cuda.current_stream().cuda_stream):
+    def _launch(self, fn, grid, block, args):
+        stream = torch.cuda.current_stream().cuda_stream
+        if self.pdl:
+            launch_pdl(fn, grid, block, args, stream)
+            return
+        with cupy.cuda.ExternalStream(stream):
             fn(grid, block, args)
 
     def gemv(self, w, x, y, kind=None):
         kind = kind or self.gemv_kind
         if kind in (PER_SHAPE, FUSED):
-            kind = self.per_shape[(w.rows, w.cols)]
+            kind = self.per_shape[(w.rows, w.cols, self.pdl)]
         fn, rows, threads = self.gemv_kinds[kind]
         args = (*memref(w.qweight), *memref(w.scales), *memref(w.zeros), *memref(x),
                 *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
@@ -261,6 +314,39 @@ def run_checks(k, gen):
             check("gemm b%d %dx%d %s" % (batch, rows, cols, "asym" if asym else "sym"),
                   yb, xb.double() @ wd.T, tol)
         del wd
+    # The same kernels launched with PDL, three chained so that each reads
+    # the previous one's output (poisoned with NaN first): a read of x before
+    # griddepcontrol.wait would see NaN or stale values.
+    ws = [QWeight(4096, 4096, 128, True, gen) for _ in range(3)]
+    x = torch.randn(4096, device=DEV, generator=gen).half()
+    ref = x.double()
+    for w in ws:
+        ref = w.dequant(torch.float64) @ ref
+    ts = [torch.empty(4096, device=DEV, dtype=torch.float16) for _ in ws]
+
+    def chain(kind):
+        for t in ts:
+            t.fill_(float("nan"))
+        k.pdl = True
+        src = x
+        for w, t in zip(ws, ts):
+            k.gemv(w, src, t, kind)
+            src = t
+        k.pdl = False
+    for kind in k.gemv_kinds:
+        chain(kind)
+        gemv_ok(kind, check("%s PDL chain of 3 4096x4096" % kind, ts[-1], ref, 1e-2))
+        chain(kind)
+        torch.cuda.synchronize()
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g):
+            chain(kind)
+        for t in ts:
+            t.fill_(float("nan"))
+        g.replay()
+        gemv_ok(kind, check("%s PDL chain of 3, graph" % kind, ts[-1], ref, 1e-2))
+        del g
+    del ws
     # Act-order: GPTQ's g_idx (group of column c = rank of c in a random
     # order // group) becomes canonical by sorting the columns by group; the
     # activation is gathered with the same permutation.
@@ -325,25 +411,38 @@ def bench_matmuls(k, gen, copy_gbs, batches):
             x = torch.randn(batch, cols, device=DEV, generator=gen).half()
             y = torch.empty(batch, rows, device=DEV, dtype=torch.float16)
             if batch == 1:
-                best = None
+                best = {}  # pdl -> fastest checked GEMV
                 for kind in k.gemv_kinds:
-                    tk, spread = graph_ms([lambda w=w, kind=kind: k.gemv(w, x[0], y[0], kind) for w in ws])
-                    moved = per + cols * 2 + rows * 2
-                    gbs = moved / (tk * 1e-3) / 1e9
-                    gemv_rows.append({"kernel": kind, "shape": "%dx%d" % (rows, cols), "us": tk * 1e3,
-                                      "us_p10_p90": [s * 1e3 for s in spread], "bytes": moved,
-                                      "GBps": gbs, "pct_copy": 100 * gbs / copy_gbs})
-                    log("%s %dx%d: %.2f us, %.0f GB/s, %.1f%% of copy" % (kind, rows, cols, tk * 1e3, gbs, 100 * gbs / copy_gbs))
-                    if GEMV_OK.get(kind):
-                        best = tk if best is None else min(best, tk)
-                t = best if best is not None else tk  # no GEMV passed: flagged in checks
+                    for pdl in (False, True):
+                        k.pdl = pdl
+                        tk, spread = graph_ms([lambda w=w, kind=kind: k.gemv(w, x[0], y[0], kind) for w in ws])
+                        k.pdl = False
+                        moved = per + cols * 2 + rows * 2
+                        gbs = moved / (tk * 1e-3) / 1e9
+                        label = kind + ("+pdl" if pdl else "")
+                        gemv_rows.append({"kernel": label, "pdl": pdl, "shape": "%dx%d" % (rows, cols),
+                                          "us": tk * 1e3, "us_p10_p90": [s * 1e3 for s in spread],
+                                          "bytes": moved, "GBps": gbs, "pct_copy": 100 * gbs / copy_gbs})
+                        log("%s %dx%d: %.2f us, %.0f GB/s, %.1f%% of copy"
+                            % (label, rows, cols, tk * 1e3, gbs, 100 * gbs / copy_gbs))
+                        if GEMV_OK.get(kind):
+                            best[pdl] = min(best.get(pdl, tk), tk)
+                # No GEMV passed: flagged in checks.
+                t = min(best.values()) if best else tk
+                t_plain = best.get(False, t)
             else:
-                t, spread = graph_ms([lambda w=w: k.gemm(w, x, y, batch) for w in ws])
+                t_plain, spread = graph_ms([lambda w=w: k.gemm(w, x, y, batch) for w in ws])
+                k.pdl = True
+                t_pdl, _ = graph_ms([lambda w=w: k.gemm(w, x, y, batch) for w in ws])
+                k.pdl = False
+                t = min(t_plain, t_pdl)
             tc, _ = graph_ms([lambda w=w: torch.matmul(x, w.T, out=y) for w in w16])
             gemm_rows.append({"shape": "%dx%d" % (rows, cols), "batch": batch, "int4_us": t * 1e3,
+                              "int4_plain_launch_us": t_plain * 1e3,
                               "cublas_fp16_us": tc * 1e3, "speedup": tc / t,
                               "int4_TFLOPs": 2 * batch * rows * cols / (t * 1e-3) / 1e12})
-            log("gemm %dx%d b%d: int4 %.2f us, cuBLAS fp16 %.2f us, %.2fx" % (rows, cols, batch, t * 1e3, tc * 1e3, tc / t))
+            log("gemm %dx%d b%d: int4 %.2f us (plain launches %.2f), cuBLAS fp16 %.2f us, %.2fx"
+                % (rows, cols, batch, t * 1e3, t_plain * 1e3, tc * 1e3, tc / t))
         del ws, w16
         torch.cuda.empty_cache()
     return gemv_rows, gemm_rows
@@ -351,9 +450,28 @@ def bench_matmuls(k, gen, copy_gbs, batches):
 
 # ----------------------------------------------------------------- decode --
 
+# Programmatic dependent launch for the Triton glue (launch_pdl=True and
+# griddepcontrol in the kernel), where this Triton has it.
+try:
+    from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
+    GLUE_PDL = True
+except ImportError:
+    GLUE_PDL = False
+
+
 @triton.jit
-def add_rmsnorm_kernel(h_ptr, d_ptr, w_ptr, out_ptr, eps, N: tl.constexpr):
+def pdl_prologue(PDL: tl.constexpr):
+    # As in codegen/CUDA/kernels: release the next launch, then wait for the
+    # previous kernel before reading or writing anything it may touch.
+    if PDL:
+        gdc_launch_dependents()
+        gdc_wait()
+
+
+@triton.jit
+def add_rmsnorm_kernel(h_ptr, d_ptr, w_ptr, out_ptr, eps, N: tl.constexpr, PDL: tl.constexpr):
     # h (f32 residual stream) += d; out = rmsnorm(h) * w in f16.
+    pdl_prologue(PDL)
     offs = tl.arange(0, N)
     h = tl.load(h_ptr + offs) + tl.load(d_ptr + offs).to(tl.float32)
     tl.store(h_ptr + offs, h)
@@ -364,9 +482,10 @@ def add_rmsnorm_kernel(h_ptr, d_ptr, w_ptr, out_ptr, eps, N: tl.constexpr):
 
 @triton.jit
 def rope_attn_kernel(qkv_ptr, kc_ptr, vc_ptr, cos_ptr, sin_ptr, out_ptr, pos, scale,
-                     H: tl.constexpr, D: tl.constexpr, CTX: tl.constexpr):
+                     H: tl.constexpr, D: tl.constexpr, CTX: tl.constexpr, PDL: tl.constexpr):
     # One program per head: RoPE (rotate-half) on q and k at `pos`, k and v
     # appended to the FP16 cache [H, CTX, D], softmax attention over 0..pos.
+    pdl_prologue(PDL)
     hd = tl.program_id(0)
     HALF: tl.constexpr = D // 2
     i = tl.arange(0, HALF)
@@ -402,7 +521,8 @@ def rope_attn_kernel(qkv_ptr, kc_ptr, vc_ptr, cos_ptr, sin_ptr, out_ptr, pos, sc
 
 
 @triton.jit
-def silu_mul_kernel(gu_ptr, out_ptr, N: tl.constexpr, BLOCK: tl.constexpr):
+def silu_mul_kernel(gu_ptr, out_ptr, N: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr):
+    pdl_prologue(PDL)
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     m = offs < N
     g = tl.load(gu_ptr + offs, mask=m, other=0.0).to(tl.float32)
@@ -457,24 +577,28 @@ class Decoder:
 
     def step(self):
         k, N = self.k, self.Hd
+        # With k.pdl, the glue too is launched with PDL where Triton can.
+        pdl = k.pdl and GLUE_PDL
+        glue = {"PDL": pdl, "launch_pdl": True} if pdl else {"PDL": False}
         self.h.copy_(self.h0)
         delta = self.zero
         for l in self.layers:
-            add_rmsnorm_kernel[(1,)](self.h, delta, l["n1"], self.xn, 1e-5, N=N, num_warps=8)
+            add_rmsnorm_kernel[(1,)](self.h, delta, l["n1"], self.xn, 1e-5, N=N, num_warps=8, **glue)
             k.gemv(l["qkv"], self.xn, self.qkv)
             rope_attn_kernel[(self.H,)](self.qkv, l["kc"], l["vc"], self.cos, self.sin, self.att,
                                         self.pos, 1.0 / math.sqrt(self.D), H=self.H, D=self.D,
-                                        CTX=self.ctx, num_warps=8)
+                                        CTX=self.ctx, num_warps=8, **glue)
             k.gemv(l["o"], self.att, self.o)
-            add_rmsnorm_kernel[(1,)](self.h, self.o, l["n2"], self.xn, 1e-5, N=N, num_warps=8)
+            add_rmsnorm_kernel[(1,)](self.h, self.o, l["n2"], self.xn, 1e-5, N=N, num_warps=8, **glue)
             k.gemv(l["gu"], self.xn, self.gu)
             if k.gemv_kind == FUSED:
                 k.gemv_silu(l["down"], self.gu, self.d)
             else:
-                silu_mul_kernel[(triton.cdiv(self.F, 1024),)](self.gu, self.m, N=self.F, BLOCK=1024, num_warps=4)
+                silu_mul_kernel[(triton.cdiv(self.F, 1024),)](self.gu, self.m, N=self.F, BLOCK=1024,
+                                                               num_warps=4, **glue)
                 k.gemv(l["down"], self.m, self.d)
             delta = self.d
-        add_rmsnorm_kernel[(1,)](self.h, delta, self.nf, self.xn, 1e-5, N=N, num_warps=8)
+        add_rmsnorm_kernel[(1,)](self.h, delta, self.nf, self.xn, 1e-5, N=N, num_warps=8, **glue)
         torch.matmul(self.lm, self.xn, out=self.logits)
 
     def reference(self):
@@ -508,15 +632,39 @@ class Decoder:
         return self.lm.to(f) @ norm(h, self.nf)
 
 
+def glue_pdl_works():
+    """Whether this Triton launches with PDL (launch_pdl and griddepcontrol)."""
+    global GLUE_PDL
+    if GLUE_PDL:
+        try:
+            h = torch.zeros(256, device=DEV)
+            add_rmsnorm_kernel[(1,)](h, h.half(), h.half(), h.half(), 1e-5, N=256, PDL=True, launch_pdl=True)
+            torch.cuda.synchronize()
+        except Exception as e:  # noqa: BLE001 (Triton's errors have no common base)
+            log("Triton glue without PDL: %s" % str(e).splitlines()[0])
+            GLUE_PDL = False
+    log("glue kernels launched with PDL: %s" % GLUE_PDL)
+    return GLUE_PDL
+
+
+def decode_label(kind, pdl):
+    return kind + ("+pdl" if pdl else "")
+
+
 def bench_decode(k, gen, copy_gbs, layers):
-    # Correctness of the chain first: 2 layers against float64.
+    glue_pdl = glue_pdl_works()
+    # Correctness of the chain first: 2 layers against float64, every GEMV
+    # kernel launched plainly and with PDL (the glue too, where Triton can).
     small = Decoder(k, gen, layers=2, keep_reference=True)
     ref = small.reference()
     for kind in k.gemv_kinds:
         k.gemv_kind = kind
-        small.logits.fill_(float("nan"))
-        small.step()
-        gemv_ok(kind, check("decode 2-layer logits (%s)" % kind, small.logits, ref, 2e-2))
+        for pdl in (False, True):
+            k.pdl = pdl
+            small.logits.fill_(float("nan"))
+            small.step()
+            gemv_ok(kind, check("decode 2-layer logits (%s)" % decode_label(kind, pdl), small.logits, ref, 2e-2))
+    k.pdl = False
     dec = Decoder(k, gen, layers=layers)
     total, wbytes, kvbytes = dec.bytes_per_token()
     roof_ms = total / (copy_gbs * 1e9) * 1e3
@@ -533,56 +681,70 @@ def bench_decode(k, gen, copy_gbs, layers):
     # The fastest GEMV kernel that passed its checks, per weight shape of the
     # decoder (each timed over all layers' weights, so from DRAM).
     passed_kinds = [n for n in k.gemv_kinds if GEMV_OK.get(n)] or list(k.gemv_kinds)
-    for name, xin, yout in (("qkv", dec.xn, dec.qkv), ("o", dec.att, dec.o),
-                            ("gu", dec.xn, dec.gu), ("down", dec.m, dec.d)):
-        w0 = dec.layers[0][name]
-        times = {kind: graph_ms([lambda l=l, kind=kind: k.gemv(l[name], xin, yout, kind)
-                                 for l in dec.layers], reps=10)[0] for kind in passed_kinds}
-        k.per_shape[(w0.rows, w0.cols)] = min(times, key=times.get)
-        log("decode %s %dx%d: %s -> %s" % (name, w0.rows, w0.cols, ", ".join(
-            "%s %.2f us" % (n, t * 1e3) for n, t in times.items()), k.per_shape[(w0.rows, w0.cols)]))
+    for pdl in (False, True):
+        k.pdl = pdl
+        for name, xin, yout in (("qkv", dec.xn, dec.qkv), ("o", dec.att, dec.o),
+                                ("gu", dec.xn, dec.gu), ("down", dec.m, dec.d)):
+            w0 = dec.layers[0][name]
+            times = {kind: graph_ms([lambda l=l, kind=kind: k.gemv(l[name], xin, yout, kind)
+                                     for l in dec.layers], reps=10)[0] for kind in passed_kinds}
+            choice = min(times, key=times.get)
+            k.per_shape[(w0.rows, w0.cols, pdl)] = choice
+            log("decode %s %dx%d%s: %s -> %s" % (name, w0.rows, w0.cols, " pdl" if pdl else "", ", ".join(
+                "%s %.2f us" % (n, t * 1e3) for n, t in times.items()), choice))
+    k.pdl = False
     GEMV_OK[PER_SHAPE] = True  # made of kernels that passed
-    modes = list(k.gemv_kinds) + [PER_SHAPE]
+    composite = [PER_SHAPE]
     if k.f_silu is not None:
-        # The per-shape choice on the 2-layer model (same shapes), with the
-        # fused down projection, against float64.
-        k.gemv_kind = FUSED
-        small.logits.fill_(float("nan"))
-        small.step()
-        gemv_ok(FUSED, check("decode 2-layer logits (%s)" % FUSED, small.logits, ref, 2e-2))
-        modes.append(FUSED)
+        composite.append(FUSED)
+    for kind in composite:
+        # The per-shape choice on the 2-layer model (same shapes), against
+        # float64; FUSED with the down projection fused with SiLU*up.
+        k.gemv_kind = kind
+        for pdl in (False, True):
+            k.pdl = pdl
+            small.logits.fill_(float("nan"))
+            small.step()
+            gemv_ok(kind, check("decode 2-layer logits (%s)" % decode_label(kind, pdl), small.logits, ref, 2e-2))
+    k.pdl = False
+    modes = [(kind, pdl) for kind in list(k.gemv_kinds) + composite for pdl in (False, True)]
     del small, ref
     torch.cuda.empty_cache()
     by_kernel = {}
-    for kind in modes:
-        k.gemv_kind = kind
+    for kind, pdl in modes:
+        k.gemv_kind, k.pdl = kind, pdl
         t, spread = graph_ms([dec.step], reps=20)
         t2, _ = graph_ms([dec.step], reps=20)
         tg, _ = graph_ms([gemvs], reps=20)
-        by_kernel[kind] = {"ms_per_token": t, "ms_per_token_repeat": t2, "ms_p10_p90": list(spread),
-                           "tokens_per_s": 1e3 / t, "pct_roofline": 100 * roof_ms / t,
-                           "gemv_only_ms": tg, "gemv_only_GBps": wbytes / (tg * 1e-3) / 1e9}
+        label = decode_label(kind, pdl)
+        by_kernel[label] = {"gemv": kind, "pdl": pdl, "glue_pdl": pdl and glue_pdl,
+                            "ms_per_token": t, "ms_per_token_repeat": t2, "ms_p10_p90": list(spread),
+                            "tokens_per_s": 1e3 / t, "pct_roofline": 100 * roof_ms / t,
+                            "gemv_only_ms": tg, "gemv_only_GBps": wbytes / (tg * 1e-3) / 1e9}
         log("decode with %s: %.3f ms/token (%.3f repeat), %.1f tok/s, %.1f%% of roofline; GEMVs alone %.3f ms"
-            % (kind, t, t2, 1e3 / t, 100 * roof_ms / t, tg))
+            % (label, t, t2, 1e3 / t, 100 * roof_ms / t, tg))
+    k.pdl = False
     # The headline uses the fastest GEMV kernel that passed all its checks.
-    passed = [n for n in by_kernel if GEMV_OK.get(n)] or list(by_kernel)
+    passed = [n for n in by_kernel if GEMV_OK.get(by_kernel[n]["gemv"])] or list(by_kernel)
     best = min(passed, key=lambda n: by_kernel[n]["ms_per_token"])
     res = dict(by_kernel[best])
     res.update({"layers": layers, "gemv_kernel": best, "by_gemv_kernel": by_kernel,
                 "bytes_per_token": total, "int4_weight_bytes": wbytes,
                 "lm_head_fp16_bytes": dec.lm.numel() * 2, "kv_bytes": kvbytes,
                 "kv_positions": dec.pos, "roofline_ms": roof_ms,
-                "per_shape_gemv": {"%dx%d" % rc: n for rc, n in k.per_shape.items()}})
+                "glue_pdl": glue_pdl,
+                "per_shape_gemv": {"%dx%d%s" % (r, c, "+pdl" if p else ""): n
+                                   for (r, c, p), n in k.per_shape.items()}})
     # The glue kernels alone, as many launches as a token makes.
     l0 = dec.layers[0]
     glue = {
         "add_rmsnorm": (2 * layers + 1, lambda: add_rmsnorm_kernel[(1,)](
-            dec.h, dec.o, l0["n1"], dec.xn, 1e-5, N=dec.Hd, num_warps=8)),
+            dec.h, dec.o, l0["n1"], dec.xn, 1e-5, N=dec.Hd, num_warps=8, PDL=False)),
         "rope_attention": (layers, lambda: rope_attn_kernel[(dec.H,)](
             dec.qkv, l0["kc"], l0["vc"], dec.cos, dec.sin, dec.att, dec.pos,
-            1.0 / math.sqrt(dec.D), H=dec.H, D=dec.D, CTX=dec.ctx, num_warps=8)),
+            1.0 / math.sqrt(dec.D), H=dec.H, D=dec.D, CTX=dec.ctx, num_warps=8, PDL=False)),
         "silu_mul": (layers, lambda: silu_mul_kernel[(triton.cdiv(dec.F, 1024),)](
-            dec.gu, dec.m, N=dec.F, BLOCK=1024, num_warps=4)),
+            dec.gu, dec.m, N=dec.F, BLOCK=1024, num_warps=4, PDL=False)),
         "lm_head_fp16": (1, lambda: torch.matmul(dec.lm, dec.xn, out=dec.logits)),
     }
     res["glue_ms_per_token"] = {}

@@ -94,6 +94,8 @@ public:
     executable.target = (ptx ? "cuda-ptx-" : "cuda-") + chip;
     executable.format = "elf-shared-object";
     executable.bytes = std::move(*bytes);
+    // llm-gpu-dependent-launch made every kernel wait for its prerequisites.
+    executable.programmaticLaunch = chipHasDependentLaunch(chip);
     return executable;
   }
 

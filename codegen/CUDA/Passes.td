@@ -157,4 +157,38 @@ def LLMLaunchKernelLinears
   ];
 }
 
+def LLMGPUDependentLaunch
+    : Pass<"llm-gpu-dependent-launch", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Make every kernel safe for programmatic dependent launch";
+  let description = [{
+    The runtime launches the kernels of an sm_90 (or newer) executable with
+    programmatic dependent launch (docs/cuda.md): a kernel may be scheduled
+    while the one before it in the stream still runs, once every block of
+    that one has executed `griddepcontrol.launch_dependents`, and must wait
+    in `griddepcontrol.wait` for its completion and memory before touching
+    anything it may have written. For each kernel of a `gpu.module` whose
+    `#nvvm.target` chip is sm_90 or newer, this pass inserts at the entry
+    `nvvm.griddepcontrol launch_dependents`, `nvvm.griddepcontrol wait` and
+    a memory-clobbering inline asm (LLVM models the wait as touching no
+    memory, so loads could otherwise move above it), unless the kernel
+    already waits itself, directly or in a function it calls (the library
+    kernels of codegen/CUDA/kernels request their weights before waiting).
+    For older chips, or a module without an NVVM target, the `griddepcontrol`
+    ops are removed: they do not exist there, and the runtime launches such
+    executables plainly.
+    Example (sm_90):
+    ```mlir
+    gpu.func @k(...) kernel {
+      nvvm.griddepcontrol launch_dependents
+      nvvm.griddepcontrol wait
+      llvm.inline_asm has_side_effects "", "~{memory}" : () -> ()
+      ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect",
+  ];
+}
+
 #endif // QUANTFORGE_CODEGEN_CUDA_PASSES_TD

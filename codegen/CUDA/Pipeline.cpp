@@ -74,6 +74,9 @@ void quantforge::buildLLMCUDALoweringPipeline(
   target.features = options.features;
   target.optLevel = options.optLevel;
   pm.addPass(createGpuNVVMAttachTarget(target));
+  // Before the lowering, while the library kernels' waits are still visible
+  // through their calls.
+  pm.addNestedPass<gpu::GPUModuleOp>(createLLMGPUDependentLaunch());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

@@ -42,6 +42,11 @@ struct LLMToCUDAPipelineOptions
 /// dialect whose kernels are `gpu.launch_func`s of `gpu.module`s in the NVVM
 /// dialect, each carrying an `#nvvm.target`. Serializing the modules
 /// (gpu-module-to-binary) is left to the target, which picks PTX or cubin.
+/// Whether `chip` ("sm_90", "sm_90a", "sm_100", ...) has programmatic
+/// dependent launch (sm_90 and newer): llm-gpu-dependent-launch then makes
+/// every kernel wait for its prerequisites.
+bool chipHasDependentLaunch(llvm::StringRef chip);
+
 void buildLLMCUDALoweringPipeline(mlir::OpPassManager &pm,
                                   const LLMToCUDAPipelineOptions &options);
 

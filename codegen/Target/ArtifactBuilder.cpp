@@ -143,7 +143,8 @@ LogicalResult quantforge::codegen::writeArtifact(const ArtifactInputs &inputs,
   uint32_t executable = writer.addExecutable(
       inputs.executable.target, inputs.executable.format,
       writer.addSectionView(inputs.executable.bytes.data(),
-                            inputs.executable.bytes.size()));
+                            inputs.executable.bytes.size()),
+      inputs.executable.programmaticLaunch);
 
   // One parameter per distinct archive tensor, shared by the entry points.
   std::map<std::pair<std::string, std::string>, uint32_t> parameters;

@@ -31,6 +31,9 @@ struct Executable {
   /// The artifact's format string, e.g. "elf-shared-object".
   std::string format;
   std::vector<uint8_t> bytes;
+  /// Its kernels wait for their prerequisites themselves, so the runtime may
+  /// launch them with programmatic dependent launch.
+  bool programmaticLaunch = false;
 };
 
 /// Settings from quant-compile's command line that only some targets take.

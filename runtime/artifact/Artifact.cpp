@@ -143,7 +143,8 @@ Status decode(const schema::Artifact &fb, ArtifactDescription &out,
     const schema::Executable *executable = fb.executables()->Get(i);
     out.executables.push_back({str(executable->target()),
                                str(executable->format()),
-                               executable->section()});
+                               executable->section(),
+                               executable->programmatic_launch()});
   }
 
   for (size_t i = 0; i < count(fb.entry_points()); ++i) {

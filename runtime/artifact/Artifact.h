@@ -134,6 +134,9 @@ struct ExecutableInfo {
   /// e.g. "elf-shared-object".
   std::string format;
   uint32_t section = 0;
+  /// Its kernels may be launched with programmatic dependent launch (they
+  /// wait for their prerequisites themselves).
+  bool programmaticLaunch = false;
 };
 
 /// What args[i] of a dispatch is (the ABI table in docs/artifact-and-abi.md).

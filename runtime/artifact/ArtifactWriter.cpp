@@ -189,7 +189,8 @@ buildFlatBuffer(const ArtifactDescription &description,
   std::vector<flatbuffers::Offset<schema::Executable>> executables;
   for (const ExecutableInfo &e : description.executables)
     executables.push_back(schema::CreateExecutable(
-        b, string(e.target), string(e.format), e.section));
+        b, string(e.target), string(e.format), e.section,
+        e.programmaticLaunch));
 
   std::vector<flatbuffers::Offset<schema::EntryPoint>> entryPoints;
   for (const EntryPointInfo &entry : description.entryPoints) {
@@ -365,9 +366,11 @@ void ArtifactWriter::setKvCache(KvCacheInfo kvCache) {
 }
 
 uint32_t ArtifactWriter::addExecutable(std::string target, std::string format,
-                                       uint32_t section) {
+                                       uint32_t section,
+                                       bool programmaticLaunch) {
   std::vector<ExecutableInfo> &executables = impl_->description.executables;
-  executables.push_back({std::move(target), std::move(format), section});
+  executables.push_back(
+      {std::move(target), std::move(format), section, programmaticLaunch});
   return uint32_t(executables.size() - 1);
 }
 

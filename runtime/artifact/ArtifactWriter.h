@@ -65,9 +65,10 @@ public:
                         std::vector<int64_t> shape, uint32_t section);
   /// The cache layout; bytesPerToken is computed from the other fields.
   void setKvCache(KvCacheInfo kvCache);
-  /// An executable stored in `section`.
+  /// An executable stored in `section`; `programmaticLaunch`: its kernels
+  /// wait for their prerequisites themselves (ExecutableInfo).
   uint32_t addExecutable(std::string target, std::string format,
-                         uint32_t section);
+                         uint32_t section, bool programmaticLaunch = false);
   void addEntryPoint(EntryPointInfo entryPoint);
 
   /// A power of two >= kMinSectionAlignment; the default (4096) lets the

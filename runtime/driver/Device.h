@@ -53,6 +53,9 @@ struct ExecutableSource {
   size_t size = 0;
   /// Symbols that dispatch() will name; loading fails if one is missing.
   std::vector<std::string> symbols;
+  /// Its kernels may be launched with programmatic dependent launch
+  /// (ExecutableInfo::programmaticLaunch).
+  bool programmaticLaunch = false;
 };
 
 /// One argument of a dispatch: a contiguous row-major array over a buffer

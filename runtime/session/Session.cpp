@@ -68,7 +68,8 @@ Status Session::bind() {
     ByteView bytes = artifact_.executableBytes(i);
     ExecutableSource source{"executable " + std::to_string(i),
                             executables[i].format, bytes.data, bytes.size,
-                            std::move(symbols[i])};
+                            std::move(symbols[i]),
+                            executables[i].programmaticLaunch};
     Result<std::unique_ptr<LoadedExecutable>> loaded =
         device_->loadExecutable(source);
     if (!loaded)

@@ -61,9 +61,22 @@ def unescape(text):
     return bytes(out)
 
 
+def source_for(path, chip):
+    """The kernel source for `chip`: griddepcontrol (programmatic dependent
+    launch) exists from sm_90 on; for older chips its ops are dropped, as
+    llm-gpu-dependent-launch does in quant-compile (they are no-ops in a
+    plain launch)."""
+    with open(path, encoding="latin-1") as f:
+        text = f.read()
+    if int(re.sub(r"\D", "", chip)[:3] or 0) < 90:
+        text = re.sub(r"(?m)^\s*nvvm\.griddepcontrol \w+\n", "", text)
+    return text
+
+
 def compile_object(path, chip, fmt):
-    res = subprocess.run([mlir_opt(), path, "--pass-pipeline=" + pipeline(chip, fmt)],
-                         capture_output=True, text=True, encoding="latin-1")
+    res = subprocess.run([mlir_opt(), "-", "--pass-pipeline=" + pipeline(chip, fmt)],
+                         input=source_for(path, chip), capture_output=True, text=True,
+                         encoding="latin-1")
     if res.returncode != 0:
         sys.exit("build_kernels.py: %s: mlir-opt failed for %s (%s):\n%s"
                  % (path, chip, fmt, res.stderr))

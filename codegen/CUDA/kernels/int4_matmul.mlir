@@ -157,6 +157,42 @@ gpu.module @quantforge_int4 {
     return
   }
 
+  // Programmatic dependent launch (README.md): each kernel lets the next
+  // launch be scheduled as soon as all of its blocks run, and waits for the
+  // previous kernel (its completion and its memory) before it touches what
+  // a previous kernel may write: x and y. Weights, scales and zero points
+  // are constants of a decode step, so a kernel requests them before the
+  // wait and, launched with the PDL attribute, overlaps those loads with
+  // the previous kernel's last blocks. Both are no-ops in a plain launch.
+  func.func private @release_dependents() {
+    nvvm.griddepcontrol launch_dependents
+    return
+  }
+  // LLVM models the wait as touching no memory, so the memory-clobbering
+  // asm after it keeps the reads of x from being hoisted above it.
+  func.func private @await_prerequisites() {
+    nvvm.griddepcontrol wait
+    func.call @keep_loads_here() : () -> ()
+    return
+  }
+
+  // Asks L2 for the 128-byte line %line of row %row of the packed weight
+  // (clamped into the row), so the first step's bytes are on their way
+  // while the kernel waits for its x.
+  func.func private @prefetch_line(%qw: memref<?xi32>, %row: index, %line: index,
+                                   %cols: index) {
+    %c16 = arith.constant 16 : index
+    %base = memref.extract_aligned_pointer_as_index %qw : memref<?xi32> -> index
+    %rowbytes = affine.apply affine_map<(c) -> (c floordiv 2)>(%cols)
+    %lim = arith.subi %rowbytes, %c16 : index
+    %o = affine.apply affine_map<(l) -> (l * 128)>(%line)
+    %k = arith.minui %o, %lim : index
+    %a = affine.apply affine_map<(b, r, o)[n] -> (b + r * n + o)>(%base, %row, %k)[%rowbytes]
+    %i = arith.index_castui %a : index to i64
+    llvm.inline_asm has_side_effects asm_dialect = att "prefetch.global.L2 [$0];", "l" %i : (i64) -> ()
+    return
+  }
+
   func.func private @warp_sum(%v: f32) -> f32 {
     %w = arith.constant 32 : i32
     %o16 = arith.constant 16 : i32
@@ -353,6 +389,14 @@ gpu.module @quantforge_int4 {
     // The second vector of a step repeats the last one past the end,
     // weighted 0.
     %lastvec = arith.subi %nvec, %c1 : index
+    // The warp's first step is 1 KB of each of its 4 rows: a line per lane.
+    func.call @release_dependents() : () -> ()
+    %c8 = arith.constant 8 : index
+    %prow = affine.apply affine_map<(r, l) -> (r + l floordiv 8)>(%row0, %lane)
+    %prowc = arith.minui %prow, %last : index
+    %pline = arith.remui %lane, %c8 : index
+    func.call @prefetch_line(%qw, %prowc, %pline, %cols) : (memref<?xi32>, index, index, index) -> ()
+    func.call @await_prerequisites() : () -> ()
     %acc = scf.for %v = %lane to %nvec step %c64
         iter_args(%a = %zero) -> (vector<4xf32>) {
       %v2 = arith.addi %v, %c32 : index
@@ -414,6 +458,14 @@ gpu.module @quantforge_int4 {
     // The second vector of a step repeats the last one past the end,
     // weighted 0.
     %lastvec = arith.subi %nvec, %c1 : index
+    // The warp's first step is 1 KB of each of its 4 rows: a line per lane.
+    func.call @release_dependents() : () -> ()
+    %c8 = arith.constant 8 : index
+    %prow = affine.apply affine_map<(r, l) -> (r + l floordiv 8)>(%row0, %lane)
+    %prowc = arith.minui %prow, %last : index
+    %pline = arith.remui %lane, %c8 : index
+    func.call @prefetch_line(%qw, %prowc, %pline, %cols) : (memref<?xi32>, index, index, index) -> ()
+    func.call @await_prerequisites() : () -> ()
     %acc = scf.for %v = %lane to %nvec step %c64
         iter_args(%a = %zero) -> (vector<4xf32>) {
       %v2 = arith.addi %v, %c32 : index
@@ -476,6 +528,14 @@ gpu.module @quantforge_int4 {
     %vpg = arith.divui %group, %c32 : index
     %gshift = math.cttz %vpg : index
     %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+    // The block's first two steps are 4 KB of each of its 4 rows: a line
+    // per thread.
+    func.call @release_dependents() : () -> ()
+    %prow = affine.apply affine_map<(r, t) -> (r + t floordiv 32)>(%row0, %tid)
+    %prowc = arith.minui %prow, %last : index
+    %pline = arith.remui %tid, %c32 : index
+    func.call @prefetch_line(%qw, %prowc, %pline, %cols) : (memref<?xi32>, index, index, index) -> ()
+    func.call @await_prerequisites() : () -> ()
     %acc = scf.for %v = %tid to %nvec step %c128
         iter_args(%a = %zero) -> (vector<4xf32>) {
       %p = func.call @gemv_step(%qw, %scales, %zeros, %x, %has_zeros, %v, %rs, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, i32, index, vector<4xindex>, index, index, index, index) -> vector<4xf32>
@@ -705,11 +765,13 @@ gpu.module @quantforge_int4 {
       // Rows gw, gw + W, ... below `rows` (gw < W, so this is 0 past the end).
       %nmine = affine.apply affine_map<(r, g)[w] -> ((r + w - 1 - g) floordiv w)>(%rows, %gw)[%nwarps]
       %nsteps = arith.muli %nmine, %npieces : index
+      func.call @release_dependents() : () -> ()
       %p1, %r1 = func.call @stream_next(%c0, %gw, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
       %p2, %r2 = func.call @stream_next(%p1, %r1, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
       %a:6 = func.call @stream_load(%qw, %scales, %zeros, %has_zeros, %c0, %gw, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
       %b:6 = func.call @stream_load(%qw, %scales, %zeros, %has_zeros, %p1, %r1, %rows, %lane, %nvec, %ngroups, %gshift, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xf16>, vector<4xi8>)
       func.call @keep_loads_here() : () -> ()
+      func.call @await_prerequisites() : () -> ()
 
       // Stage x: thread t regroups vectors t, t + 256, ... of the
       // npieces * 128 a warp's steps cover; 0 past the row.
@@ -1016,11 +1078,13 @@ gpu.module @quantforge_int4 {
     %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
     %nmine = affine.apply affine_map<(r, g)[w] -> ((r + w - 1 - g) floordiv w)>(%rows, %gw)[%nwarps]
     %nsteps = arith.muli %nmine, %npieces : index
+    func.call @release_dependents() : () -> ()
     %p1, %r1 = func.call @stream_next(%c0, %gw, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
     %p2, %r2 = func.call @stream_next(%p1, %r1, %npieces, %nwarps) : (index, index, index, index) -> (index, index)
     %a:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %c0, %gw, %rows, %lane, %nvec, %ngroups, %gshift, %zrow, %pairs) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, i1) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>)
     %b:6 = func.call @sg_load(%qw, %scales, %zeros, %has_zeros, %p1, %r1, %rows, %lane, %nvec, %ngroups, %gshift, %zrow, %pairs) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, i1) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>)
     func.call @keep_loads_here() : () -> ()
+    func.call @await_prerequisites() : () -> ()
 
     // Stage x: thread t regroups vectors v = t, t + 256, ... of the
     // npieces * 128 the steps cover (0 past the row). Within its piece,
@@ -1283,6 +1347,8 @@ gpu.module @quantforge_int4 {
                                %red: memref<8x8x32x4xf32, #gpu.address_space<workgroup>>,
                                %ntiles: index, %xoff: index, %yoff: index)
       attributes {passthrough = ["alwaysinline"]} {
+    func.call @release_dependents() : () -> ()
+    func.call @await_prerequisites() : () -> ()
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c2 = arith.constant 2 : index
@@ -1623,6 +1689,8 @@ gpu.module @quantforge_int4 {
                                   %red: memref<8x16xf32, #gpu.address_space<workgroup>>,
                                   %silu: i1)
       attributes {passthrough = ["alwaysinline"]} {
+    func.call @release_dependents() : () -> ()
+    func.call @await_prerequisites() : () -> ()
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c4 = arith.constant 4 : index
@@ -1884,6 +1952,8 @@ gpu.module @quantforge_int4 {
   gpu.func @gather_f16(%x: memref<?xf16>, %perm: memref<?xi32>,
                        %out: memref<?xf16>, %n: index) kernel
       attributes {known_block_size = array<i32: 256, 1, 1>} {
+    func.call @release_dependents() : () -> ()
+    func.call @await_prerequisites() : () -> ()
     %tid = gpu.thread_id x
     %bid = gpu.block_id x
     %i = affine.apply affine_map<(b, t) -> (b * 256 + t)>(%bid, %tid)

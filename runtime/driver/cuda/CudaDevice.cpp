@@ -35,6 +35,7 @@
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <set>
 #include <utility>
 
 #include <dlfcn.h>
@@ -73,6 +74,30 @@ struct MemsetNodeParams {
   unsigned value, elementSize;
   size_t width, height;
 };
+/// CUlaunchAttribute, with the one value we set.
+struct LaunchAttribute {
+  int id;
+  char pad[4];
+  union {
+    char bytes[64];
+    int programmaticStreamSerializationAllowed;
+  } value;
+};
+/// CUlaunchConfig.
+struct LaunchConfig {
+  unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  CUstream hStream;
+  LaunchAttribute *attrs;
+  unsigned numAttrs;
+};
+/// CUgraphEdgeData.
+struct GraphEdgeData {
+  unsigned char from_port, to_port, type, reserved[5];
+};
+constexpr int CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6;
+constexpr unsigned char CU_GRAPH_KERNEL_NODE_PORT_PROGRAMMATIC = 1;
+constexpr unsigned char CU_GRAPH_DEPENDENCY_TYPE_PROGRAMMATIC = 1;
 constexpr CUresult CUDA_SUCCESS = 0;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
@@ -137,14 +162,25 @@ struct CudaApi {
     CUresult (*)(CUgraphExec, CUgraphNode, const MemsetNodeParams *,           \
                  CUcontext))                                                   \
   X(cuGraphLaunch, CUresult (*)(CUgraphExec, CUstream))
+// Programmatic dependent launch needs these (CUDA 12.3 and later); without
+// them kernels are launched plainly.
+#define QF_CUDA_PROGRAMMATIC_FUNCTIONS(X)                                      \
+  X(cuLaunchKernelEx,                                                          \
+    CUresult (*)(const LaunchConfig *, CUfunction, void **, void **))          \
+  X(cuGraphAddDependencies_v2,                                                 \
+    CUresult (*)(CUgraph, const CUgraphNode *, const CUgraphNode *,            \
+                 const GraphEdgeData *, size_t))
 #define QF_DECLARE(name, ...)                                                  \
   using name##_type = __VA_ARGS__;                                             \
   name##_type name = nullptr;
   QF_CUDA_FUNCTIONS(QF_DECLARE)
   QF_CUDA_GRAPH_FUNCTIONS(QF_DECLARE)
+  QF_CUDA_PROGRAMMATIC_FUNCTIONS(QF_DECLARE)
 #undef QF_DECLARE
   /// Why graphs cannot be used with this library; empty if they can.
   std::string noGraphs;
+  /// Why kernels cannot be launched programmatically; empty if they can.
+  std::string noProgrammatic;
 
   /// "cuLaunchKernel: CUDA_ERROR_INVALID_VALUE (1)".
   std::string describe(const char *call, CUresult result) const {
@@ -178,6 +214,12 @@ std::string openApi(CudaApi &api, const char *path) {
     api.noGraphs = std::string("the driver library has no ") + #name;
   QF_CUDA_GRAPH_FUNCTIONS(QF_RESOLVE_GRAPHS)
 #undef QF_RESOLVE_GRAPHS
+#define QF_RESOLVE_PROGRAMMATIC(name, ...)                                     \
+  api.name = reinterpret_cast<decltype(api.name)>(dlsym(api.library, #name));  \
+  if (!api.name && api.noProgrammatic.empty())                                 \
+    api.noProgrammatic = std::string("the driver library has no ") + #name;
+  QF_CUDA_PROGRAMMATIC_FUNCTIONS(QF_RESOLVE_PROGRAMMATIC)
+#undef QF_RESOLVE_PROGRAMMATIC
   CUresult result = api.cuInit(0);
   if (result != CUDA_SUCCESS)
     return api.describe("cuInit", result);
@@ -245,6 +287,8 @@ struct ParamLayout {
 /// One kernel launch, or one poisoning memset, of a step.
 struct StepOp {
   CUfunction function = nullptr; // null: a memset of `bytes` at `address`
+  /// Launched programmatically: a programmatic edge from the kernel before.
+  bool programmatic = false;
   const ParamLayout *layout = nullptr;
   unsigned grid[3] = {}, block[3] = {}, shared = 0;
   /// The parameter buffer, zero between parameters, in 8-byte words so
@@ -254,7 +298,7 @@ struct StepOp {
   size_t bytes = 0;
 
   bool operator==(const StepOp &other) const {
-    return function == other.function &&
+    return function == other.function && programmatic == other.programmatic &&
            std::equal(grid, grid + 3, other.grid) &&
            std::equal(block, block + 3, other.block) &&
            shared == other.shared && params == other.params &&
@@ -354,6 +398,14 @@ public:
       noGraphs_ = "QF_CUDA_GRAPHS=0";
     else
       noGraphs_ = api_.noGraphs;
+    const char *programmatic = std::getenv("QF_CUDA_PDL");
+    if (programmatic && std::strcmp(programmatic, "0") == 0)
+      noProgrammatic_ = "QF_CUDA_PDL=0";
+    else if (major_ < 9)
+      noProgrammatic_ = "compute capability " + std::to_string(major_) + "." +
+                        std::to_string(minor_) + ", needs 9.0";
+    else
+      noProgrammatic_ = api_.noProgrammatic;
     return Status();
   }
 
@@ -432,10 +484,13 @@ public:
       // The object's constructors load its kernels (mgpuModuleLoad).
       CurrentDevice scope(this);
       loading_ = executable.get();
+      loadingProgrammatic_ = source.programmaticLaunch;
+      programmaticExecutables_ += source.programmaticLaunch;
       error_ = Status();
       Result<std::unique_ptr<SharedObject>> host =
           loadSharedObject(source, "cuda");
       loading_ = nullptr;
+      loadingProgrammatic_ = false;
       if (!host)
         return host.status();
       executable->host = host.take();
@@ -509,6 +564,22 @@ public:
     }
     if (!disabled_.empty())
       note += "; without a graph: " + disabled_;
+    return note + "\n" + programmaticNote();
+  }
+
+  /// Whether and how often kernels were launched programmatically.
+  std::string programmaticNote() const {
+    std::string note = "programmatic launch: ";
+    if (!noProgrammatic_.empty())
+      return note + "off (" + noProgrammatic_ + ")";
+    if (!programmaticExecutables_)
+      return note + "off (the executable's kernels do not wait for their "
+                    "prerequisites: compiled for a chip before sm_90)";
+    note += "on, " + std::to_string(programmaticLaunches_) +
+            " launches on the stream, " + std::to_string(programmaticEdges_) +
+            " graph edges";
+    if (!noProgrammaticEdges_.empty())
+      note += "; plain graph edges: " + noProgrammaticEdges_;
     return note;
   }
 
@@ -534,10 +605,24 @@ public:
       return fail(api_.describe("cuModuleLoad", result));
     if (loading_)
       loading_->modules.push_back(module);
+    if (loadingProgrammatic_ && noProgrammatic_.empty())
+      programmaticModules_.insert(module);
     return module;
   }
 
-  void unloadModule(CUmodule module) { api_.cuModuleUnload(module); }
+  void unloadModule(CUmodule module) {
+    // A later module may get the same handle: forget this one's functions.
+    for (auto it = functions_.begin(); it != functions_.end();) {
+      if (it->first.first != module) {
+        ++it;
+        continue;
+      }
+      programmaticFunctions_.erase(static_cast<CUfunction>(it->second));
+      it = functions_.erase(it);
+    }
+    programmaticModules_.erase(module);
+    api_.cuModuleUnload(module);
+  }
 
   void *function(void *module, const char *name) {
     auto key = std::make_pair(module, name);
@@ -551,6 +636,8 @@ public:
       return fail(api_.describe("cuModuleGetFunction", result) + " for " +
                   name);
     functions_[key] = function;
+    if (programmaticModules_.count(static_cast<CUmodule>(module)))
+      programmaticFunctions_.insert(function);
     return function;
   }
 
@@ -568,6 +655,8 @@ public:
       if (layout.error.empty()) {
         StepOp &op = nextOp();
         op.function = static_cast<CUfunction>(function);
+        op.programmatic =
+            programmaticFunctions_.count(static_cast<CUfunction>(function));
         op.layout = &layout;
         op.grid[0] = unsigned(gridX), op.grid[1] = unsigned(gridY),
         op.grid[2] = unsigned(gridZ);
@@ -584,12 +673,10 @@ public:
       }
       stopRecording(*step_, layout.error);
     }
-    CUresult result = api_.cuLaunchKernel(
-        static_cast<CUfunction>(function), unsigned(gridX), unsigned(gridY),
-        unsigned(gridZ), unsigned(blockX), unsigned(blockY), unsigned(blockZ),
-        unsigned(sharedBytes), stream_, params, nullptr);
-    if (result != CUDA_SUCCESS)
-      fail(api_.describe("cuLaunchKernel", result));
+    unsigned grid[3] = {unsigned(gridX), unsigned(gridY), unsigned(gridZ)};
+    unsigned block[3] = {unsigned(blockX), unsigned(blockY), unsigned(blockZ)};
+    launchKernel(static_cast<CUfunction>(function), grid, block,
+                 unsigned(sharedBytes), params);
   }
 
   void *streamAllocate(uint64_t bytes) {
@@ -697,21 +784,41 @@ private:
     return reinterpret_cast<void *>(slot.address);
   }
 
+  /// Queues a kernel on the stream: programmatically (it may start while
+  /// the kernel before it drains, and waits for it in
+  /// griddepcontrol.wait) if its executable allows, else plainly.
+  void launchKernel(CUfunction function, const unsigned grid[3],
+                    const unsigned block[3], unsigned shared, void **params) {
+    if (!programmaticFunctions_.count(function)) {
+      CUresult result = api_.cuLaunchKernel(
+          function, grid[0], grid[1], grid[2], block[0], block[1], block[2],
+          shared, stream_, params, nullptr);
+      if (result != CUDA_SUCCESS)
+        fail(api_.describe("cuLaunchKernel", result));
+      return;
+    }
+    LaunchAttribute attribute = {};
+    attribute.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attribute.value.programmaticStreamSerializationAllowed = 1;
+    LaunchConfig config = {grid[0],  grid[1],  grid[2], block[0],   block[1],
+                           block[2], shared,   stream_, &attribute, 1};
+    CUresult result =
+        api_.cuLaunchKernelEx(&config, function, params, nullptr);
+    if (result != CUDA_SUCCESS)
+      fail(api_.describe("cuLaunchKernelEx", result));
+    ++programmaticLaunches_;
+  }
+
   /// Queues `op` on the stream, as if it had not been recorded.
   void launchNow(StepOp &op) {
-    CUresult result;
-    if (!op.function) {
-      result = api_.cuMemsetD8Async(op.address, 0xff, op.bytes, stream_);
-    } else {
+    if (op.function) {
       std::vector<void *> pointers = op.pointers();
-      result = api_.cuLaunchKernel(op.function, op.grid[0], op.grid[1],
-                                   op.grid[2], op.block[0], op.block[1],
-                                   op.block[2], op.shared, stream_,
-                                   pointers.data(), nullptr);
+      launchKernel(op.function, op.grid, op.block, op.shared, pointers.data());
+      return;
     }
+    CUresult result = api_.cuMemsetD8Async(op.address, 0xff, op.bytes, stream_);
     if (result != CUDA_SUCCESS)
-      fail(api_.describe(op.function ? "cuLaunchKernel" : "cuMemsetD8Async",
-                         result));
+      fail(api_.describe("cuMemsetD8Async", result));
   }
 
   /// Gives up the graph of the step being recorded or replayed: what was
@@ -760,7 +867,8 @@ private:
     return MemsetNodeParams{op.address, 0, 0xff, 1, op.bytes, 1};
   }
 
-  /// A new graph of the recorded ops, one node after the other.
+  /// A new graph of the recorded ops, one node after the other; a
+  /// programmatic kernel after a kernel hangs on a programmatic edge.
   Status instantiate(StepGraph &step) {
     destroyGraph(step);
     QF_RETURN_IF_ERROR(
@@ -772,12 +880,16 @@ private:
           step.nodes.empty() ? nullptr : &step.nodes.back();
       size_t count = after ? 1 : 0;
       if (op.function) {
+        bool programmatic = op.programmatic && after && pending_[i - 1].function;
         std::vector<void *> pointers = op.pointers();
         KernelNodeParams params = kernelParams(op, pointers);
-        QF_RETURN_IF_ERROR(
-            check("cuGraphAddKernelNode",
-                  api_.cuGraphAddKernelNode_v2(&node, step.graph, after, count,
-                                               &params)));
+        QF_RETURN_IF_ERROR(check(
+            "cuGraphAddKernelNode",
+            api_.cuGraphAddKernelNode_v2(&node, step.graph,
+                                         programmatic ? nullptr : after,
+                                         programmatic ? 0 : count, &params)));
+        if (programmatic)
+          QF_RETURN_IF_ERROR(addProgrammaticEdge(step.graph, *after, node));
       } else {
         MemsetNodeParams params = memsetParams(op);
         QF_RETURN_IF_ERROR(check(
@@ -792,6 +904,25 @@ private:
         api_.cuGraphInstantiateWithFlags(&step.exec, step.graph, 0)));
     ++instantiations_;
     return Status();
+  }
+
+  /// `from` -> `to` as a programmatic edge (`to` may start once every
+  /// block of `from` has released it), or, where the driver refuses that,
+  /// as a plain one.
+  Status addProgrammaticEdge(CUgraph graph, CUgraphNode from, CUgraphNode to) {
+    GraphEdgeData edge = {};
+    edge.from_port = CU_GRAPH_KERNEL_NODE_PORT_PROGRAMMATIC;
+    edge.type = CU_GRAPH_DEPENDENCY_TYPE_PROGRAMMATIC;
+    CUresult result =
+        api_.cuGraphAddDependencies_v2(graph, &from, &to, &edge, 1);
+    if (result == CUDA_SUCCESS) {
+      ++programmaticEdges_;
+      return Status();
+    }
+    if (noProgrammaticEdges_.empty())
+      noProgrammaticEdges_ = api_.describe("cuGraphAddDependencies", result);
+    return check("cuGraphAddDependencies",
+                 api_.cuGraphAddDependencies_v2(graph, &from, &to, nullptr, 1));
   }
 
   /// Brings the step's executable graph up to the recorded ops and
@@ -837,6 +968,19 @@ private:
   Status error_;
   CudaExecutable *loading_ = nullptr;
   std::map<std::pair<void *, const char *>, void *> functions_;
+  /// Why kernels are launched plainly; empty where programmatic launch is
+  /// possible (sm_90+, a driver with cuLaunchKernelEx, not QF_CUDA_PDL=0).
+  std::string noProgrammatic_;
+  /// While an executable whose kernels wait for their prerequisites loads.
+  bool loadingProgrammatic_ = false;
+  int64_t programmaticExecutables_ = 0;
+  /// The modules of such executables, and their functions: these are
+  /// launched programmatically.
+  std::set<CUmodule> programmaticModules_;
+  std::set<CUfunction> programmaticFunctions_;
+  int64_t programmaticLaunches_ = 0, programmaticEdges_ = 0;
+  /// Why a graph got a plain edge where a programmatic one was asked for.
+  std::string noProgrammaticEdges_;
   PackedArguments arguments_;
 
   /// Why steps run without graphs; empty where they use them.

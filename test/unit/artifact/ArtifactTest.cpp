@@ -173,6 +173,7 @@ TEST(Artifact, RoundTripsEveryField) {
   ASSERT_EQ(artifact->executables().size(), 1u);
   EXPECT_EQ(artifact->executables()[0].target, "cpu-x86_64");
   EXPECT_EQ(artifact->executables()[0].format, "elf-shared-object");
+  EXPECT_FALSE(artifact->executables()[0].programmaticLaunch);
   ByteView code = artifact->executableBytes(0);
   EXPECT_EQ(std::string(reinterpret_cast<const char *>(code.data), code.size),
             "\x7f"
@@ -191,6 +192,22 @@ TEST(Artifact, RoundTripsEveryField) {
     EXPECT_EQ(decode->arguments[i].parameter, arguments[i].parameter) << i;
   }
   EXPECT_EQ(artifact->findEntryPoint("missing"), nullptr);
+}
+
+// Whether an executable's kernels may be launched programmatically is kept
+// per executable; artifacts written before the field read as false.
+TEST(Artifact, RoundTripsProgrammaticLaunch) {
+  TempFile file("programmatic.qfa");
+  ArtifactWriter writer = sampleArtifactWriter(kDefaultSectionAlignment);
+  writer.addExecutable("cpu-x86_64", "elf-shared-object",
+                       writer.addSection(textBytes("code")),
+                       /*programmaticLaunch=*/true);
+  ASSERT_TRUE(writer.write(file.path()).ok());
+  Result<Artifact> artifact = Artifact::open(file.path());
+  ASSERT_TRUE(artifact.ok()) << artifact.message();
+  ASSERT_EQ(artifact->executables().size(), 2u);
+  EXPECT_FALSE(artifact->executables()[0].programmaticLaunch);
+  EXPECT_TRUE(artifact->executables()[1].programmaticLaunch);
 }
 
 TEST(Artifact, RoundTripsAMixedKvCache) {

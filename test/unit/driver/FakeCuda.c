@@ -13,6 +13,10 @@
  *     a kernel, launched on the stream or as a node of a graph; the bytes
  *     are there when the module was PTX, whose .entry lists the parameters
  *     (cuFuncGetParamInfo reads them there; for a cubin it fails);
+ *   programmatic <function>  before the launch line of a kernel launched
+ *     with programmatic dependent launch: through cuLaunchKernelEx with
+ *     programmatic stream serialization, or as a graph node that hangs on a
+ *     programmatic edge;
  *   alloc <bytes>            a stream-ordered allocation;
  *   graph-instantiate <nodes>, graph-launch <nodes>, graph-set <node index>.
  * $QF_FAKE_CUDA_FAIL names one entry point that then always fails (with
@@ -212,6 +216,38 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   return s == &stream ? 0 : 400;
 }
 
+/* CUlaunchConfig and CUlaunchAttribute (programmatic stream serialization
+ * is attribute 6). */
+typedef struct {
+  int id;
+  char pad[4];
+  union {
+    char bytes[64];
+    int value;
+  } value;
+} LaunchAttribute;
+typedef struct {
+  unsigned gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ;
+  unsigned sharedMemBytes;
+  void *hStream;
+  LaunchAttribute *attrs;
+  unsigned numAttrs;
+} LaunchConfig;
+CUresult cuLaunchKernelEx(const LaunchConfig *config, void *function,
+                          void **params, void **extra) {
+  int programmatic = 0;
+  for (unsigned i = 0; i < config->numAttrs; ++i)
+    if (config->attrs[i].id == 6)
+      programmatic = config->attrs[i].value.value == 1;
+  FILE *file = logFile();
+  if (file && programmatic)
+    fprintf(file, "programmatic %s\n", ((Function *)function)->name);
+  return cuLaunchKernel(function, config->gridDimX, config->gridDimY,
+                        config->gridDimZ, config->blockDimX, config->blockDimY,
+                        config->blockDimZ, config->sharedMemBytes,
+                        config->hStream, params, extra);
+}
+
 /* Graphs: a node list in order (the driver builds chains); an executable
  * graph is a copy of its graph's nodes that set-params calls change. */
 typedef struct {
@@ -229,6 +265,9 @@ typedef struct {
 } MemsetParams;
 typedef struct {
   size_t index;
+  /* Added without its edge to the node before (cuGraphAddDependencies
+   * follows); over a programmatic edge. */
+  int unlinked, programmatic;
   Function *function; /* NULL: a memset */
   unsigned gridX, blockX;
   unsigned char *params;
@@ -257,14 +296,35 @@ CUresult cuGraphDestroy(Graph *graph) {
   return 0;
 }
 static Node *addNode(Graph *graph, Node **dependencies, size_t count) {
-  if (count != (graph->count ? 1 : 0) ||
-      (count && dependencies[0] != graph->nodes[graph->count - 1]))
-    return NULL; /* only chains */
+  /* Only chains: each node after the one before, or with no dependency
+   * yet (cuGraphAddDependencies_v2 must then add that edge). */
+  if (count > 1 || (count && (!graph->count ||
+                              dependencies[0] != graph->nodes[graph->count - 1])))
+    return NULL;
   graph->nodes = realloc(graph->nodes, (graph->count + 1) * sizeof(Node *));
   Node *node = calloc(1, sizeof(Node));
   node->index = graph->count;
+  node->unlinked = graph->count > 0 && count == 0;
   graph->nodes[graph->count++] = node;
   return node;
+}
+/* CUgraphEdgeData: a programmatic edge has from_port 1 and type 1. */
+typedef struct {
+  unsigned char from_port, to_port, type, reserved[5];
+} EdgeData;
+CUresult cuGraphAddDependencies_v2(Graph *graph, Node **from, Node **to,
+                                   const EdgeData *edges, size_t count) {
+  if (count != 1 || !to[0]->unlinked || to[0]->index == 0 ||
+      graph->nodes[to[0]->index - 1] != from[0] ||
+      failing("cuGraphAddDependencies_v2"))
+    return INVALID_VALUE;
+  int programmatic = edges && edges->type == 1;
+  if (programmatic && (edges->from_port != 1 || !from[0]->function ||
+                       !to[0]->function))
+    return INVALID_VALUE; /* between kernels, from the programmatic port */
+  to[0]->unlinked = 0;
+  to[0]->programmatic = programmatic;
+  return 0;
 }
 static void setKernel(Node *node, const KernelParams *p) {
   node->function = p->func;
@@ -293,6 +353,9 @@ CUresult cuGraphInstantiateWithFlags(Exec **exec, Graph *graph,
                                      unsigned long long flags) {
   if (failing("cuGraphInstantiateWithFlags"))
     return INVALID_VALUE;
+  for (size_t i = 0; i < graph->count; ++i)
+    if (graph->nodes[i]->unlinked)
+      return INVALID_VALUE; /* not a chain */
   *exec = calloc(1, sizeof(Exec));
   (*exec)->count = graph->count;
   (*exec)->nodes = calloc(graph->count + 1, sizeof(Node));
@@ -350,6 +413,8 @@ CUresult cuGraphLaunch(Exec *exec, void *s) {
     fprintf(file, "graph-launch %zu\n", exec->count);
   for (size_t i = 0; i < exec->count; ++i) {
     Node *node = &exec->nodes[i];
+    if (node->programmatic && file)
+      fprintf(file, "programmatic %s\n", node->function->name);
     if (node->function)
       logLaunch(node->function, node->gridX, node->blockX, node->params);
     else

@@ -8,6 +8,8 @@
 // RUN: FileCheck %s --check-prefix=PTX < %t/int4_matmul.sm_90.ptx
 // RUN: %python %qf_src/codegen/CUDA/kernels/build_kernels.py --chip sm_80 --out %t --report %qf_src/codegen/CUDA/kernels/int4_matmul.mlir 2>/dev/null | FileCheck %s --check-prefix=SM80
 // RUN: test -s %t/int4_matmul.sm_90.cubin && test -s %t/int4_matmul.sm_80.cubin
+// Programmatic dependent launch is sm_90's: none of it in the sm_80 build.
+// RUN: not grep griddepcontrol %t/int4_matmul.sm_80.ptx
 
 // SM90: kernel gather_f16 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 0
 // SM90-NEXT: kernel gemm_int4_n16 sm_90: registers {{[0-9]+}}, stack 0, spill stores 0, spill loads 0, smem 32768
@@ -40,8 +42,13 @@
 // PTX in definition order. The GEMV reads 16-byte vectors and computes in
 // f16x2 with everything inlined; each GEMM's batch tile is folded, so n8
 // issues 8 mma per 128-column chunk and n64 64.
+// Every kernel releases the next launch first and waits for the previous
+// one before it reads x; gemv_int4 asks L2 for its first step before that.
 // PTX-LABEL: .entry gemv_int4(
 // PTX-NOT: call
+// PTX: griddepcontrol.launch_dependents
+// PTX: prefetch.global.L2
+// PTX: griddepcontrol.wait
 // PTX: ld.global.v4.b32
 // PTX-NOT: call
 // PTX: fma.rn.f16x2
@@ -58,7 +65,9 @@
 // f16x2 arithmetic, one warp reduction and store per row.
 // PTX-LABEL: .entry gemv_int4_stream(
 // PTX-NOT: call
+// PTX: griddepcontrol.launch_dependents
 // PTX-COUNT-8: ld.global.v4.b32
+// PTX: griddepcontrol.wait
 // PTX: bar.sync
 // PTX-COUNT-4: ld.global.v4.b32
 // PTX-COUNT-4: ld.global.b16
