@@ -11,16 +11,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-
-def read(path):
-    data = Path(path).read_bytes()
-    size = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + size])
-    header.pop("__metadata__", None)
-    return {name: np.frombuffer(data[8 + size + info["data_offsets"][0]:8 + size + info["data_offsets"][1]],
-                                np.float32).reshape(info["shape"])
-            for name, info in header.items()}
+from safetensors_np import read
 
 
 model, ids_path, window, stats_path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]

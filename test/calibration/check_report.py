@@ -31,39 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "passes" / "Quant"))
-from gptq_statistics import read  # noqa: E402
-
-
-def read_weights(path):
-    data = Path(path).read_bytes()
-    size = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + size])
-    header.pop("__metadata__", None)
-    out = {}
-    for name, info in header.items():
-        begin, end = info["data_offsets"]
-        raw = data[8 + size + begin:8 + size + end]
-        if info["dtype"] == "BF16":
-            array = (np.frombuffer(raw, np.uint16).astype(np.uint32) << 16).view(np.float32)
-        else:
-            array = np.frombuffer(raw, np.float32)
-        out[name] = array.reshape(info["shape"])
-    return out
-
-
-def rtn(w, bits, group):
-    rows, cols = w.shape
-    g = w.reshape(rows, cols // group, group).astype(np.float32)
-    maxq = np.float32(2 ** bits - 1)
-    xmin = np.minimum(g.min(axis=2, keepdims=True), 0)
-    xmax = np.maximum(g.max(axis=2, keepdims=True), 0)
-    both = (xmin == 0) & (xmax == 0)
-    xmin, xmax = np.where(both, np.float32(-1), xmin), np.where(both, np.float32(1), xmax)
-    scale = ((xmax - xmin) / maxq).astype(np.float32)
-    zero = np.round(-xmin / scale)
-    q = np.clip(np.round(g / scale) + zero, 0, maxq)
-    return (scale * (q - zero)).astype(np.float32).reshape(rows, cols)
+from rtn_np import rtn
+from safetensors_np import read
 
 
 if sys.argv[1] == "compare":
@@ -107,7 +76,7 @@ print("totals", "consistent" if all(abs(total[k] - sums[k]) <= 1e-9 * max(1, abs
                                     for k in total) else f"INCONSISTENT {total} {sums}",
       "; relative errors", "plausible" if all(0 < l["relative_error"] < 0.5 and l["seconds"] >= 0
                                               for l in linears) else "IMPLAUSIBLE")
-weights = read_weights(Path(model) / "model.safetensors")
+weights = read(Path(model) / "model.safetensors")
 if calibrated:
     better = sum(l["error_after"] <= l["error_before"] for l in linears)
     print(f"after below before on {better}/{len(linears)};",

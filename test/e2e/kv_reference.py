@@ -16,26 +16,17 @@ Prints "ppl A vs reference B: relative R within|exceeds T" and whether the
 scored token counts agree; exits 1 unless both hold.
 """
 import json
-import struct
 import sys
 
 import numpy as np
+from safetensors_np import read
 
 
 def load_safetensors(path):
-    data = open(path, "rb").read()
-    size = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + size])
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        assert info["dtype"] == "F32", name
-        begin, end = info["data_offsets"]
-        raw = np.frombuffer(data, dtype="<f4", count=(end - begin) // 4,
-                            offset=8 + size + begin)
-        tensors[name] = raw.reshape(info["shape"]).astype(np.float64)
-    return tensors
+    tensors = read(path, widen_bf16=False)
+    for name, array in tensors.items():
+        assert array.dtype == np.float32, name
+    return {name: array.astype(np.float64) for name, array in tensors.items()}
 
 
 def quantize_int8(x):

@@ -21,34 +21,12 @@ BOUND.mlir is `quant-compile --emit=bound`: its prefill signature gives the
 order of the parameters (llm.parameter argument attributes).
 """
 import ctypes
-import json
 import re
 import sys
 from pathlib import Path
 
 import numpy as np
-
-
-def read_safetensors(path, widen_bf16=True):
-    data = Path(path).read_bytes()
-    size = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + size])
-    header.pop("__metadata__", None)
-    dtypes = {"F32": np.float32, "I64": np.int64, "I32": np.int32, "F16": np.float16,
-              "U8": np.uint8}
-    out = {}
-    for name, info in header.items():
-        begin, end = info["data_offsets"]
-        raw = data[8 + size + begin:8 + size + end]
-        if info["dtype"] == "BF16":
-            # The executable reads BF16 bits as they are stored.
-            array = np.frombuffer(raw, np.uint16)
-            if widen_bf16:
-                array = (array.astype(np.uint32) << 16).view(np.float32)
-        else:
-            array = np.frombuffer(raw, dtypes[info["dtype"]])
-        out[name] = array.reshape(info["shape"])
-    return out
+from safetensors_np import read as read_safetensors, write as write_safetensors
 
 
 def read_gguf(path):
@@ -95,20 +73,6 @@ def read_gguf(path):
         array = np.frombuffer(data, dtype, count, base + offset)
         out[name] = array.reshape(list(reversed(dims)))
     return out
-
-
-def write_safetensors(path, tensors):
-    names = {np.dtype(np.float32): "F32", np.dtype(np.int64): "I64"}
-    header, blobs, offset = {}, [], 0
-    for name, array in tensors.items():
-        blob = np.ascontiguousarray(array).tobytes()
-        header[name] = {"dtype": names[array.dtype], "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    Path(path).write_bytes(len(text).to_bytes(8, "little") + text + b"".join(blobs))
 
 
 def descriptor(array):

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Writes small synthetic Hugging Face checkpoints for the importer's tests.
 
-An independent implementation on purpose: safetensors is written by hand
-(8-byte header length, JSON header, data) and GPTQ/AWQ tensors are packed
-the way AutoGPTQ's and AutoAWQ's reference code does, so the C++ readers are
-checked against something they share no code with.
+An independent implementation on purpose: safetensors is written by
+test/lib/safetensors_np.py from the format description, and GPTQ/AWQ tensors
+are packed the way AutoGPTQ's and AutoAWQ's reference code does, so the C++
+readers are checked against something they share no code with.
 
     gen_checkpoint.py KIND OUT_DIR
 KIND: llama-bf16-sharded | qwen2-tied-bias | mistral-window | llama3-rope |
@@ -18,36 +18,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-
-DTYPES = {np.float32: "F32", np.float16: "F16", np.int32: "I32", np.int64: "I64"}
-
-
-def to_bf16_bytes(array):
-    bits = np.asarray(array, np.float32).view(np.uint32)
-    rounded = bits + 0x7FFF + ((bits >> 16) & 1)  # round to nearest even
-    return (rounded >> 16).astype(np.uint16).tobytes()
-
-
-def write_safetensors(path, tensors, bf16=()):
-    header, blobs, offset = {}, [], 0
-    for name, array in tensors.items():
-        if name in bf16:
-            data, dtype = to_bf16_bytes(array), "BF16"
-        else:
-            array = np.ascontiguousarray(array)
-            data, dtype = array.tobytes(), DTYPES[array.dtype.type]
-        header[name] = {"dtype": dtype, "shape": list(np.shape(array)),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    header["__metadata__"] = {"format": "pt"}
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(len(text).to_bytes(8, "little"))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
+from safetensors_np import write as write_safetensors
 
 
 def config(arch="LlamaForCausalLM", **extra):
@@ -200,7 +171,7 @@ def write(out, cfg, shards, bf16=()):
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(cfg, indent=1))
     for file, tensors in shards.items():
-        write_safetensors(out / file, tensors, bf16)
+        write_safetensors(out / file, tensors, bf16=bf16, metadata={"format": "pt"})
     if len(shards) > 1:
         index = {"metadata": {"total_size": 0},
                  "weight_map": {n: f for f, ts in shards.items() for n in ts}}

@@ -42,6 +42,9 @@ namespace cl = llvm::cl;
 
 namespace {
 
+// --help lists these, not the options of every linked LLVM library.
+cl::OptionCategory compileCategory("quant-compile options");
+
 enum class Phase {
   Import,
   Optimized,
@@ -53,39 +56,46 @@ enum class Phase {
   Artifact
 };
 
-cl::opt<std::string> modelPath(cl::Positional, cl::Required,
-                               cl::desc("<Hugging Face directory or .gguf file>"));
+cl::opt<std::string>
+    modelPath(cl::Positional, cl::Required,
+              cl::desc("<Hugging Face directory or .gguf file>"),
+              cl::cat(compileCategory));
 cl::opt<std::string> outputPath("o", cl::desc("Output file"),
-                                cl::value_desc("file"), cl::init("-"));
+                                cl::value_desc("file"), cl::init("-"),
+                                cl::cat(compileCategory));
 cl::opt<std::string> targetName("target",
                                 cl::desc("Code generator (cpu, cuda)"),
-                                cl::init("cpu"));
+                                cl::init("cpu"), cl::cat(compileCategory));
 cl::opt<std::string> gpuArch("gpu-arch",
-                             cl::desc("GPU architecture (cuda: sm_80, sm_90)"));
+                             cl::desc("GPU architecture (cuda: sm_80, sm_90)"),
+                             cl::cat(compileCategory));
 cl::opt<std::string> gpuFormat("gpu-format",
-                               cl::desc("GPU code (cuda: cubin, ptx)"));
+                               cl::desc("GPU code (cuda: cubin, ptx)"),
+                               cl::cat(compileCategory));
 cl::opt<std::string>
     graphPipeline("pipeline",
                   cl::desc("Graph pipeline run after import, in "
                            "--pass-pipeline syntax"),
-                  cl::init("builtin.module(llm-optimize)"));
-cl::opt<Phase> emit(
-    "emit", cl::desc("Where to stop"), cl::init(Phase::Artifact),
-    cl::values(clEnumValN(Phase::Import, "llm", "the imported module"),
-               clEnumValN(Phase::Optimized, "optimized",
-                          "after the graph pipeline"),
-               clEnumValN(Phase::Statistics, "statistics",
-                          "the calibration statistics (needs --calib)"),
-               clEnumValN(Phase::Bound, "bound",
-                          "after binding weights to entry points"),
-               clEnumValN(Phase::Lowered, "lowered",
-                          "the target's dialects (LLVM for cpu)"),
-               clEnumValN(Phase::TargetIR, "target-ir",
-                          "the target's textual code (LLVM IR for cpu)"),
-               clEnumValN(Phase::Executable, "executable",
-                          "the target's executable alone (.so for cpu)"),
-               clEnumValN(Phase::Artifact, "artifact",
-                          "the .qfa artifact the runtime runs (default)")));
+                  cl::init("builtin.module(llm-optimize)"),
+                  cl::cat(compileCategory));
+cl::opt<Phase>
+    emit("emit", cl::desc("Where to stop"), cl::init(Phase::Artifact),
+         cl::values(clEnumValN(Phase::Import, "llm", "the imported module"),
+                    clEnumValN(Phase::Optimized, "optimized",
+                               "after the graph pipeline"),
+                    clEnumValN(Phase::Statistics, "statistics",
+                               "the calibration statistics (needs --calib)"),
+                    clEnumValN(Phase::Bound, "bound",
+                               "after binding weights to entry points"),
+                    clEnumValN(Phase::Lowered, "lowered",
+                               "the target's dialects (LLVM for cpu)"),
+                    clEnumValN(Phase::TargetIR, "target-ir",
+                               "the target's textual code (LLVM IR for cpu)"),
+                    clEnumValN(Phase::Executable, "executable",
+                               "the target's executable alone (.so for cpu)"),
+                    clEnumValN(Phase::Artifact, "artifact",
+                               "the .qfa artifact the runtime runs (default)")),
+         cl::cat(compileCategory));
 enum class QuantMethod { None, RTN, GPTQ, AWQ };
 cl::opt<QuantMethod> quantMethod(
     "quant", cl::desc("Weight quantization"), cl::init(QuantMethod::None),
@@ -94,27 +104,29 @@ cl::opt<QuantMethod> quantMethod(
                clEnumValN(QuantMethod::GPTQ, "gptq",
                           "GPTQ with Hessians from --calib text"),
                clEnumValN(QuantMethod::AWQ, "awq",
-                          "AWQ with statistics from --calib text")));
+                          "AWQ with statistics from --calib text")),
+    cl::cat(compileCategory));
 cl::opt<std::string> calibText("calib",
-                               cl::desc("Calibration text (.txt or .jsonl)"));
-cl::opt<int64_t> calibSamples("calib-samples",
-                              cl::desc("Calibration windows"), cl::init(128));
+                               cl::desc("Calibration text (.txt or .jsonl)"),
+                               cl::cat(compileCategory));
+cl::opt<int64_t> calibSamples("calib-samples", cl::desc("Calibration windows"),
+                              cl::init(128), cl::cat(compileCategory));
 cl::opt<int64_t> calibSeqLen("calib-seqlen",
                              cl::desc("Tokens per calibration window"),
-                             cl::init(512));
+                             cl::init(512), cl::cat(compileCategory));
 cl::opt<uint64_t> calibSeed("seed", cl::desc("Calibration sampling seed"),
-                            cl::init(0));
+                            cl::init(0), cl::cat(compileCategory));
 cl::opt<std::string> calibDevice(
     "calib-device",
     cl::desc("Where calibration runs, as quant-run's --device: cpu, cuda:N "
              "(compiled as --target=cuda, with --gpu-arch/--gpu-format)"),
-    cl::init("cpu"));
+    cl::init("cpu"), cl::cat(compileCategory));
 cl::opt<std::string> calibStatistics(
     "calib-statistics",
     cl::desc("Also write the calibration statistics to PATH (safetensors, "
              "as --emit=statistics; sequential: those each weight was "
              "quantized with)"),
-    cl::value_desc("PATH"));
+    cl::value_desc("PATH"), cl::cat(compileCategory));
 enum class CalibMode { Sequential, Parallel };
 cl::opt<CalibMode> calibMode(
     "calib-mode", cl::desc("How GPTQ and AWQ calibrate"),
@@ -123,71 +135,78 @@ cl::opt<CalibMode> calibMode(
                           "one decoder layer at a time, each seeing the "
                           "quantized layers before it (default)"),
                clEnumValN(CalibMode::Parallel, "parallel",
-                          "all statistics from the float model in one run")));
-cl::opt<std::string> reportPath(
-    "report", cl::desc("Write the per-weight report to PATH.json and "
-                       "PATH.html (rtn, gptq, awq)"),
-    cl::value_desc("PATH"));
+                          "all statistics from the float model in one run")),
+    cl::cat(compileCategory));
+cl::opt<std::string>
+    reportPath("report",
+               cl::desc("Write the per-weight report to PATH.json and "
+                        "PATH.html (rtn, gptq, awq)"),
+               cl::value_desc("PATH"), cl::cat(compileCategory));
 cl::alias awqReport("awq-report", cl::desc("Alias for --report"),
-                    cl::aliasopt(reportPath));
-cl::opt<double> gptqDamp("damp", cl::desc("GPTQ damping (fraction of mean diag H)"),
-                         cl::init(0.01));
+                    cl::aliasopt(reportPath), cl::cat(compileCategory));
+cl::opt<double> gptqDamp("damp",
+                         cl::desc("GPTQ damping (fraction of mean diag H)"),
+                         cl::init(0.01), cl::cat(compileCategory));
 cl::opt<bool> gptqStaticGroups("static-groups",
                                cl::desc("GPTQ: fit all group scales up front"),
-                               cl::init(false));
+                               cl::init(false), cl::cat(compileCategory));
 cl::opt<bool> gptqMse("mse",
                       cl::desc("GPTQ: fit each group's range by the "
                                "reference's error search, not min/max"),
-                      cl::init(false));
+                      cl::init(false), cl::cat(compileCategory));
 cl::opt<bool> gptqActOrder("act-order",
                            cl::desc("GPTQ: quantize columns in decreasing "
                                     "diag(H) order (desc_act)"),
-                           cl::init(false));
+                           cl::init(false), cl::cat(compileCategory));
 cl::opt<bool> foldActOrder(
     "fold-act-order",
     cl::desc("Fold act-order permutations at compile time so that no g_idx "
              "lookup is left in the matmuls (llm-fold-act-order)"),
-    cl::init(true));
+    cl::init(true), cl::cat(compileCategory));
 cl::opt<int64_t> awqGrid("awq-grid",
                          cl::desc("AWQ: scale search points (alpha = i/grid)"),
-                         cl::init(20));
+                         cl::init(20), cl::cat(compileCategory));
 cl::opt<bool> awqClip("awq-clip", cl::desc("AWQ: search each group's clipping"),
-                      cl::init(true));
+                      cl::init(true), cl::cat(compileCategory));
 cl::opt<unsigned> quantBits("bits", cl::desc("Bits per quantized weight"),
-                            cl::init(4));
-cl::opt<int64_t> quantGroupSize(
-    "group-size", cl::desc("Columns per scale (0: per output channel)"),
-    cl::init(128));
+                            cl::init(4), cl::cat(compileCategory));
+cl::opt<int64_t>
+    quantGroupSize("group-size",
+                   cl::desc("Columns per scale (0: per output channel)"),
+                   cl::init(128), cl::cat(compileCategory));
 cl::opt<bool> quantSymmetric("sym", cl::desc("Symmetric quantization"),
-                             cl::init(false));
+                             cl::init(false), cl::cat(compileCategory));
 cl::opt<std::string> quantScaleType("scale-type",
                                     cl::desc("Scale type: f32 or f16"),
-                                    cl::init("f32"));
+                                    cl::init("f32"), cl::cat(compileCategory));
 cl::opt<int64_t> maxSeq("max-seq", cl::desc("KV cache capacity in tokens"),
-                        cl::init(0));
-cl::opt<KVCacheStorage> kvCache(
-    "kv-cache", cl::desc("KV cache storage (llm-lower-kv-cache)"),
-    cl::init(KVCacheStorage::f32),
-    cl::values(clEnumValN(KVCacheStorage::f32, "f32", "float32"),
-               clEnumValN(KVCacheStorage::f16, "f16", "float16"),
-               clEnumValN(KVCacheStorage::bf16, "bf16", "bfloat16"),
-               clEnumValN(KVCacheStorage::int8, "int8",
-                          "int8, a scale per token and KV head"),
-               clEnumValN(KVCacheStorage::fp8, "fp8", "float8 e4m3fn")));
+                        cl::init(0), cl::cat(compileCategory));
+cl::opt<KVCacheStorage>
+    kvCache("kv-cache", cl::desc("KV cache storage (llm-lower-kv-cache)"),
+            cl::init(KVCacheStorage::f32),
+            cl::values(clEnumValN(KVCacheStorage::f32, "f32", "float32"),
+                       clEnumValN(KVCacheStorage::f16, "f16", "float16"),
+                       clEnumValN(KVCacheStorage::bf16, "bf16", "bfloat16"),
+                       clEnumValN(KVCacheStorage::int8, "int8",
+                                  "int8, a scale per token and KV head"),
+                       clEnumValN(KVCacheStorage::fp8, "fp8", "float8 e4m3fn")),
+            cl::cat(compileCategory));
 cl::alias kvCacheType("kv-cache-type", cl::desc("Alias for --kv-cache"),
-                      cl::aliasopt(kvCache));
+                      cl::aliasopt(kvCache), cl::cat(compileCategory));
 cl::list<std::string> kvCacheLayers(
     "kv-cache-layers", cl::CommaSeparated,
     cl::desc("Per-layer KV cache storage, LAYER:TYPE or FIRST-LAST:TYPE "
-             "(e.g. 0:f16,6-7:fp8); --kv-cache for the other layers"));
+             "(e.g. 0:f16,6-7:fp8); --kv-cache for the other layers"),
+    cl::cat(compileCategory));
 cl::opt<int64_t> kvBlockSize(
     "kv-block-size",
     cl::desc("Tokens per block of a paged KV cache (0: contiguous)"),
-    cl::init(0));
+    cl::init(0), cl::cat(compileCategory));
 
 cl::opt<bool> printIRAfterAll(
     "print-ir-after-all",
-    cl::desc("Print the IR after every pass of every phase (to stderr)"));
+    cl::desc("Print the IR after every pass of every phase (to stderr)"),
+    cl::cat(compileCategory));
 
 LogicalResult runPipeline(ModuleOp module,
                           llvm::function_ref<LogicalResult(OpPassManager &)> build) {
@@ -538,6 +557,7 @@ int main(int argc, char **argv) {
   codegen::registerCUDATarget();
   registerPassManagerCLOptions();
   registerMLIRContextCLOptions();
+  cl::HideUnrelatedOptions(compileCategory);
   cl::ParseCommandLineOptions(argc, argv, "QuantForge compiler\n");
 
   DialectRegistry registry;

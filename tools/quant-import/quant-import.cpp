@@ -24,25 +24,31 @@
 using namespace mlir;
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
-                                      cl::desc("<Hugging Face directory or .gguf file>"));
+// --help lists these, not the options of every linked LLVM library.
+static cl::OptionCategory importCategory("quant-import options");
+static cl::opt<std::string>
+    inputPath(cl::Positional, cl::Required,
+              cl::desc("<Hugging Face directory or .gguf file>"),
+              cl::cat(importCategory));
 static cl::opt<std::string> outputPath("o", cl::desc("Output file"),
-                                       cl::value_desc("file"), cl::init("-"));
-static cl::opt<int64_t>
-    maxSeq("max-seq",
-           cl::desc("KV cache capacity in tokens (default: "
-                    "min(max_position_embeddings, 4096))"),
-           cl::init(0));
+                                       cl::value_desc("file"), cl::init("-"),
+                                       cl::cat(importCategory));
+static cl::opt<int64_t> maxSeq("max-seq",
+                               cl::desc("KV cache capacity in tokens (default: "
+                                        "min(max_position_embeddings, 4096))"),
+                               cl::init(0), cl::cat(importCategory));
 static cl::opt<std::string>
     kvCacheType("kv-cache-type",
                 cl::desc("Element type of the KV cache: f32, f16 or bf16"),
-                cl::init("f32"));
+                cl::init("f32"), cl::cat(importCategory));
 static cl::opt<bool> printChecksums(
     "print-checksums",
-    cl::desc("Print name, dtype, shape and xxh64 of every tensor instead"));
+    cl::desc("Print name, dtype, shape and xxh64 of every tensor instead"),
+    cl::cat(importCategory));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(importCategory);
   cl::ParseCommandLineOptions(argc, argv,
                               "QuantForge checkpoint importer\n");
   // The importer loads the few dialects it emits.

@@ -794,6 +794,43 @@ struct HistoryReader {
     Value stored = tensor::ExtractOp::create(b, l, *cache.data, at);
     return cache.dequantize(b, l, stored, scale);
   }
+
+  /// init + sum over loop dim 3 of lhs * the cache's element, as one
+  /// linalg.generic over 4 dims (3 parallel, then the reduction): the
+  /// attention's Q K^T and P V, which differ only in their maps and in which
+  /// loop dims give the element's KV head (dim `headDim` / group), position
+  /// and feature. The cache is dequantized inside the contraction: no float
+  /// copy of it exists.
+  Value contract(OpBuilder &b, Location loc, Value lhs, AffineMap lhsMap,
+                 Value init, AffineMap initMap, unsigned headDim, int64_t group,
+                 unsigned positionDim, unsigned featureDim) const {
+    MLIRContext *ctx = b.getContext();
+    SmallVector<Value> inputs = {lhs};
+    SmallVector<AffineMap> indexing = {lhsMap};
+    addInputs(inputs, indexing, 4,
+              getAffineDimExpr(headDim, ctx).floorDiv(group),
+              getAffineDimExpr(positionDim, ctx),
+              getAffineDimExpr(featureDim, ctx));
+    indexing.push_back(initMap);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, inputs, ValueRange{init},
+               indexing, {kParallel, kParallel, kParallel, kReduction}, "", "",
+               [&](OpBuilder &nb, Location l, ValueRange args) {
+                 Value kvHead = arith::DivUIOp::create(
+                     nb, l, linalg::IndexOp::create(nb, l, headDim),
+                     indexConstant(nb, l, group));
+                 Value position = linalg::IndexOp::create(nb, l, positionDim);
+                 Value feature = linalg::IndexOp::create(nb, l, featureDim);
+                 Value element = read(nb, l, args.slice(1, numInputs()), kvHead,
+                                      position, feature);
+                 Value product = arith::MulFOp::create(
+                     nb, l, toF32(nb, l, args[0]), element, fastMath(nb));
+                 yieldValue(nb, l,
+                            arith::AddFOp::create(nb, l, args.back(), product,
+                                                  fastMath(nb)));
+               })
+        .getResult(0);
+  }
 };
 
 struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
@@ -995,38 +1032,16 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
     // Dims of the score computations: (h, i, j[, d]); KV head = h / group.
     AffineExpr h = getAffineDimExpr(0, ctx), i = getAffineDimExpr(1, ctx),
                j = getAffineDimExpr(2, ctx), d = getAffineDimExpr(3, ctx);
-    AffineExpr kvHead = h.floorDiv(group);
-    auto kvHeadOf = [&](OpBuilder &nb, Location l, unsigned headDim) {
-      return arith::DivUIOp::create(nb, l, linalg::IndexOp::create(nb, l, headDim),
-                                    indexConstant(nb, l, group))
-          .getResult();
-    };
     auto scoreType = RankedTensorType::get(
         {heads, ShapedType::kDynamic, ShapedType::kDynamic}, b.getF32Type());
     auto rowType = RankedTensorType::get({heads, ShapedType::kDynamic}, b.getF32Type());
     Value scores = filled(b, loc, scoreType, ValueRange{seq, length},
                           f32Constant(b, loc, 0.0));
-    // Keys are dequantized inside the contraction: no float copy of the
-    // cache exists.
-    SmallVector<Value> scoreInputs = {query};
-    SmallVector<AffineMap> scoreMaps = {AffineMap::get(4, 0, {i, h, d}, ctx)};
-    keys.addInputs(scoreInputs, scoreMaps, 4, kvHead, j, d);
-    scoreMaps.push_back(AffineMap::get(4, 0, {h, i, j}, ctx));
-    scores = linalg::GenericOp::create(
-                 b, loc, TypeRange{scoreType}, scoreInputs, ValueRange{scores},
-                 scoreMaps, {kParallel, kParallel, kParallel, kReduction}, "", "",
-                 [&](OpBuilder &nb, Location l, ValueRange args) {
-                   Value key = keys.read(
-                       nb, l, args.slice(1, keys.numInputs()),
-                       kvHeadOf(nb, l, 0), linalg::IndexOp::create(nb, l, 2),
-                       linalg::IndexOp::create(nb, l, 3));
-                   Value product = arith::MulFOp::create(
-                       nb, l, toF32(nb, l, args[0]), key, fastMath(nb));
-                   yieldValue(
-                       nb, l, arith::AddFOp::create(nb, l, args.back(), product,
-                                                    fastMath(nb)));
-                 })
-                 .getResult(0);
+    // scores[h, i, j] = sum_d query[i, h, d] * K[h / group, j, d].
+    scores = keys.contract(b, loc, query, AffineMap::get(4, 0, {i, h, d}, ctx),
+                           scores, AffineMap::get(4, 0, {h, i, j}, ctx),
+                           /*headDim=*/0, group, /*positionDim=*/2,
+                           /*featureDim=*/3);
 
     // Masked, scaled scores: key j is visible to query i (at position
     // start + i) if j <= start + i and, with a window W, j > start + i - W.
@@ -1098,27 +1113,13 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
     RankedTensorType outType = op.getResult().getType();
     auto accType = RankedTensorType::get(outType.getShape(), b.getF32Type());
     Value acc = filled(b, loc, accType, ValueRange{seq}, f32Constant(b, loc, 0.0));
+    // Dims (i, h, d, j).
     AffineExpr oi = getAffineDimExpr(0, ctx), oh = getAffineDimExpr(1, ctx),
                od = getAffineDimExpr(2, ctx), oj = getAffineDimExpr(3, ctx);
-    SmallVector<Value> valueInputs = {exps};
-    SmallVector<AffineMap> valueMaps = {AffineMap::get(4, 0, {oh, oi, oj}, ctx)};
-    values.addInputs(valueInputs, valueMaps, 4, oh.floorDiv(group), oj, od);
-    valueMaps.push_back(AffineMap::get(4, 0, {oi, oh, od}, ctx));
-    acc = linalg::GenericOp::create(
-              b, loc, TypeRange{accType}, valueInputs, ValueRange{acc}, valueMaps,
-              {kParallel, kParallel, kParallel, kReduction}, "", "",
-              [&](OpBuilder &nb, Location l, ValueRange args) {
-                Value value = values.read(
-                    nb, l, args.slice(1, values.numInputs()), kvHeadOf(nb, l, 1),
-                    linalg::IndexOp::create(nb, l, 3),
-                    linalg::IndexOp::create(nb, l, 2));
-                Value product =
-                    arith::MulFOp::create(nb, l, args[0], value, fastMath(nb));
-                yieldValue(
-                    nb, l, arith::AddFOp::create(nb, l, args.back(), product,
-                                                 fastMath(nb)));
-              })
-              .getResult(0);
+    acc = values.contract(b, loc, exps, AffineMap::get(4, 0, {oh, oi, oj}, ctx),
+                          acc, AffineMap::get(4, 0, {oi, oh, od}, ctx),
+                          /*headDim=*/1, group, /*positionDim=*/3,
+                          /*featureDim=*/2);
     Value out = emptyLike(b, loc, outType, ValueRange{seq});
     out = linalg::GenericOp::create(
               b, loc, TypeRange{outType}, ValueRange{acc, sums}, ValueRange{out},

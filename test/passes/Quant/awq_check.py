@@ -22,8 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).parent))
-from gptq_statistics import read, write  # noqa: E402
+from safetensors_np import read, write as write_any
+
+
+def write(path, tensors):
+    # The passes read float32 weights and statistics.
+    write_any(path, tensors, np.float32)
 
 RNG = np.random.default_rng(0)
 

@@ -13,40 +13,10 @@
         that reads it (gate/up); every "<key>.perm" of FOLD must be the perm
         of <key>.
 """
-import json
 import sys
-from pathlib import Path
 
 import numpy as np
-
-DTYPES = {"F32": np.float32, "F16": np.float16, "I32": np.int32, "U8": np.uint8}
-
-
-def read(path):
-    data = Path(path).read_bytes()
-    size = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + size])
-    header.pop("__metadata__", None)
-    out = {}
-    for name, info in header.items():
-        begin, end = info["data_offsets"]
-        out[name] = np.frombuffer(data[8 + size + begin:8 + size + end],
-                                  DTYPES[info["dtype"]]).reshape(info["shape"])
-    return out
-
-
-def write(path, tensors):
-    header, blobs, offset = {}, [], 0
-    names = {np.dtype(v): k for k, v in DTYPES.items()}
-    for name, array in tensors.items():
-        blob = np.ascontiguousarray(array).tobytes()
-        header[name] = {"dtype": names[array.dtype], "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    Path(path).write_bytes(len(text).to_bytes(8, "little") + text + b"".join(blobs))
+from safetensors_np import read, write
 
 
 def canonical(key, g_idx, rng):

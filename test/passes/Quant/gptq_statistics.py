@@ -10,37 +10,12 @@
     gptq_statistics.py compare MODEL_DIR STATS RTN.safetensors GPTQ.safetensors
         Output error tr((W - Q) H (W - Q)^T) of both dequantized models.
 """
-import json
 import re
 import sys
 from pathlib import Path
 
 import numpy as np
-
-
-def read(path):
-    data = Path(path).read_bytes()
-    size = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + size])
-    header.pop("__metadata__", None)
-    out = {}
-    for name, info in header.items():
-        begin, end = info["data_offsets"]
-        dtype = {"F32": np.float32, "F64": np.float64, "U8": np.uint8}[info["dtype"]]
-        out[name] = np.frombuffer(data[8 + size + begin:8 + size + end], dtype).reshape(info["shape"])
-    return out
-
-
-def write(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, array in tensors.items():
-        blob = np.ascontiguousarray(array, np.float32).tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(blob)]}
-        blobs.append(blob)
-        offset += len(blob)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    Path(path).write_bytes(len(text).to_bytes(8, "little") + text + b"".join(blobs))
+from safetensors_np import read, write
 
 
 def main():
@@ -60,7 +35,7 @@ def main():
             x = latent @ rng.standard_normal((cols // 4, cols)) + 0.1 * rng.standard_normal((512, cols))
             x *= 1 + np.arange(cols) % 7 / 3
             stats[name + ".hessian"] = shared[group] = 2 / len(x) * x.T @ x
-        write(sys.argv[3], stats)
+        write(sys.argv[3], stats, np.float32)
         return
     stats, rtn, gptq = read(sys.argv[3]), read(sys.argv[4]), read(sys.argv[5])
     better = 0

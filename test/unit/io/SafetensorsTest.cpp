@@ -7,6 +7,7 @@
 #include "runtime/io/Safetensors.h"
 
 #include "IOTestUtil.h"
+#include "test/unit/SharedData.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -23,7 +24,7 @@ using qf::io::test::TempDir;
 
 namespace {
 
-const std::string kLlamaT = QF_SHARED_DIR "/models/llama-t";
+const std::string kLlamaT = qf::test::bundledLlamaT();
 
 /// A safetensors file with `header` verbatim and `dataSize` zero bytes.
 std::vector<uint8_t> rawFile(const std::string &header, size_t dataSize) {

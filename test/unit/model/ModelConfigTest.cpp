@@ -6,6 +6,8 @@
 
 #include "runtime/model/ModelConfig.h"
 
+#include "test/unit/SharedData.h"
+
 #include <gtest/gtest.h>
 
 using namespace qf;
@@ -57,8 +59,9 @@ TEST(ModelConfig, BundledLlamaT) {
 }
 
 TEST(ModelConfig, SharedLlamaSUsesGroupedQueryAttention) {
+  QF_SKIP_WITHOUT_SHARED_DATA();
   Result<ModelConfig> config =
-      ModelConfig::load(QF_SHARED_DIR "/models/llama-s/config.json");
+      ModelConfig::load(qf::test::sharedPath("models/llama-s/config.json"));
   ASSERT_TRUE(config.ok()) << config.message();
   EXPECT_EQ(config->hiddenSize, 384);
   EXPECT_EQ(config->numHeads, 6);

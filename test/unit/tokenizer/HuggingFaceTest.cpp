@@ -306,7 +306,7 @@ TEST(TokenizerHuggingFace, LoadsFromADirectory) {
   // The real directory also has tokenizer_config.json and
   // generation_config.json.
   Result<std::unique_ptr<Tokenizer>> llama =
-      Tokenizer::loadHuggingFace(test::sharedPath("models/llama-s/"));
+      Tokenizer::loadHuggingFace(test::bundledLlamaT() + "/");
   ASSERT_TRUE(llama.ok()) << llama.message();
   EXPECT_EQ((*llama)->encode("The", true), (Ids{1, 369}));
 }

@@ -4,9 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// shared/models/llama-t holds one vocabulary as tokenizer.model and as
-// tokenizer.json; a GGUF converter would store its pieces and scores. All
-// three must give the reference ids of shared/data/reference.json.
+// llama-t holds one vocabulary as tokenizer.model and as tokenizer.json; a
+// GGUF converter would store its pieces and scores. All three must give the
+// reference ids of shared/data/reference.json. The tokenizer comes from the
+// bundled copy of llama-t; the tests that read shared/data skip without it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +19,8 @@
 #include <nlohmann/json.hpp>
 #include <sentencepiece_processor.h>
 
+#include <optional>
+
 using namespace qf;
 using namespace qf::test;
 using json = nlohmann::json;
@@ -26,14 +29,15 @@ namespace {
 
 enum class Source { SentencePiece, HuggingFace, GGUF };
 
-std::string modelDir(const std::string &model) {
-  return sharedPath("models/" + model);
-}
-
-/// What a GGUF converter stores for a SentencePiece model.
-GGUFVocab ggufFromSentencePiece(const std::string &path) {
+/// What a GGUF converter stores for a SentencePiece model; nothing (and a
+/// test failure) when the model does not load, since SentencePiece crashes
+/// on the queries below without one.
+std::optional<GGUFVocab> ggufFromSentencePiece(const std::string &path) {
   sentencepiece::SentencePieceProcessor sp;
-  EXPECT_TRUE(sp.Load(path).ok());
+  if (sentencepiece::util::Status status = sp.Load(path); !status.ok()) {
+    ADD_FAILURE() << path << ": " << status.ToString();
+    return std::nullopt;
+  }
   GGUFVocab vocab;
   vocab.model = "llama";
   for (int id = 0; id < sp.GetPieceSize(); ++id) {
@@ -51,15 +55,17 @@ GGUFVocab ggufFromSentencePiece(const std::string &path) {
   return vocab;
 }
 
-std::unique_ptr<Tokenizer> load(Source source,
-                                const std::string &model = "llama-t") {
+/// llama-t's tokenizer; null (and a test failure) when it does not load.
+std::unique_ptr<Tokenizer> load(Source source) {
+  const std::string model = bundledLlamaT() + "/tokenizer.model";
+  std::optional<GGUFVocab> vocab;
+  if (source == Source::GGUF && !(vocab = ggufFromSentencePiece(model)))
+    return nullptr;
   Result<std::unique_ptr<Tokenizer>> tokenizer =
-      source == Source::SentencePiece
-          ? Tokenizer::loadSentencePiece(modelDir(model) + "/tokenizer.model")
+      source == Source::SentencePiece ? Tokenizer::loadSentencePiece(model)
       : source == Source::HuggingFace
-          ? Tokenizer::loadHuggingFace(modelDir(model))
-          : Tokenizer::loadFromGGUFVocab(
-                ggufFromSentencePiece(modelDir(model) + "/tokenizer.model"));
+          ? Tokenizer::loadHuggingFace(bundledLlamaT())
+          : Tokenizer::loadFromGGUFVocab(*vocab);
   EXPECT_TRUE(tokenizer.ok()) << tokenizer.message();
   return tokenizer.ok() ? tokenizer.take() : nullptr;
 }
@@ -90,11 +96,17 @@ protected:
   void SetUp() override {
     tokenizer_ = load(GetParam());
     ASSERT_NE(tokenizer_, nullptr);
-    reference_ = json::parse(readFile(sharedPath("data/reference.json")));
+  }
+
+  /// shared/data/reference.json; null (and a test failure) when unreadable.
+  static json reference() {
+    json parsed = json::parse(readFile(sharedPath("data/reference.json")),
+                              nullptr, /*allow_exceptions=*/false);
+    EXPECT_FALSE(parsed.is_discarded()) << "reference.json is not JSON";
+    return parsed.is_discarded() ? json() : parsed;
   }
 
   std::unique_ptr<Tokenizer> tokenizer_;
-  json reference_;
 };
 
 TEST_P(LlamaTokenizerTest, SpecialIdsAndPieces) {
@@ -110,7 +122,9 @@ TEST_P(LlamaTokenizerTest, SpecialIdsAndPieces) {
 }
 
 TEST_P(LlamaTokenizerTest, ValidTxtMatchesReferenceIds) {
-  const json &valid = reference_["data"]["valid"];
+  QF_SKIP_WITHOUT_SHARED_DATA();
+  json valid = reference()["data"]["valid"];
+  ASSERT_TRUE(valid.contains("tokens") && valid.contains("ids_sha256"));
   std::vector<int32_t> ids =
       tokenizer_->encode(readFile(sharedPath("data/valid.txt")), false);
   EXPECT_EQ(ids.size(), valid["tokens"].get<size_t>());
@@ -120,6 +134,7 @@ TEST_P(LlamaTokenizerTest, ValidTxtMatchesReferenceIds) {
 TEST_P(LlamaTokenizerTest, CalibTextMatchesSentencePiece) {
   if (GetParam() == Source::SentencePiece)
     GTEST_SKIP() << "SentencePiece is the reference";
+  QF_SKIP_WITHOUT_SHARED_DATA();
   // The first 400 KB, up to a line end (no literal special tokens there).
   std::string text = readFile(sharedPath("data/calib.txt")).substr(0, 400000);
   text.resize(text.rfind('\n') + 1);
@@ -163,9 +178,11 @@ TEST_P(LlamaTokenizerTest, TrickyStringsMatchSentencePieceAndRoundTrip) {
 }
 
 TEST_P(LlamaTokenizerTest, GreedyPromptsAndTextsOfReferenceJson) {
+  QF_SKIP_WITHOUT_SHARED_DATA();
+  json models = reference()["models"];
   for (const char *model : {"llama-s", "llama-t"}) {
-    const json &greedy = reference_["models"][model]["greedy"];
-    ASSERT_FALSE(greedy.empty());
+    const json &greedy = models[model]["greedy"];
+    ASSERT_FALSE(greedy.empty()) << model;
     for (const json &run : greedy) {
       std::string prompt = run["prompt"];
       EXPECT_EQ(tokenizer_->encode(prompt, true),
@@ -178,6 +195,7 @@ TEST_P(LlamaTokenizerTest, GreedyPromptsAndTextsOfReferenceJson) {
 }
 
 TEST_P(LlamaTokenizerTest, ReferenceLogitsInputIds) {
+  QF_SKIP_WITHOUT_SHARED_DATA();
   for (const char *model : {"llama-s", "llama-t"}) {
     std::vector<int64_t> expected = readSafetensorsInt64(
         sharedPath("data/ref_logits_" + std::string(model) + ".safetensors"),
@@ -217,9 +235,9 @@ TEST(TokenizerSentencePiece, MissingOrBrokenModelIsAnError) {
   EXPECT_EQ(missing.message().rfind("/nonexistent/tokenizer.model: ", 0), 0u)
       << missing.message();
   Result<std::unique_ptr<Tokenizer>> broken =
-      Tokenizer::loadSentencePiece(sharedPath("data/reference.json"));
+      Tokenizer::loadSentencePiece(bundledLlamaT() + "/config.json");
   ASSERT_FALSE(broken.ok());
-  EXPECT_NE(broken.message().find("reference.json: "), std::string::npos)
+  EXPECT_NE(broken.message().find("config.json: "), std::string::npos)
       << broken.message();
 }
 

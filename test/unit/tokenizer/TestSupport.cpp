@@ -16,10 +16,6 @@
 
 namespace qf::test {
 
-std::string sharedPath(const std::string &relative) {
-  return std::string(QF_SHARED_DIR) + "/" + relative;
-}
-
 std::string readFile(const std::string &path) {
   std::ifstream in(path, std::ios::binary);
   EXPECT_TRUE(in.good()) << "cannot read " << path;

@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// File access to ../shared, a small SHA-256 for the reference id hash, and
+// File reading, a small SHA-256 for the reference id hash, and
 // the reader of the tiny reference safetensors files.
 //
 //===----------------------------------------------------------------------===//
@@ -12,15 +12,14 @@
 #ifndef QUANTFORGE_TEST_UNIT_TOKENIZER_TESTSUPPORT_H
 #define QUANTFORGE_TEST_UNIT_TOKENIZER_TESTSUPPORT_H
 
+#include "test/unit/SharedData.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace qf::test {
-
-/// QF_SHARED_DIR + "/" + relative.
-std::string sharedPath(const std::string &relative);
 
 /// The whole file; fails the current test (and returns "") when unreadable.
 std::string readFile(const std::string &path);
