@@ -152,15 +152,21 @@ class Kernels:
         self.pdl = False
         self.sms = torch.cuda.get_device_properties(0).multi_processor_count
         self.blocks_per_sm = {}
+        # The down projection with SiLU*up fused into its x staging: name ->
+        # (function, rows per block, threads per block), as gemv_kinds.
+        self.silu_kinds = {}
+        # pdl -> the fastest checked one (bench_decode).
+        self.silu_choice = {}
         for name, rows, threads in (("gemv_int4", 8, 64), ("gemv_int4_splitk", 4, 128),
                                      ("gemv_int4_tc", 16, 256), ("gemv_int4_stream", None, 256),
-                                     ("gemv_int4_stream_g", None, 256), ("gemv_int4_stream_p", None, 256)):
+                                     ("gemv_int4_stream_g", None, 256), ("gemv_int4_stream_p", None, 256),
+                                     ("gemv_int4_tc_silu", 16, 256)):
             try:
                 fn = self.mod.get_function(name)
             except Exception:  # noqa: BLE001 (CuPy raises its driver error)
                 log("no kernel %s in %s" % (name, cubin))
                 continue
-            self.gemv_kinds[name] = (fn, rows, threads)
+            (self.silu_kinds if name.endswith("_silu") else self.gemv_kinds)[name] = (fn, rows, threads)
             if rows is None:
                 try:
                     bps = cupy.cuda.driver.occupancyMaxActiveBlocksPerMultiprocessor(cu_function(fn), threads, 0)
@@ -175,11 +181,6 @@ class Kernels:
         # (the choice a lowering makes per weight shape and launch kind).
         self.per_shape = {}
         self.f_gemm = {t: self.mod.get_function("gemm_int4_n%d" % t) for t in (64, 32, 16, 8)}
-        try:
-            self.f_silu = self.mod.get_function("gemv_int4_tc_silu")
-        except Exception:  # noqa: BLE001
-            self.f_silu = None
-            log("no kernel gemv_int4_tc_silu in %s" % cubin)
         self.f_gather = self.mod.get_function("gather_f16")
 
     def _launch(self, fn, grid, block, args):
@@ -194,7 +195,10 @@ class Kernels:
         kind = kind or self.gemv_kind
         if kind in (PER_SHAPE, FUSED):
             kind = self.per_shape[(w.rows, w.cols, self.pdl)]
-        fn, rows, threads = self.gemv_kinds[kind]
+        self._gemv_launch(kind, self.gemv_kinds[kind], w, x, y)
+
+    def _gemv_launch(self, kind, launch, w, x, y):
+        fn, rows, threads = launch
         args = (*memref(w.qweight), *memref(w.scales), *memref(w.zeros), *memref(x),
                 *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
                 np.int32(1 if w.asym else 0))
@@ -209,12 +213,10 @@ class Kernels:
         k = (rows + warps - 1) // warps
         return (rows + 8 * k - 1) // (8 * k)
 
-    def gemv_silu(self, w, gu, y):
+    def gemv_silu(self, w, gu, y, kind=None):
         """y = W (silu(g) * u) for gu = [g; u] of 2 * w.cols values."""
-        args = (*memref(w.qweight), *memref(w.scales), *memref(w.zeros), *memref(gu),
-                *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
-                np.int32(1 if w.asym else 0))
-        self._launch(self.f_silu, ((w.rows + 15) // 16,), (256,), args)
+        kind = kind or self.silu_choice[self.pdl]
+        self._gemv_launch(kind, self.silu_kinds[kind], w, gu, y)
 
     def gemm(self, w, x, y, batch):
         # The largest batch tile that divides the batch (a multiple of 8).
@@ -300,13 +302,13 @@ def run_checks(k, gen):
             k.gemv(w, x, y, kind)
             gemv_ok(kind, check("%s %dx%d %s" % (kind, rows, cols, "asym" if asym else "sym"),
                                 y, wd @ x.double(), tol))
-        if k.f_silu is not None:
-            gu = torch.randn(2 * cols, device=DEV, generator=gen).half()
-            g, u = gu[:cols].double(), gu[cols:].double()
+        gu = torch.randn(2 * cols, device=DEV, generator=gen).half()
+        g, u = gu[:cols].double(), gu[cols:].double()
+        for kind in k.silu_kinds:
             y = torch.full((rows,), float("nan"), dtype=torch.float16, device=DEV)
-            k.gemv_silu(w, gu, y)
-            check("gemv_int4_tc_silu %dx%d %s" % (rows, cols, "asym" if asym else "sym"), y,
-                  wd @ (g * torch.sigmoid(g) * u), tol)
+            k.gemv_silu(w, gu, y, kind)
+            gemv_ok(kind, check("%s %dx%d %s" % (kind, rows, cols, "asym" if asym else "sym"), y,
+                                wd @ (g * torch.sigmoid(g) * u), tol))
         for batch in (8, 16, 32, 64, 72):
             xb = torch.randn(batch, cols, device=DEV, generator=gen).half()
             yb = torch.full((batch, rows), float("nan"), dtype=torch.float16, device=DEV)
@@ -459,24 +461,31 @@ except ImportError:
     GLUE_PDL = False
 
 
+# As in codegen/CUDA/kernels: a kernel releases the next launch first, reads
+# what no earlier kernel of the step writes (weights, the cache's past
+# positions), and waits for the previous kernel before anything else.
 @triton.jit
-def pdl_prologue(PDL: tl.constexpr):
-    # As in codegen/CUDA/kernels: release the next launch, then wait for the
-    # previous kernel before reading or writing anything it may touch.
+def pdl_release(PDL: tl.constexpr):
     if PDL:
         gdc_launch_dependents()
+
+
+@triton.jit
+def pdl_wait(PDL: tl.constexpr):
+    if PDL:
         gdc_wait()
 
 
 @triton.jit
 def add_rmsnorm_kernel(h_ptr, d_ptr, w_ptr, out_ptr, eps, N: tl.constexpr, PDL: tl.constexpr):
     # h (f32 residual stream) += d; out = rmsnorm(h) * w in f16.
-    pdl_prologue(PDL)
+    pdl_release(PDL)
     offs = tl.arange(0, N)
+    w = tl.load(w_ptr + offs).to(tl.float32)
+    pdl_wait(PDL)
     h = tl.load(h_ptr + offs) + tl.load(d_ptr + offs).to(tl.float32)
     tl.store(h_ptr + offs, h)
     r = tl.rsqrt(tl.sum(h * h, 0) / N + eps)
-    w = tl.load(w_ptr + offs).to(tl.float32)
     tl.store(out_ptr + offs, (h * r * w).to(tl.float16))
 
 
@@ -485,12 +494,21 @@ def rope_attn_kernel(qkv_ptr, kc_ptr, vc_ptr, cos_ptr, sin_ptr, out_ptr, pos, sc
                      H: tl.constexpr, D: tl.constexpr, CTX: tl.constexpr, PDL: tl.constexpr):
     # One program per head: RoPE (rotate-half) on q and k at `pos`, k and v
     # appended to the FP16 cache [H, CTX, D], softmax attention over 0..pos.
-    pdl_prologue(PDL)
+    # The tables and the cache's past positions are read first, in one go.
+    pdl_release(PDL)
     hd = tl.program_id(0)
     HALF: tl.constexpr = D // 2
     i = tl.arange(0, HALF)
+    dd = tl.arange(0, D)
+    base = hd * CTX * D
+    t = tl.arange(0, CTX)
+    past = t < pos
     c = tl.load(cos_ptr + pos * HALF + i)
     s = tl.load(sin_ptr + pos * HALF + i)
+    ka_c = tl.load(kc_ptr + base + t[:, None] * D + i[None, :], mask=past[:, None], other=0.0).to(tl.float32)
+    kb_c = tl.load(kc_ptr + base + t[:, None] * D + HALF + i[None, :], mask=past[:, None], other=0.0).to(tl.float32)
+    vv = tl.load(vc_ptr + base + t[:, None] * D + dd[None, :], mask=past[:, None], other=0.0).to(tl.float32)
+    pdl_wait(PDL)
     q1 = tl.load(qkv_ptr + hd * D + i).to(tl.float32)
     q2 = tl.load(qkv_ptr + hd * D + HALF + i).to(tl.float32)
     k1 = tl.load(qkv_ptr + H * D + hd * D + i).to(tl.float32)
@@ -499,22 +517,15 @@ def rope_attn_kernel(qkv_ptr, kc_ptr, vc_ptr, cos_ptr, sin_ptr, out_ptr, pos, sc
     qb = q2 * c + q1 * s
     ka = k1 * c - k2 * s
     kb = k2 * c + k1 * s
-    dd = tl.arange(0, D)
     v = tl.load(qkv_ptr + 2 * H * D + hd * D + dd).to(tl.float32)
-    base = hd * CTX * D
     tl.store(kc_ptr + base + pos * D + i, ka.to(tl.float16))
     tl.store(kc_ptr + base + pos * D + HALF + i, kb.to(tl.float16))
     tl.store(vc_ptr + base + pos * D + dd, v.to(tl.float16))
-    t = tl.arange(0, CTX)
-    past = t < pos
-    ka_c = tl.load(kc_ptr + base + t[:, None] * D + i[None, :], mask=past[:, None], other=0.0).to(tl.float32)
-    kb_c = tl.load(kc_ptr + base + t[:, None] * D + HALF + i[None, :], mask=past[:, None], other=0.0).to(tl.float32)
     sc = tl.sum(ka_c * qa[None, :] + kb_c * qb[None, :], 1) * scale
     self_sc = tl.sum(ka * qa + kb * qb, 0) * scale
     sc = tl.where(t == pos, self_sc, tl.where(past, sc, float("-inf")))
     p = tl.exp(sc - tl.max(sc, 0))
     p = p / tl.sum(p, 0)
-    vv = tl.load(vc_ptr + base + t[:, None] * D + dd[None, :], mask=past[:, None], other=0.0).to(tl.float32)
     p_self = tl.sum(tl.where(t == pos, p, 0.0), 0)
     o = tl.sum(p[:, None] * vv, 0) + p_self * v
     tl.store(out_ptr + hd * D + dd, o.to(tl.float16))
@@ -522,7 +533,8 @@ def rope_attn_kernel(qkv_ptr, kc_ptr, vc_ptr, cos_ptr, sin_ptr, out_ptr, pos, sc
 
 @triton.jit
 def silu_mul_kernel(gu_ptr, out_ptr, N: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr):
-    pdl_prologue(PDL)
+    pdl_release(PDL)
+    pdl_wait(PDL)
     offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
     m = offs < N
     g = tl.load(gu_ptr + offs, mask=m, other=0.0).to(tl.float32)
@@ -692,10 +704,18 @@ def bench_decode(k, gen, copy_gbs, layers):
             k.per_shape[(w0.rows, w0.cols, pdl)] = choice
             log("decode %s %dx%d%s: %s -> %s" % (name, w0.rows, w0.cols, " pdl" if pdl else "", ", ".join(
                 "%s %.2f us" % (n, t * 1e3) for n, t in times.items()), choice))
+        # The fused down projection: the fastest checked one.
+        silu_passed = [n for n in k.silu_kinds if GEMV_OK.get(n)]
+        if silu_passed:
+            times = {kind: graph_ms([lambda l=l, kind=kind: k.gemv_silu(l["down"], dec.gu, dec.d, kind)
+                                     for l in dec.layers], reps=10)[0] for kind in silu_passed}
+            k.silu_choice[pdl] = min(times, key=times.get)
+            log("decode down+silu%s: %s -> %s" % (" pdl" if pdl else "", ", ".join(
+                "%s %.2f us" % (n, t * 1e3) for n, t in times.items()), k.silu_choice[pdl]))
     k.pdl = False
     GEMV_OK[PER_SHAPE] = True  # made of kernels that passed
     composite = [PER_SHAPE]
-    if k.f_silu is not None:
+    if len(k.silu_choice) == 2:
         composite.append(FUSED)
     for kind in composite:
         # The per-shape choice on the 2-layer model (same shapes), against
@@ -734,7 +754,8 @@ def bench_decode(k, gen, copy_gbs, layers):
                 "kv_positions": dec.pos, "roofline_ms": roof_ms,
                 "glue_pdl": glue_pdl,
                 "per_shape_gemv": {"%dx%d%s" % (r, c, "+pdl" if p else ""): n
-                                   for (r, c, p), n in k.per_shape.items()}})
+                                   for (r, c, p), n in k.per_shape.items()},
+                "silu_fused_gemv": {("pdl" if p else "plain"): n for p, n in k.silu_choice.items()}})
     # The glue kernels alone, as many launches as a token makes.
     l0 = dec.layers[0]
     glue = {
