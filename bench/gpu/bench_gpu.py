@@ -663,6 +663,28 @@ def decode_label(kind, pdl):
     return kind + ("+pdl" if pdl else "")
 
 
+def check_decode(k, small, ref, kind):
+    """The 2-layer decoder's logits with GEMV mode `kind` against float64,
+    launched plainly and with PDL."""
+    k.gemv_kind = kind
+    for pdl in (False, True):
+        k.pdl = pdl
+        small.logits.fill_(float("nan"))
+        small.step()
+        gemv_ok(kind, check("decode 2-layer logits (%s)" % decode_label(kind, pdl), small.logits, ref, 2e-2))
+    k.pdl = False
+
+
+def fastest(what, kinds, launch, weights):
+    """The kind whose launch(weight, kind) over all `weights` (from DRAM)
+    takes least time."""
+    times = {kind: graph_ms([lambda w=w, kind=kind: launch(w, kind) for w in weights], reps=10)[0]
+             for kind in kinds}
+    choice = min(times, key=times.get)
+    log("decode %s: %s -> %s" % (what, ", ".join("%s %.2f us" % (n, t * 1e3) for n, t in times.items()), choice))
+    return choice
+
+
 def bench_decode(k, gen, copy_gbs, layers):
     glue_pdl = glue_pdl_works()
     # Correctness of the chain first: 2 layers against float64, every GEMV
@@ -670,13 +692,7 @@ def bench_decode(k, gen, copy_gbs, layers):
     small = Decoder(k, gen, layers=2, keep_reference=True)
     ref = small.reference()
     for kind in k.gemv_kinds:
-        k.gemv_kind = kind
-        for pdl in (False, True):
-            k.pdl = pdl
-            small.logits.fill_(float("nan"))
-            small.step()
-            gemv_ok(kind, check("decode 2-layer logits (%s)" % decode_label(kind, pdl), small.logits, ref, 2e-2))
-    k.pdl = False
+        check_decode(k, small, ref, kind)
     dec = Decoder(k, gen, layers=layers)
     total, wbytes, kvbytes = dec.bytes_per_token()
     roof_ms = total / (copy_gbs * 1e9) * 1e3
@@ -695,38 +711,28 @@ def bench_decode(k, gen, copy_gbs, layers):
     passed_kinds = [n for n in k.gemv_kinds if GEMV_OK.get(n)] or list(k.gemv_kinds)
     for pdl in (False, True):
         k.pdl = pdl
+        suffix = " pdl" if pdl else ""
         for name, xin, yout in (("qkv", dec.xn, dec.qkv), ("o", dec.att, dec.o),
                                 ("gu", dec.xn, dec.gu), ("down", dec.m, dec.d)):
             w0 = dec.layers[0][name]
-            times = {kind: graph_ms([lambda l=l, kind=kind: k.gemv(l[name], xin, yout, kind)
-                                     for l in dec.layers], reps=10)[0] for kind in passed_kinds}
-            choice = min(times, key=times.get)
-            k.per_shape[(w0.rows, w0.cols, pdl)] = choice
-            log("decode %s %dx%d%s: %s -> %s" % (name, w0.rows, w0.cols, " pdl" if pdl else "", ", ".join(
-                "%s %.2f us" % (n, t * 1e3) for n, t in times.items()), choice))
+            k.per_shape[(w0.rows, w0.cols, pdl)] = fastest(
+                "%s %dx%d%s" % (name, w0.rows, w0.cols, suffix), passed_kinds,
+                lambda w, kind: k.gemv(w, xin, yout, kind), [l[name] for l in dec.layers])
         # The fused down projection: the fastest checked one.
         silu_passed = [n for n in k.silu_kinds if GEMV_OK.get(n)]
         if silu_passed:
-            times = {kind: graph_ms([lambda l=l, kind=kind: k.gemv_silu(l["down"], dec.gu, dec.d, kind)
-                                     for l in dec.layers], reps=10)[0] for kind in silu_passed}
-            k.silu_choice[pdl] = min(times, key=times.get)
-            log("decode down+silu%s: %s -> %s" % (" pdl" if pdl else "", ", ".join(
-                "%s %.2f us" % (n, t * 1e3) for n, t in times.items()), k.silu_choice[pdl]))
+            k.silu_choice[pdl] = fastest("down+silu" + suffix, silu_passed,
+                                         lambda w, kind: k.gemv_silu(w, dec.gu, dec.d, kind),
+                                         [l["down"] for l in dec.layers])
     k.pdl = False
     GEMV_OK[PER_SHAPE] = True  # made of kernels that passed
     composite = [PER_SHAPE]
     if len(k.silu_choice) == 2:
         composite.append(FUSED)
+    # The per-shape choice on the 2-layer model (same shapes); FUSED with the
+    # down projection fused with SiLU*up.
     for kind in composite:
-        # The per-shape choice on the 2-layer model (same shapes), against
-        # float64; FUSED with the down projection fused with SiLU*up.
-        k.gemv_kind = kind
-        for pdl in (False, True):
-            k.pdl = pdl
-            small.logits.fill_(float("nan"))
-            small.step()
-            gemv_ok(kind, check("decode 2-layer logits (%s)" % decode_label(kind, pdl), small.logits, ref, 2e-2))
-    k.pdl = False
+        check_decode(k, small, ref, kind)
     modes = [(kind, pdl) for kind in list(k.gemv_kinds) + composite for pdl in (False, True)]
     del small, ref
     torch.cuda.empty_cache()

@@ -208,18 +208,18 @@ std::string openApi(CudaApi &api, const char *path) {
            #name + " (driver too old?)";
   QF_CUDA_FUNCTIONS(QF_RESOLVE)
 #undef QF_RESOLVE
-#define QF_RESOLVE_GRAPHS(name, ...)                                           \
+  // Optional groups: the first missing entry point says why the group's
+  // feature is off.
+  std::string *missing = nullptr;
+#define QF_RESOLVE_OPTIONAL(name, ...)                                         \
   api.name = reinterpret_cast<decltype(api.name)>(dlsym(api.library, #name));  \
-  if (!api.name && api.noGraphs.empty())                                       \
-    api.noGraphs = std::string("the driver library has no ") + #name;
-  QF_CUDA_GRAPH_FUNCTIONS(QF_RESOLVE_GRAPHS)
-#undef QF_RESOLVE_GRAPHS
-#define QF_RESOLVE_PROGRAMMATIC(name, ...)                                     \
-  api.name = reinterpret_cast<decltype(api.name)>(dlsym(api.library, #name));  \
-  if (!api.name && api.noProgrammatic.empty())                                 \
-    api.noProgrammatic = std::string("the driver library has no ") + #name;
-  QF_CUDA_PROGRAMMATIC_FUNCTIONS(QF_RESOLVE_PROGRAMMATIC)
-#undef QF_RESOLVE_PROGRAMMATIC
+  if (!api.name && missing->empty())                                           \
+    *missing = std::string("the driver library has no ") + #name;
+  missing = &api.noGraphs;
+  QF_CUDA_GRAPH_FUNCTIONS(QF_RESOLVE_OPTIONAL)
+  missing = &api.noProgrammatic;
+  QF_CUDA_PROGRAMMATIC_FUNCTIONS(QF_RESOLVE_OPTIONAL)
+#undef QF_RESOLVE_OPTIONAL
   CUresult result = api.cuInit(0);
   if (result != CUDA_SUCCESS)
     return api.describe("cuInit", result);
