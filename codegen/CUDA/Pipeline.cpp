@@ -62,6 +62,7 @@ void quantforge::buildLLMCUDALoweringPipeline(
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addNestedPass<func::FuncOp>(createLLMReductionsInnermost());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createLLMPromoteReductionAccumulators());
   LLMMapParallelLoopsToGPUOptions mapping;
   mapping.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createLLMMapParallelLoopsToGPU(mapping));
