@@ -104,6 +104,41 @@ def LLMSplitReductions : Pass<"llm-split-reductions", "::mlir::func::FuncOp"> {
   ];
 }
 
+def LLMPromoteReductionAccumulators
+    : Pass<"llm-promote-reduction-accumulators", "::mlir::func::FuncOp"> {
+  let summary = "Keep a reduction loop's accumulator in a register";
+  let description = [{
+    `convert-linalg-to-parallel-loops` accumulates a reduction in memory: each
+    iteration of the serial loop loads the output element, adds, and stores
+    it back. LLVM forwards the load but cannot sink the store out of the
+    loop, because it cannot prove that the inputs do not alias the output,
+    so every iteration of every GPU thread writes memory. One-shot
+    bufferization guarantees that a linalg op's inputs do not alias its
+    output (it copies otherwise), so this pass does what LLVM cannot: an
+    `scf.for` without results whose body loads and stores one loop-invariant
+    element of a memref, with no other access to that memref and no other
+    write to memory in the loop, carries the element in an `iter_args`
+    value instead: one load before the loop, one store after it. Applied
+    innermost first, so nested reductions are promoted level by level. The
+    CPU and CUDA pipelines run it after `convert-linalg-to-parallel-loops`.
+    Example:
+    ```mlir
+    scf.for %k = %c0 to %n step %c1 {
+      %a = memref.load %x[%k] : memref<?xf32>
+      %acc = memref.load %y[%i] : memref<?xf32>
+      %s = arith.addf %a, %acc : f32
+      memref.store %s, %y[%i] : memref<?xf32>
+    }
+    ```
+    becomes a loop yielding `%s` from `iter_args(%acc = <load of %y[%i]>)`,
+    stored into `%y[%i]` after it.
+  }];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def LLMCopiesToLinalg : Pass<"llm-copies-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

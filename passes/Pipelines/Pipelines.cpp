@@ -95,8 +95,10 @@ void quantforge::buildLLMCPULoweringPipeline(
   // A paged cache's row writes (scf.forall) are too small to dispatch.
   pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
   // Parallel dimensions become scf.parallel, run by the runtime's threads
-  // through qf_parallel_for; reduction dimensions stay serial loops.
+  // through qf_parallel_for; reduction dimensions stay serial loops, their
+  // accumulators in registers.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createLLMPromoteReductionAccumulators());
   pm.addPass(createLLMDispatchParallelLoops());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());

@@ -4,14 +4,18 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/CUDA/Passes.h"
+#include "passes/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace quantforge {
 #define GEN_PASS_DEF_LLMPROMOTEREDUCTIONACCUMULATORS
-#include "codegen/CUDA/Passes.h.inc"
+#include "passes/Conversion/Passes.h.inc"
 } // namespace quantforge
 
 using namespace mlir;
