@@ -138,6 +138,18 @@ class QWeight:
         z = self.z.to(dtype).repeat_interleave(self.group, 1)
         return s * (self.q.to(dtype) - z)
 
+    def tiled(self):
+        """The m16-tiled copy of qweight that gemm_int4_skt* reads: per
+        16-row tile and 128-column chunk, 1 KB as [row half][lane g*4+t][16
+        bytes of row 8 * half + g, columns 32t..32t+31 of the chunk]."""
+        if not hasattr(self, "_tiled"):
+            rp = -(-self.rows // 16) * 16
+            qb = torch.zeros(rp, self.cols // 2, dtype=torch.uint8, device=DEV)
+            qb[:self.rows] = self.qweight
+            t = qb.view(rp // 16, 2, 8, self.cols // 128, 4, 16).permute(0, 3, 1, 2, 4, 5)
+            self._tiled = t.contiguous().view(-1)
+        return self._tiled
+
     def drop_reference(self):
         del self.q, self.z
 
@@ -181,6 +193,31 @@ class Kernels:
         # (the choice a lowering makes per weight shape and launch kind).
         self.per_shape = {}
         self.f_gemm = {t: self.mod.get_function("gemm_int4_n%d" % t) for t in (64, 32, 16, 8)}
+        # Split-K GEMMs for batch tiles of 8 and 16 (gemm_int4_sk*): their
+        # zeroed f32 workspace and counters per (rows, batch), and the
+        # number of K slices per shape (sk_slices).
+        # (tile, tiled) -> function; tiled: reads QWeight.tiled().
+        self.f_sk = {}
+        for t in (16, 8):
+            for tiled in (False, True):
+                name = "gemm_int4_sk%s%d" % ("t" if tiled else "", t)
+                try:
+                    self.f_sk[(t, tiled)] = self.mod.get_function(name)
+                except Exception:  # noqa: BLE001
+                    log("no kernel " + name)
+        self.sk_buffers = {}
+        self.sk_blocks_per_sm = {}
+        for (t, tiled), fn in self.f_sk.items():
+            try:
+                bps = cupy.cuda.driver.occupancyMaxActiveBlocksPerMultiprocessor(cu_function(fn), 256, 0)
+            except Exception:  # noqa: BLE001
+                bps = 2
+            self.sk_blocks_per_sm[t] = min(bps, self.sk_blocks_per_sm.get(t, bps))
+            log("gemm_int4_sk%s%d: %d blocks of 256 threads per SM, %d registers"
+                % ("t" if tiled else "", t, bps, fn.num_regs))
+        # (rows, cols, batch) -> "tile" or ("sk", slices): the fastest checked
+        # GEMM, as a lowering would pick per shape.
+        self.gemm_choice = {}
         self.f_gather = self.mod.get_function("gather_f16")
 
     def _launch(self, fn, grid, block, args):
@@ -225,6 +262,39 @@ class Kernels:
                 *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
                 np.int32(1 if w.asym else 0))
         self._launch(self.f_gemm[tile], ((w.rows + 15) // 16, batch // tile), (256,), args)
+
+    def sk_tile(self, batch):
+        return 16 if batch % 16 == 0 else 8
+
+    def sk_slices(self, rows, cols, batch, spread=1.0):
+        """K slices for gemm_int4_sk: the fewest whose stage fits (16 chunks
+        of 128 columns for n8, 8 for n16), else as many as fill the resident
+        blocks once (times `spread`) without a second wave."""
+        t = self.sk_tile(batch)
+        nchunks = cols // 128
+        least = -(-nchunks // (16 * 8 // t))
+        rowblocks = -(-rows // 256) * (batch // t)
+        fill = int(self.sms * self.sk_blocks_per_sm[t] * spread) // rowblocks
+        return max(least, min(fill, nchunks))
+
+    def gemm_sk(self, w, x, y, batch, slices, tiled=False):
+        t = self.sk_tile(batch)
+        key = (w.rows, batch)
+        if key not in self.sk_buffers:
+            self.sk_buffers[key] = (torch.zeros(batch * w.rows, dtype=torch.float32, device=DEV),
+                                    torch.zeros(batch // t * -(-w.rows // 256), dtype=torch.int32, device=DEV))
+        ws, counters = self.sk_buffers[key]
+        args = (*memref(w.tiled() if tiled else w.qweight), *memref(w.scales), *memref(w.zeros),
+                *memref(x), *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
+                np.int32(1 if w.asym else 0), *memref(ws), *memref(counters))
+        self._launch(self.f_sk[(t, tiled)], (-(-w.rows // 256), slices, batch // t), (256,), args)
+
+    def gemm_best(self, w, x, y, batch):
+        choice = self.gemm_choice.get((w.rows, w.cols, batch), "tile")
+        if choice == "tile":
+            self.gemm(w, x, y, batch)
+        else:
+            self.gemm_sk(w, x, y, batch, choice[1], choice[2])
 
     def gather(self, x, perm, out):
         n = perm.numel()
@@ -278,6 +348,14 @@ def gemv_ok(kind, ok):
     GEMV_OK[kind] = GEMV_OK.get(kind, True) and ok
 
 
+SK_OK = {}  # (batch tile, tiled) of gemm_int4_sk* -> every check of it passed
+
+
+def sk_ok(batch, tiled, ok):
+    key = (16 if batch % 16 == 0 else 8, tiled)
+    SK_OK[key] = SK_OK.get(key, True) and ok
+
+
 def check(name, out, ref, tol):
     nan = int(torch.isnan(out).sum().item())
     err = rel_err(out, ref) if nan == 0 else float("nan")
@@ -313,8 +391,22 @@ def run_checks(k, gen):
             xb = torch.randn(batch, cols, device=DEV, generator=gen).half()
             yb = torch.full((batch, rows), float("nan"), dtype=torch.float16, device=DEV)
             k.gemm(w, xb, yb, batch)
-            check("gemm b%d %dx%d %s" % (batch, rows, cols, "asym" if asym else "sym"),
-                  yb, xb.double() @ wd.T, tol)
+            ref = xb.double() @ wd.T
+            check("gemm b%d %dx%d %s" % (batch, rows, cols, "asym" if asym else "sym"), yb, ref, tol)
+            if batch > 32:
+                continue
+            # Split-K: the fewest slices and the most that fit one wave, each
+            # twice (the second run needs the workspace left zero).
+            for tiled in (False, True):
+                if (k.sk_tile(batch), tiled) not in k.f_sk:
+                    continue
+                for slices in sorted({k.sk_slices(rows, cols, batch, 0), k.sk_slices(rows, cols, batch)}):
+                    for rep in (1, 2):
+                        yb.fill_(float("nan"))
+                        k.gemm_sk(w, xb, yb, batch, slices, tiled)
+                        sk_ok(batch, tiled, check("gemm_sk%s b%d %dx%d %s, %d slices, run %d"
+                                                  % ("t" if tiled else "", batch, rows, cols,
+                                                     "asym" if asym else "sym", slices, rep), yb, ref, tol))
         del wd
     # The same kernels launched with PDL, three chained so that each reads
     # the previous one's output (poisoned with NaN first): a read of x before
@@ -349,6 +441,37 @@ def run_checks(k, gen):
         gemv_ok(kind, check("%s PDL chain of 3, graph" % kind, ts[-1], ref, 1e-2))
         del g
     del ws
+    # Split-K GEMMs chained with PDL (each reads the previous one's poisoned
+    # output; all share one workspace, which each leaves zero for the next).
+    for batch, tiled in ((8, False), (16, False), (8, True), (16, True)):
+        if (k.sk_tile(batch), tiled) not in k.f_sk:
+            continue
+        ws = [QWeight(4096, 4096, 128, True, gen) for _ in range(3)]
+        xb = torch.randn(batch, 4096, device=DEV, generator=gen).half()
+        ref = xb.double()
+        for w in ws:
+            ref = ref @ w.dequant(torch.float64).T
+        outs = [torch.empty(batch, 4096, device=DEV, dtype=torch.float16) for _ in ws]
+
+        def sk_chain():
+            for t in outs:
+                t.fill_(float("nan"))
+            k.pdl = True
+            src = xb
+            for w, t in zip(ws, outs):
+                k.gemm_sk(w, src, t, batch, k.sk_slices(4096, 4096, batch), tiled)
+                src = t
+            k.pdl = False
+        sk_chain()
+        name = "gemm_sk%s b%d" % ("t" if tiled else "", batch)
+        sk_ok(batch, tiled, check("%s PDL chain of 3 4096x4096" % name, outs[-1], ref, 1e-2))
+        torch.cuda.synchronize()
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g):
+            sk_chain()
+        g.replay()
+        sk_ok(batch, tiled, check("%s PDL chain of 3, graph" % name, outs[-1], ref, 1e-2))
+        del g, ws
     # Act-order: GPTQ's g_idx (group of column c = rank of c in a random
     # order // group) becomes canonical by sorting the columns by group; the
     # activation is gathered with the same permutation.
@@ -438,13 +561,42 @@ def bench_matmuls(k, gen, copy_gbs, batches):
                 t_pdl, _ = graph_ms([lambda w=w: k.gemm(w, x, y, batch) for w in ws])
                 k.pdl = False
                 t = min(t_plain, t_pdl)
+                tile_us = {"plain": t_plain * 1e3, "pdl": t_pdl * 1e3}
+                sk_us = {}
+                k.gemm_choice[(rows, cols, batch)] = "tile"
+                for tiled in (False, True):
+                    if not SK_OK.get((k.sk_tile(batch), tiled)) or batch > 32:
+                        continue
+                    for spread_ in (0, 0.5, 1.0, 2.0):
+                        slices = k.sk_slices(rows, cols, batch, spread_)
+                        for pdl in (False, True):
+                            label = "%s%d slices%s" % ("tiled " if tiled else "", slices, " +pdl" if pdl else "")
+                            if label in sk_us:
+                                continue
+                            k.pdl = pdl
+                            ts, _ = graph_ms([lambda w=w, s_=slices: k.gemm_sk(w, x, y, batch, s_, tiled)
+                                              for w in ws])
+                            k.pdl = False
+                            sk_us[label] = ts * 1e3
+                            if ts < t:
+                                t = ts
+                                k.gemm_choice[(rows, cols, batch)] = ("sk", slices, tiled)
+                            if not pdl:
+                                t_plain = min(t_plain, ts)
             tc, _ = graph_ms([lambda w=w: torch.matmul(x, w.T, out=y) for w in w16])
+            if batch == 1:
+                tile_us, sk_us = {}, {}
+            choice = k.gemm_choice.get((rows, cols, batch), "gemv")
             gemm_rows.append({"shape": "%dx%d" % (rows, cols), "batch": batch, "int4_us": t * 1e3,
                               "int4_plain_launch_us": t_plain * 1e3,
+                              "kernel": choice if isinstance(choice, str) else
+                              "sk%s %d slices" % ("t" if choice[2] else "", choice[1]),
+                              "tile_us": tile_us, "sk_us": sk_us,
                               "cublas_fp16_us": tc * 1e3, "speedup": tc / t,
                               "int4_TFLOPs": 2 * batch * rows * cols / (t * 1e-3) / 1e12})
-            log("gemm %dx%d b%d: int4 %.2f us (plain launches %.2f), cuBLAS fp16 %.2f us, %.2fx"
-                % (rows, cols, batch, t * 1e3, t_plain * 1e3, tc * 1e3, tc / t))
+            log("gemm %dx%d b%d: int4 %.2f us (plain launches %.2f; %s), cuBLAS fp16 %.2f us, %.2fx; tile %s, sk %s"
+                % (rows, cols, batch, t * 1e3, t_plain * 1e3, gemm_rows[-1]["kernel"], tc * 1e3, tc / t,
+                   {a: round(b, 2) for a, b in tile_us.items()}, {a: round(b, 2) for a, b in sk_us.items()}))
         del ws, w16
         torch.cuda.empty_cache()
     return gemv_rows, gemm_rows
@@ -819,9 +971,10 @@ def main():
     print("%-18s %-14s %9s %9s %8s" % ("int4 GEMV", "shape", "us", "GB/s", "% copy"))
     for r in gemv:
         print("%-18s %-14s %9.2f %9.0f %7.1f%%" % (r["kernel"], r["shape"], r["us"], r["GBps"], r["pct_copy"]))
-    print("%-14s %5s %10s %10s %8s" % ("int4 GEMM", "batch", "int4 us", "cuBLAS us", "speedup"))
+    print("%-14s %5s %10s %10s %8s  %s" % ("int4 GEMM", "batch", "int4 us", "cuBLAS us", "speedup", "kernel"))
     for r in gemm:
-        print("%-14s %5d %10.2f %10.2f %7.2fx" % (r["shape"], r["batch"], r["int4_us"], r["cublas_fp16_us"], r["speedup"]))
+        print("%-14s %5d %10.2f %10.2f %7.2fx  %s" % (r["shape"], r["batch"], r["int4_us"], r["cublas_fp16_us"],
+                                                   r["speedup"], r["kernel"]))
     d = decode
     for kind, r in d["by_gemv_kernel"].items():
         print("decode with %s: %.3f ms/token, %.1f tok/s, %.1f%% of roofline; its GEMVs alone %.3f ms"

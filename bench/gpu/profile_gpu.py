@@ -24,6 +24,10 @@ def main():
         for kind in k.gemv_kinds:
             k.gemv(w, x[0], y[0], kind)
         k.gemm(w, x, y, 16)
+        for batch in (8, 16):
+            for tiled in (False, True):
+                if (k.sk_tile(batch), tiled) in k.f_sk:
+                    k.gemm_sk(w, x[:batch], y[:batch], batch, k.sk_slices(rows, cols, batch), tiled)
     torch.cuda.synchronize()
 
 

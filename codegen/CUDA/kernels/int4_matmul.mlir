@@ -1947,6 +1947,441 @@ gpu.module @quantforge_int4 {
     gpu.return
   }
 
+  // ---- Split-K GEMM for small batches (gemm_int4_sk8 / _sk16) ----------
+  // One step of a @gemm_sk_body warp: lane t's 16 bytes of 128-column
+  // chunk c in each of the four rows it covers (g and g + 8 of its two m16
+  // tiles: ra0, rb0, ra1, rb1, clamped into the matrix; their words of
+  // chunk 0 at w*b, chunks cstride words apart), with their scales and zero
+  // bytes.
+  func.func private @sk_load(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                             %zeros: memref<?xi8>, %has_zeros: i32,
+                             %ra0: index, %rb0: index, %ra1: index, %rb1: index,
+                             %wa0b: index, %wb0b: index, %wa1b: index, %wb1b: index,
+                             %c: index, %cstride: index, %gshift: index,
+                             %ngroups: index, %zrow: index)
+      -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>,
+          vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>) {
+    %co = arith.muli %c, %cstride : index
+    %ia0 = arith.addi %wa0b, %co : index
+    %ib0 = arith.addi %wb0b, %co : index
+    %ia1 = arith.addi %wa1b, %co : index
+    %ib1 = arith.addi %wb1b, %co : index
+    %wa0 = vector.load %qw[%ia0] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %wb0 = vector.load %qw[%ib0] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %wa1 = vector.load %qw[%ia1] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %wb1 = vector.load %qw[%ib1] {alignment = 16} : memref<?xi32>, vector<4xi32>
+    %s0, %z0 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra0, %rb0, %c, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
+    %s1, %z1 = func.call @chunk_meta(%scales, %zeros, %has_zeros, %ra1, %rb1, %c, %gshift, %ngroups, %zrow) : (memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index) -> (vector<2xf16>, vector<2xi8>)
+    return %wa0, %wb0, %wa1, %wb1, %s0, %z0, %s1, %z1 : vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>
+  }
+
+  // The word offset of lane t's 16 bytes of chunk 0 in row r, and the
+  // words from one chunk to the next: in the canonical layout, or (%tiled)
+  // in the m16-tiled copy of the weight (README.md), where the 1 KB of
+  // (16-row tile, chunk) is contiguous as [row half (g or g + 8)][lane][16
+  // bytes], so each load instruction of a warp reads 512 contiguous bytes
+  // and a warp's steps read on in order.
+  func.func private @sk_word(%r: index, %t: index, %nvec: index,
+                             %tiled: i1) -> (index, index) {
+    %c16 = arith.constant 16 : index
+    %c256 = arith.constant 256 : index
+    %plain = affine.apply affine_map<(r, t)[n] -> ((r * n + t) * 4)>(%r, %t)[%nvec]
+    %tile = affine.apply affine_map<(r, t)[n] -> (((r floordiv 16) * (n floordiv 4) * 2 + (r mod 16) floordiv 8) * 128 + ((r mod 8) * 4 + t) * 4)>(%r, %t)[%nvec]
+    %w = arith.select %tiled, %tile, %plain : index
+    %stride = arith.select %tiled, %c256, %c16 : index
+    return %w, %stride : index, index
+  }
+
+  // Offset in @gemm_sk_body's x stage of part p (8 values) of lane l's
+  // fragment of chunk-and-n-tile slot jn: lane-minor, so one 16-byte read
+  // of a warp is 512 contiguous bytes.
+  func.func private @sk_slot(%jn: index, %p: index, %l: index) -> index {
+    %o = affine.apply affine_map<(j, p, l) -> (((j * 4 + p) * 32 + l) * 8)>(%jn, %p, %l)
+    return %o : index
+  }
+
+  // Lane l's B fragments (32 values, ordered as @load_xp) of slot jn.
+  func.func private @sk_xfrag(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                              %jn: index, %l: index) -> vector<32xf16> {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %o0 = func.call @sk_slot(%jn, %c0, %l) : (index, index, index) -> index
+    %o1 = func.call @sk_slot(%jn, %c1, %l) : (index, index, index) -> index
+    %o2 = func.call @sk_slot(%jn, %c2, %l) : (index, index, index) -> index
+    %o3 = func.call @sk_slot(%jn, %c3, %l) : (index, index, index) -> index
+    %p0 = vector.load %xs[%o0] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %p1 = vector.load %xs[%o1] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %p2 = vector.load %xs[%o2] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %p3 = vector.load %xs[%o3] {alignment = 16} : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+    %p01 = vector.shuffle %p0, %p1 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %p23 = vector.shuffle %p2, %p3 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xf16>, vector<8xf16>
+    %xp = vector.shuffle %p01, %p23 [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31] : vector<16xf16>, vector<16xf16>
+    return %xp : vector<32xf16>
+  }
+
+  // One m16 tile's chunk against one or two n-tiles (%two, a constant once
+  // inlined): acc[n] += scale * (q - zero) . x per row, as @gemm_body. The
+  // B fragments come from the stage slots jn0, jn0 + 1 when needed, so at
+  // most one is live (16 registers fewer for _sk16 than keeping both).
+  func.func private @sk_tile(%wa: vector<4xi32>, %wb: vector<4xi32>,
+                             %s2: vector<2xf16>, %z2: vector<2xi8>,
+                             %has_zeros: i32, %gi: index,
+                             %xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                             %jn0: index, %lane: index,
+                             %two: i1, %acc: vector<2x4xf32>) -> vector<2x4xf32> {
+    %za8 = vector.extract %z2[0] : i8 from vector<2xi8>
+    %zb8 = vector.extract %z2[1] : i8 from vector<2xi8>
+    %za = func.call @bias_of(%za8, %has_zeros, %gi) : (i8, i32, index) -> vector<8xf16>
+    %zb = func.call @bias_of(%zb8, %has_zeros, %gi) : (i8, i32, index) -> vector<8xf16>
+    %m:2 = func.call @chunk_pairs(%wa, %wb, %za, %zb) : (vector<4xi32>, vector<4xi32>, vector<8xf16>, vector<8xf16>) -> (vector<32xf16>, vector<32xf16>)
+    %sf = arith.extf %s2 : vector<2xf16> to vector<2xf32>
+    %scale = vector.shuffle %sf, %sf [0, 0, 1, 1] : vector<2xf32>, vector<2xf32>
+    %true = arith.constant true
+    %one = arith.xori %two, %true : i1
+    %x0 = func.call @sk_xfrag(%xs, %jn0, %lane) : (memref<16384xf16, #gpu.address_space<workgroup>>, index, index) -> vector<32xf16>
+    %p0 = func.call @mma_chunk(%m#0, %m#1, %x0, %one) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
+    %f0 = vector.shape_cast %p0 : vector<2x2xf32> to vector<4xf32>
+    %o0 = vector.extract %acc[0] : vector<4xf32> from vector<2x4xf32>
+    %n0 = math.fma %f0, %scale, %o0 : vector<4xf32>
+    %a0 = vector.insert %n0, %acc [0] : vector<4xf32> into vector<2x4xf32>
+    %a1 = scf.if %two -> (vector<2x4xf32>) {
+      %false = arith.constant false
+      %c1 = arith.constant 1 : index
+      %jn1 = arith.addi %jn0, %c1 : index
+      %x1 = func.call @sk_xfrag(%xs, %jn1, %lane) : (memref<16384xf16, #gpu.address_space<workgroup>>, index, index) -> vector<32xf16>
+      %p1 = func.call @mma_chunk(%m#0, %m#1, %x1, %false) : (vector<32xf16>, vector<32xf16>, vector<32xf16>, i1) -> vector<2x2xf32>
+      %f1 = vector.shape_cast %p1 : vector<2x2xf32> to vector<4xf32>
+      %o1 = vector.extract %a0[1] : vector<4xf32> from vector<2x4xf32>
+      %n1 = math.fma %f1, %scale, %o1 : vector<4xf32>
+      %r = vector.insert %n1, %a0 [1] : vector<4xf32> into vector<2x4xf32>
+      scf.yield %r : vector<2x4xf32>
+    } else {
+      scf.yield %a0 : vector<2x4xf32>
+    }
+    return %a1 : vector<2x4xf32>
+  }
+
+  // ws[r][n .. n+1] += v (relaxed atomics at L2) where p holds.
+  func.func private @sk_add_pair(%ws: memref<?xf32>, %i: index, %v0: f32, %v1: f32, %p: i1) {
+    scf.if %p {
+      %c1 = arith.constant 1 : index
+      %i1 = arith.addi %i, %c1 : index
+      %a = memref.atomic_rmw addf %v0, %ws[%i] : (f32, memref<?xf32>) -> f32
+      %b = memref.atomic_rmw addf %v1, %ws[%i1] : (f32, memref<?xf32>) -> f32
+    }
+    return
+  }
+
+  // A tile's partial sums (C fragment: rows g, g + 8 x batch columns 2t,
+  // 2t + 1 of each n-tile) into the workspace rows ra, rb.
+  func.func private @sk_flush(%ws: memref<?xf32>, %acc: vector<2x4xf32>,
+                              %ra: index, %rb: index, %rows: index, %t: index,
+                              %nb: index, %two: i1, %base: index) {
+    %ina = arith.cmpi ult, %ra, %rows : index
+    %inb = arith.cmpi ult, %rb, %rows : index
+    %v0 = vector.extract %acc[0] : vector<4xf32> from vector<2x4xf32>
+    %e0 = vector.extract %v0[0] : f32 from vector<4xf32>
+    %e1 = vector.extract %v0[1] : f32 from vector<4xf32>
+    %e2 = vector.extract %v0[2] : f32 from vector<4xf32>
+    %e3 = vector.extract %v0[3] : f32 from vector<4xf32>
+    %ia = affine.apply affine_map<(r, t)[n, o] -> (o + r * n + t * 2)>(%ra, %t)[%nb, %base]
+    %ib = affine.apply affine_map<(r, t)[n, o] -> (o + r * n + t * 2)>(%rb, %t)[%nb, %base]
+    func.call @sk_add_pair(%ws, %ia, %e0, %e1, %ina) : (memref<?xf32>, index, f32, f32, i1) -> ()
+    func.call @sk_add_pair(%ws, %ib, %e2, %e3, %inb) : (memref<?xf32>, index, f32, f32, i1) -> ()
+    scf.if %two {
+      %c8 = arith.constant 8 : index
+      %v1 = vector.extract %acc[1] : vector<4xf32> from vector<2x4xf32>
+      %f0 = vector.extract %v1[0] : f32 from vector<4xf32>
+      %f1 = vector.extract %v1[1] : f32 from vector<4xf32>
+      %f2 = vector.extract %v1[2] : f32 from vector<4xf32>
+      %f3 = vector.extract %v1[3] : f32 from vector<4xf32>
+      %ja = arith.addi %ia, %c8 : index
+      %jb = arith.addi %ib, %c8 : index
+      func.call @sk_add_pair(%ws, %ja, %f0, %f1, %ina) : (memref<?xf32>, index, f32, f32, i1) -> ()
+      func.call @sk_add_pair(%ws, %jb, %f2, %f3, %inb) : (memref<?xf32>, index, f32, f32, i1) -> ()
+    }
+    return
+  }
+
+  // Orders this thread's earlier global writes and atomics before its later
+  // ones for the whole GPU (threadfence).
+  func.func private @gpu_fence() {
+    llvm.inline_asm has_side_effects asm_dialect = att "fence.acq_rel.gpu;", "~{memory}" : () -> ()
+    return
+  }
+
+  // Y = X W^T for nb = 8 or 16 batch rows (%two) per grid z, split over K
+  // (Stream-K-like "split-K with fixup"): block (x, y, z) computes the 256
+  // rows 256x..256x+255 (8 warps x two m16 tiles) over the y-th of
+  // grid_dim.y equal slices of the 128-column chunks, for batch rows
+  // z * nb ..; X's slice is staged once per block in shared memory in
+  // fragment order and serves all 16 tiles; each warp streams its rows'
+  // bytes of the slice with the next two steps in flight (_sk8; one in
+  // _sk16), the first ones requested before griddepcontrol.wait. Partial sums go to the f32
+  // workspace ws[z][R][nb] with relaxed atomics; the last block of a row
+  // range (counter[z][x]) reads them back, writes y in f16 and leaves ws
+  // and its counter zero again, so ws and counters must be zero before the
+  // first launch and stay owned by this kernel. A slice may hold at most
+  // 16 / (nb / 8) chunks (the host picks grid_dim.y); a larger one makes y
+  // NaN rather than wrong.
+  func.func private @gemm_sk_body(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                                  %zeros: memref<?xi8>, %x: memref<?xf16>,
+                                  %y: memref<?xf16>, %rows: index, %cols: index,
+                                  %group: index, %has_zeros: i32,
+                                  %ws: memref<?xf32>, %counters: memref<?xi32>,
+                                  %xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                                  %flag: memref<1xi32, #gpu.address_space<workgroup>>,
+                                  %two: i1, %tiled: i1)
+      attributes {passthrough = ["alwaysinline"]} {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %c8 = arith.constant 8 : index
+    %c16 = arith.constant 16 : index
+    %c32 = arith.constant 32 : index
+    %c128 = arith.constant 128 : index
+    %c256 = arith.constant 256 : index
+    %i0 = arith.constant 0 : i32
+    %i1 = arith.constant 1 : i32
+    %fzero = arith.constant 0.0 : f32
+    %nan = arith.constant 0x7FC00000 : f32
+    %zacc = arith.constant dense<0.0> : vector<2x4xf32>
+    %tid = gpu.thread_id x
+    %bx = gpu.block_id x
+    %by = gpu.block_id y
+    %bz = gpu.block_id z
+    %ks = gpu.grid_dim y
+    %nbx = gpu.grid_dim x
+    %lane = arith.remui %tid, %c32 : index
+    %warp = arith.divui %tid, %c32 : index
+    %g = arith.divui %lane, %c4 : index
+    %t = arith.remui %lane, %c4 : index
+    %nt = arith.select %two, %c2, %c1 : index
+    // Steps in flight beyond the one computed: _sk16 has registers for one.
+    %ahead = arith.select %two, %c1, %c2 : index
+    %nb = arith.muli %nt, %c8 : index
+    %cap = arith.select %two, %c8, %c16 : index
+    %nvec = arith.divui %cols, %c32 : index
+    %nchunks = arith.divui %cols, %c128 : index
+    %ngroups = arith.divui %cols, %group : index
+    %cpg = arith.divui %group, %c128 : index
+    %gshift = math.cttz %cpg : index
+    %zrow = affine.apply affine_map<(g) -> ((g + 1) floordiv 2)>(%ngroups)
+    // This block's chunks [cfirst, cfirst + nloc) and batch rows.
+    %cfirst = affine.apply affine_map<(s)[n, k] -> ((s * n) floordiv k)>(%by)[%nchunks, %ks]
+    %cend = affine.apply affine_map<(s)[n, k] -> (((s + 1) * n) floordiv k)>(%by)[%nchunks, %ks]
+    %nloc = arith.subi %cend, %cfirst : index
+    %nuse = arith.minui %nloc, %cap : index
+    %overflow = arith.cmpi ugt, %nloc, %cap : index
+    %nuse1 = arith.maxui %nuse, %c1 : index
+    %lastj = arith.subi %nuse1, %c1 : index
+    %lastc = arith.subi %nchunks, %c1 : index
+    %n0 = arith.muli %bz, %nb : index
+    %xoff = arith.muli %n0, %cols : index
+    %yoff = arith.muli %n0, %rows : index
+    %cntoff = arith.muli %bz, %nbx : index
+    %cnt = arith.addi %cntoff, %bx : index
+    // The warp's rows: tile 0 is g, g + 8, tile 1 g + 16, g + 24.
+    %ra0 = affine.apply affine_map<(b, w, g) -> (b * 256 + w * 32 + g)>(%bx, %warp, %g)
+    %rb0 = arith.addi %ra0, %c8 : index
+    %ra1 = arith.addi %ra0, %c16 : index
+    %rb1 = arith.addi %ra1, %c8 : index
+    %lastr = arith.subi %rows, %c1 : index
+    %qa0 = arith.minui %ra0, %lastr : index
+    %qb0 = arith.minui %rb0, %lastr : index
+    %qa1 = arith.minui %ra1, %lastr : index
+    %qb1 = arith.minui %rb1, %lastr : index
+
+    %wa0b, %cstride = func.call @sk_word(%qa0, %t, %nvec, %tiled) : (index, index, index, i1) -> (index, index)
+    %wb0b, %s1_ = func.call @sk_word(%qb0, %t, %nvec, %tiled) : (index, index, index, i1) -> (index, index)
+    %wa1b, %s2_ = func.call @sk_word(%qa1, %t, %nvec, %tiled) : (index, index, index, i1) -> (index, index)
+    %wb1b, %s3_ = func.call @sk_word(%qb1, %t, %nvec, %tiled) : (index, index, index, i1) -> (index, index)
+
+    func.call @release_dependents() : () -> ()
+    %j1 = arith.minui %c1, %lastj : index
+    %ch0u = arith.minui %cfirst, %lastc : index
+    %ch1u = arith.addi %cfirst, %j1 : index
+    %ch1 = arith.minui %ch1u, %lastc : index
+    %a:8 = func.call @sk_load(%qw, %scales, %zeros, %has_zeros, %qa0, %qb0, %qa1, %qb1, %wa0b, %wb0b, %wa1b, %wb1b, %ch0u, %cstride, %gshift, %ngroups, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>)
+    %b:8 = func.call @sk_load(%qw, %scales, %zeros, %has_zeros, %qa0, %qb0, %qa1, %qb1, %wa0b, %wb0b, %wa1b, %wb1b, %ch1, %cstride, %gshift, %ngroups, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>)
+    func.call @keep_loads_here() : () -> ()
+    func.call @await_prerequisites() : () -> ()
+
+    // Stage X's slice: item i = (slot jn = j * nt + n, lane l) holds the
+    // 32 values of batch row n * 8 + l / 4, chunk cfirst + j, columns
+    // 32 (l % 4) .. + 31, regrouped by @load_xp.
+    %items = affine.apply affine_map<(j)[n] -> (j * n * 32)>(%nuse)[%nt]
+    %rounds = affine.apply affine_map<(i) -> ((i + 255) floordiv 256)>(%items)
+    scf.for %it = %c0 to %rounds step %c1 {
+      %i = affine.apply affine_map<(r, t) -> (r * 256 + t)>(%it, %tid)
+      %in = arith.cmpi ult, %i, %items : index
+      scf.if %in {
+        %jn = arith.divui %i, %c32 : index
+        %l = arith.remui %i, %c32 : index
+        %j = arith.divui %jn, %nt : index
+        %n = arith.remui %jn, %nt : index
+        %xo = affine.apply affine_map<(n, l, j)[k, c, o] -> (o + (n * 8 + l floordiv 4) * k + (c + j) * 128 + (l mod 4) * 32)>(%n, %l, %j)[%cols, %cfirst, %xoff]
+        %xp = func.call @load_xp(%x, %xo) : (memref<?xf16>, index) -> vector<32xf16>
+        %q0 = vector.shuffle %xp, %xp [0, 1, 2, 3, 4, 5, 6, 7] : vector<32xf16>, vector<32xf16>
+        %q1 = vector.shuffle %xp, %xp [8, 9, 10, 11, 12, 13, 14, 15] : vector<32xf16>, vector<32xf16>
+        %q2 = vector.shuffle %xp, %xp [16, 17, 18, 19, 20, 21, 22, 23] : vector<32xf16>, vector<32xf16>
+        %q3 = vector.shuffle %xp, %xp [24, 25, 26, 27, 28, 29, 30, 31] : vector<32xf16>, vector<32xf16>
+        %o0 = func.call @sk_slot(%jn, %c0, %l) : (index, index, index) -> index
+        %o1 = func.call @sk_slot(%jn, %c1, %l) : (index, index, index) -> index
+        %o2 = func.call @sk_slot(%jn, %c2, %l) : (index, index, index) -> index
+        %o3 = func.call @sk_slot(%jn, %c3, %l) : (index, index, index) -> index
+        vector.store %q0, %xs[%o0] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        vector.store %q1, %xs[%o1] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        vector.store %q2, %xs[%o2] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+        vector.store %q3, %xs[%o3] : memref<16384xf16, #gpu.address_space<workgroup>>, vector<8xf16>
+      }
+    }
+    gpu.barrier
+
+    %res:18 = scf.for %j = %c0 to %nuse step %c1
+        iter_args(%acc0 = %zacc, %acc1 = %zacc,
+                  %u0 = %a#0, %u1 = %a#1, %u2 = %a#2, %u3 = %a#3, %us0 = %a#4, %uz0 = %a#5, %us1 = %a#6, %uz1 = %a#7,
+                  %v0 = %b#0, %v1 = %b#1, %v2 = %b#2, %v3 = %b#3, %vs0 = %b#4, %vz0 = %b#5, %vs1 = %b#6, %vz1 = %b#7)
+        -> (vector<2x4xf32>, vector<2x4xf32>,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>) {
+      %j2u = arith.addi %j, %ahead : index
+      %j2 = arith.minui %j2u, %lastj : index
+      %ch2u = arith.addi %cfirst, %j2 : index
+      %ch2 = arith.minui %ch2u, %lastc : index
+      %n:8 = func.call @sk_load(%qw, %scales, %zeros, %has_zeros, %qa0, %qb0, %qa1, %qb1, %wa0b, %wb0b, %wa1b, %wb1b, %ch2, %cstride, %gshift, %ngroups, %zrow) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, i32, index, index, index, index, index, index, index, index, index, index, index, index, index) -> (vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>)
+      %ch = arith.addi %cfirst, %j : index
+      %gi = arith.shrui %ch, %gshift : index
+      %jn0 = arith.muli %j, %nt : index
+      %na0 = func.call @sk_tile(%u0, %u1, %us0, %uz0, %has_zeros, %gi, %xs, %jn0, %lane, %two, %acc0) : (vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, i32, index, memref<16384xf16, #gpu.address_space<workgroup>>, index, index, i1, vector<2x4xf32>) -> vector<2x4xf32>
+      %na1 = func.call @sk_tile(%u2, %u3, %us1, %uz1, %has_zeros, %gi, %xs, %jn0, %lane, %two, %acc1) : (vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, i32, index, memref<16384xf16, #gpu.address_space<workgroup>>, index, index, i1, vector<2x4xf32>) -> vector<2x4xf32>
+      // Two ahead: the step loaded last iteration is next; one ahead: the
+      // step just loaded is (and the second stage is dead code).
+      %c0n = arith.select %two, %n#0, %v0 : vector<4xi32>
+      %c1n = arith.select %two, %n#1, %v1 : vector<4xi32>
+      %c2n = arith.select %two, %n#2, %v2 : vector<4xi32>
+      %c3n = arith.select %two, %n#3, %v3 : vector<4xi32>
+      %cs0 = arith.select %two, %n#4, %vs0 : vector<2xf16>
+      %cz0 = arith.select %two, %n#5, %vz0 : vector<2xi8>
+      %cs1 = arith.select %two, %n#6, %vs1 : vector<2xf16>
+      %cz1 = arith.select %two, %n#7, %vz1 : vector<2xi8>
+      scf.yield %na0, %na1, %c0n, %c1n, %c2n, %c3n, %cs0, %cz0, %cs1, %cz1, %n#0, %n#1, %n#2, %n#3, %n#4, %n#5, %n#6, %n#7
+          : vector<2x4xf32>, vector<2x4xf32>,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>,
+            vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<4xi32>, vector<2xf16>, vector<2xi8>, vector<2xf16>, vector<2xi8>
+    }
+    %nanacc = vector.broadcast %nan : f32 to vector<2x4xf32>
+    %out0 = arith.select %overflow, %nanacc, %res#0 : vector<2x4xf32>
+    %out1 = arith.select %overflow, %nanacc, %res#1 : vector<2x4xf32>
+    %busy = arith.cmpi ne, %nloc, %c0 : index
+    scf.if %busy {
+      func.call @sk_flush(%ws, %out0, %ra0, %rb0, %rows, %t, %nb, %two, %yoff) : (memref<?xf32>, vector<2x4xf32>, index, index, index, index, index, i1, index) -> ()
+      func.call @sk_flush(%ws, %out1, %ra1, %rb1, %rows, %t, %nb, %two, %yoff) : (memref<?xf32>, vector<2x4xf32>, index, index, index, index, index, i1, index) -> ()
+    }
+    // The last block of this row range (threadfence-reduction pattern)
+    // turns the sums into y and zeroes what it read.
+    func.call @gpu_fence() : () -> ()
+    gpu.barrier
+    %first = arith.cmpi eq, %tid, %c0 : index
+    scf.if %first {
+      %old = memref.atomic_rmw addi %i1, %counters[%cnt] : (i32, memref<?xi32>) -> i32
+      %ksi = arith.index_castui %ks : index to i32
+      %km1 = arith.subi %ksi, %i1 : i32
+      %islast = arith.cmpi eq, %old, %km1 : i32
+      %f = arith.extui %islast : i1 to i32
+      memref.store %f, %flag[%c0] : memref<1xi32, #gpu.address_space<workgroup>>
+    }
+    gpu.barrier
+    %fl = memref.load %flag[%c0] : memref<1xi32, #gpu.address_space<workgroup>>
+    %last = arith.cmpi ne, %fl, %i0 : i32
+    scf.if %last {
+      func.call @gpu_fence() : () -> ()
+      %r = affine.apply affine_map<(b, t) -> (b * 256 + t)>(%bx, %tid)
+      %inr = arith.cmpi ult, %r, %rows : index
+      scf.if %inr {
+        scf.for %n = %c0 to %nb step %c1 {
+          %wi = affine.apply affine_map<(r, n)[k, o] -> (o + r * k + n)>(%r, %n)[%nb, %yoff]
+          %v = memref.atomic_rmw assign %fzero, %ws[%wi] : (f32, memref<?xf32>) -> f32
+          %h = arith.truncf %v : f32 to f16
+          %yi = affine.apply affine_map<(r, n)[m, o] -> (o + n * m + r)>(%r, %n)[%rows, %yoff]
+          memref.store %h, %y[%yi] : memref<?xf16>
+        }
+      }
+      scf.if %first {
+        %o = memref.atomic_rmw assign %i0, %counters[%cnt] : (i32, memref<?xi32>) -> i32
+      }
+    }
+    return
+  }
+
+  // Y = X W^T for batch rows in tiles of 8 (_sk8) or 16 (_sk16) as
+  // @gemm_sk_body: grid (ceil(R / 256), slices, B / nb), block 256,
+  // ws: f32 [B][R] and counters: i32 [B / nb][ceil(R / 256)], both zero;
+  // _skt8 / _skt16 read the weight's m16-tiled copy.
+  gpu.func @gemm_int4_sk8(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32,
+                          %ws: memref<?xf32>, %counters: memref<?xi32>)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                %flag: memref<1xi32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %two = arith.constant false
+    %tiled = arith.constant false
+    func.call @gemm_sk_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %ws, %counters, %xs, %flag, %two, %tiled) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<?xf32>, memref<?xi32>, memref<16384xf16, #gpu.address_space<workgroup>>, memref<1xi32, #gpu.address_space<workgroup>>, i1, i1) -> ()
+    gpu.return
+  }
+
+  gpu.func @gemm_int4_sk16(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32,
+                          %ws: memref<?xf32>, %counters: memref<?xi32>)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                %flag: memref<1xi32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %two = arith.constant true
+    %tiled = arith.constant false
+    func.call @gemm_sk_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %ws, %counters, %xs, %flag, %two, %tiled) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<?xf32>, memref<?xi32>, memref<16384xf16, #gpu.address_space<workgroup>>, memref<1xi32, #gpu.address_space<workgroup>>, i1, i1) -> ()
+    gpu.return
+  }
+
+  gpu.func @gemm_int4_skt8(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32,
+                          %ws: memref<?xf32>, %counters: memref<?xi32>)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                %flag: memref<1xi32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %two = arith.constant false
+    %tiled = arith.constant true
+    func.call @gemm_sk_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %ws, %counters, %xs, %flag, %two, %tiled) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<?xf32>, memref<?xi32>, memref<16384xf16, #gpu.address_space<workgroup>>, memref<1xi32, #gpu.address_space<workgroup>>, i1, i1) -> ()
+    gpu.return
+  }
+
+  gpu.func @gemm_int4_skt16(%qw: memref<?xi32>, %scales: memref<?xf16>,
+                          %zeros: memref<?xi8>, %x: memref<?xf16>,
+                          %y: memref<?xf16>, %rows: index, %cols: index,
+                          %group: index, %has_zeros: i32,
+                          %ws: memref<?xf32>, %counters: memref<?xi32>)
+      workgroup(%xs: memref<16384xf16, #gpu.address_space<workgroup>>,
+                %flag: memref<1xi32, #gpu.address_space<workgroup>>)
+      kernel attributes {known_block_size = array<i32: 256, 1, 1>,
+                         nvvm.minctasm = 2 : i32} {
+    %two = arith.constant true
+    %tiled = arith.constant true
+    func.call @gemm_sk_body(%qw, %scales, %zeros, %x, %y, %rows, %cols, %group, %has_zeros, %ws, %counters, %xs, %flag, %two, %tiled) : (memref<?xi32>, memref<?xf16>, memref<?xi8>, memref<?xf16>, memref<?xf16>, index, index, index, i32, memref<?xf32>, memref<?xi32>, memref<16384xf16, #gpu.address_space<workgroup>>, memref<1xi32, #gpu.address_space<workgroup>>, i1, i1) -> ()
+    gpu.return
+  }
+
   // out[i] = x[perm[i]]: the activation of an act-order weight whose columns
   // were sorted by group (README.md). Block 256 threads, grid ceil(n / 256).
   gpu.func @gather_f16(%x: memref<?xf16>, %perm: memref<?xi32>,
