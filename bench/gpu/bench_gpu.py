@@ -194,8 +194,8 @@ class Kernels:
         self.per_shape = {}
         self.f_gemm = {t: self.mod.get_function("gemm_int4_n%d" % t) for t in (64, 32, 16, 8)}
         # Split-K GEMMs for batch tiles of 8 and 16 (gemm_int4_sk*): their
-        # zeroed f32 workspace and counters per (rows, batch), and the
-        # number of K slices per shape (sk_slices).
+        # f32 workspace per (rows, batch, slices) and counters per (rows,
+        # batch), and the number of K slices per shape (sk_slices).
         # (tile, tiled) -> function; tiled: reads QWeight.tiled().
         self.f_sk = {}
         for t in (16, 8):
@@ -279,11 +279,17 @@ class Kernels:
 
     def gemm_sk(self, w, x, y, batch, slices, tiled=False):
         t = self.sk_tile(batch)
-        key = (w.rows, batch)
+        # The slices' partial sums (written before read, never cleared) and
+        # the row ranges' counters (zero, reset by the kernel).
+        key = (w.rows, batch, slices)
         if key not in self.sk_buffers:
-            self.sk_buffers[key] = (torch.zeros(batch * w.rows, dtype=torch.float32, device=DEV),
-                                    torch.zeros(batch // t * -(-w.rows // 256), dtype=torch.int32, device=DEV))
-        ws, counters = self.sk_buffers[key]
+            # NaN first: a part some block failed to write shows in y.
+            self.sk_buffers[key] = torch.full((batch * slices * w.rows,), float("nan"), dtype=torch.float32,
+                                              device=DEV)
+        if (w.rows, batch) not in self.sk_buffers:
+            self.sk_buffers[(w.rows, batch)] = torch.zeros(batch // t * -(-w.rows // 256), dtype=torch.int32,
+                                                           device=DEV)
+        ws, counters = self.sk_buffers[key], self.sk_buffers[(w.rows, batch)]
         args = (*memref(w.tiled() if tiled else w.qweight), *memref(w.scales), *memref(w.zeros),
                 *memref(x), *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
                 np.int32(1 if w.asym else 0), *memref(ws), *memref(counters))
@@ -396,7 +402,7 @@ def run_checks(k, gen):
             if batch > 32:
                 continue
             # Split-K: the fewest slices and the most that fit one wave, each
-            # twice (the second run needs the workspace left zero).
+            # twice (the second run needs the counters reset by the first).
             for tiled in (False, True):
                 if (k.sk_tile(batch), tiled) not in k.f_sk:
                     continue
@@ -442,7 +448,7 @@ def run_checks(k, gen):
         del g
     del ws
     # Split-K GEMMs chained with PDL (each reads the previous one's poisoned
-    # output; all share one workspace, which each leaves zero for the next).
+    # output; all share one workspace and its counters).
     for batch, tiled in ((8, False), (16, False), (8, True), (16, True)):
         if (k.sk_tile(batch), tiled) not in k.f_sk:
             continue

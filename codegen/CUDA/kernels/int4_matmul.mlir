@@ -2063,19 +2063,18 @@ gpu.module @quantforge_int4 {
     return %a1 : vector<2x4xf32>
   }
 
-  // ws[r][n .. n+1] += v (relaxed atomics at L2) where p holds.
-  func.func private @sk_add_pair(%ws: memref<?xf32>, %i: index, %v0: f32, %v1: f32, %p: i1) {
+  // ws[i .. i+1] = (v0, v1) where p holds.
+  func.func private @sk_store_pair(%ws: memref<?xf32>, %i: index, %v0: f32, %v1: f32, %p: i1) {
     scf.if %p {
-      %c1 = arith.constant 1 : index
-      %i1 = arith.addi %i, %c1 : index
-      %a = memref.atomic_rmw addf %v0, %ws[%i] : (f32, memref<?xf32>) -> f32
-      %b = memref.atomic_rmw addf %v1, %ws[%i1] : (f32, memref<?xf32>) -> f32
+      %v = vector.from_elements %v0, %v1 : vector<2xf32>
+      vector.store %v, %ws[%i] {alignment = 8} : memref<?xf32>, vector<2xf32>
     }
     return
   }
 
   // A tile's partial sums (C fragment: rows g, g + 8 x batch columns 2t,
-  // 2t + 1 of each n-tile) into the workspace rows ra, rb.
+  // 2t + 1 of each n-tile) into this slice's part of the workspace (rows
+  // ra, rb of the [R][nb] matrix at %base).
   func.func private @sk_flush(%ws: memref<?xf32>, %acc: vector<2x4xf32>,
                               %ra: index, %rb: index, %rows: index, %t: index,
                               %nb: index, %two: i1, %base: index) {
@@ -2088,8 +2087,8 @@ gpu.module @quantforge_int4 {
     %e3 = vector.extract %v0[3] : f32 from vector<4xf32>
     %ia = affine.apply affine_map<(r, t)[n, o] -> (o + r * n + t * 2)>(%ra, %t)[%nb, %base]
     %ib = affine.apply affine_map<(r, t)[n, o] -> (o + r * n + t * 2)>(%rb, %t)[%nb, %base]
-    func.call @sk_add_pair(%ws, %ia, %e0, %e1, %ina) : (memref<?xf32>, index, f32, f32, i1) -> ()
-    func.call @sk_add_pair(%ws, %ib, %e2, %e3, %inb) : (memref<?xf32>, index, f32, f32, i1) -> ()
+    func.call @sk_store_pair(%ws, %ia, %e0, %e1, %ina) : (memref<?xf32>, index, f32, f32, i1) -> ()
+    func.call @sk_store_pair(%ws, %ib, %e2, %e3, %inb) : (memref<?xf32>, index, f32, f32, i1) -> ()
     scf.if %two {
       %c8 = arith.constant 8 : index
       %v1 = vector.extract %acc[1] : vector<4xf32> from vector<2x4xf32>
@@ -2099,10 +2098,64 @@ gpu.module @quantforge_int4 {
       %f3 = vector.extract %v1[3] : f32 from vector<4xf32>
       %ja = arith.addi %ia, %c8 : index
       %jb = arith.addi %ib, %c8 : index
-      func.call @sk_add_pair(%ws, %ja, %f0, %f1, %ina) : (memref<?xf32>, index, f32, f32, i1) -> ()
-      func.call @sk_add_pair(%ws, %jb, %f2, %f3, %inb) : (memref<?xf32>, index, f32, f32, i1) -> ()
+      func.call @sk_store_pair(%ws, %ja, %f0, %f1, %ina) : (memref<?xf32>, index, f32, f32, i1) -> ()
+      func.call @sk_store_pair(%ws, %jb, %f2, %f3, %inb) : (memref<?xf32>, index, f32, f32, i1) -> ()
     }
     return
+  }
+
+  // The sum of the four floats at ws[i + k * stride] for the parts
+  // k = 0..3 that exist (s0 + k < ks), through L2: four loads issued back
+  // to back, then added, so the last block waits for one round trip per
+  // four slices instead of one per slice.
+  func.func private @sk_sum4_l2(%ws: memref<?xf32>, %i: index, %stride: index,
+                                %s0: index, %ks: index) -> vector<4xf32> {
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %z4 = arith.constant dense<0.0> : vector<4xf32>
+    %last = arith.subi %ks, %c1 : index
+    %s1 = arith.addi %s0, %c1 : index
+    %s2 = arith.addi %s0, %c2 : index
+    %s3 = arith.addi %s0, %c3 : index
+    %k1 = arith.minui %s1, %last : index
+    %k2 = arith.minui %s2, %last : index
+    %k3 = arith.minui %s3, %last : index
+    %d1 = arith.subi %k1, %s0 : index
+    %d2 = arith.subi %k2, %s0 : index
+    %d3 = arith.subi %k3, %s0 : index
+    %i1 = affine.apply affine_map<(i, d)[s] -> (i + d * s)>(%i, %d1)[%stride]
+    %i2 = affine.apply affine_map<(i, d)[s] -> (i + d * s)>(%i, %d2)[%stride]
+    %i3 = affine.apply affine_map<(i, d)[s] -> (i + d * s)>(%i, %d3)[%stride]
+    %v0 = func.call @sk_load4_l2(%ws, %i) : (memref<?xf32>, index) -> vector<4xf32>
+    %v1 = func.call @sk_load4_l2(%ws, %i1) : (memref<?xf32>, index) -> vector<4xf32>
+    %v2 = func.call @sk_load4_l2(%ws, %i2) : (memref<?xf32>, index) -> vector<4xf32>
+    %v3 = func.call @sk_load4_l2(%ws, %i3) : (memref<?xf32>, index) -> vector<4xf32>
+    %in1 = arith.cmpi ult, %s1, %ks : index
+    %in2 = arith.cmpi ult, %s2, %ks : index
+    %in3 = arith.cmpi ult, %s3, %ks : index
+    %w1 = arith.select %in1, %v1, %z4 : vector<4xf32>
+    %w2 = arith.select %in2, %v2, %z4 : vector<4xf32>
+    %w3 = arith.select %in3, %v3, %z4 : vector<4xf32>
+    %a01 = arith.addf %v0, %w1 : vector<4xf32>
+    %a23 = arith.addf %w2, %w3 : vector<4xf32>
+    %sum = arith.addf %a01, %a23 : vector<4xf32>
+    return %sum : vector<4xf32>
+  }
+
+  // Four floats from ws[i] through L2 only (ld.global.cg): another block
+  // wrote them, and this SM's L1 may hold an older copy of the line.
+  func.func private @sk_load4_l2(%ws: memref<?xf32>, %i: index) -> vector<4xf32> {
+    %base = memref.extract_aligned_pointer_as_index %ws : memref<?xf32> -> index
+    %a = affine.apply affine_map<(b, i) -> (b + i * 4)>(%base, %i)
+    %p = arith.index_castui %a : index to i64
+    %r = llvm.inline_asm has_side_effects asm_dialect = att "ld.global.cg.v4.f32 {$0, $1, $2, $3}, [$4];", "=f,=f,=f,=f,l" %p : (i64) -> !llvm.struct<(f32, f32, f32, f32)>
+    %x0 = llvm.extractvalue %r[0] : !llvm.struct<(f32, f32, f32, f32)>
+    %x1 = llvm.extractvalue %r[1] : !llvm.struct<(f32, f32, f32, f32)>
+    %x2 = llvm.extractvalue %r[2] : !llvm.struct<(f32, f32, f32, f32)>
+    %x3 = llvm.extractvalue %r[3] : !llvm.struct<(f32, f32, f32, f32)>
+    %v = vector.from_elements %x0, %x1, %x2, %x3 : vector<4xf32>
+    return %v : vector<4xf32>
   }
 
   // Orders this thread's earlier global writes and atomics before its later
@@ -2113,16 +2166,16 @@ gpu.module @quantforge_int4 {
   }
 
   // Y = X W^T for nb = 8 or 16 batch rows (%two) per grid z, split over K
-  // (Stream-K-like "split-K with fixup"): block (x, y, z) computes the 256
-  // rows 256x..256x+255 (8 warps x two m16 tiles) over the y-th of
-  // grid_dim.y equal slices of the 128-column chunks, for batch rows
-  // z * nb ..; X's slice is staged once per block in shared memory in
-  // fragment order and serves all 16 tiles; each warp streams its rows'
-  // bytes of the slice with the next two steps in flight (_sk8; one in
-  // _sk16), the first ones requested before griddepcontrol.wait. Partial sums go to the f32
-  // workspace ws[z][R][nb] with relaxed atomics; the last block of a row
-  // range (counter[z][x]) reads them back, writes y in f16 and leaves ws
-  // and its counter zero again, so ws and counters must be zero before the
+  // ("split-K with fixup"): block (x, y, z) computes the 256 rows
+  // 256x..256x+255 (8 warps x two m16 tiles) over the y-th of grid_dim.y
+  // equal slices of the 128-column chunks, for batch rows z * nb ..; X's
+  // slice is staged once per block in shared memory in fragment order and
+  // serves all 16 tiles; each warp streams its rows' bytes of the slice
+  // with the next two steps in flight (_sk8; one in _sk16), the first ones
+  // requested before griddepcontrol.wait. Each block stores its partial
+  // sums in its own part ws[z][y][R][nb] of the f32 workspace; the last
+  // block of a row range (counter[z][x], atomic) adds the parts up, writes
+  // y in f16 and resets the counter, so counters must be zero before the
   // first launch and stay owned by this kernel. A slice may hold at most
   // 16 / (nb / 8) chunks (the host picks grid_dim.y); a larger one makes y
   // NaN rather than wrong.
@@ -2277,13 +2330,13 @@ gpu.module @quantforge_int4 {
     %nanacc = vector.broadcast %nan : f32 to vector<2x4xf32>
     %out0 = arith.select %overflow, %nanacc, %res#0 : vector<2x4xf32>
     %out1 = arith.select %overflow, %nanacc, %res#1 : vector<2x4xf32>
-    %busy = arith.cmpi ne, %nloc, %c0 : index
-    scf.if %busy {
-      func.call @sk_flush(%ws, %out0, %ra0, %rb0, %rows, %t, %nb, %two, %yoff) : (memref<?xf32>, vector<2x4xf32>, index, index, index, index, index, i1, index) -> ()
-      func.call @sk_flush(%ws, %out1, %ra1, %rb1, %rows, %t, %nb, %two, %yoff) : (memref<?xf32>, vector<2x4xf32>, index, index, index, index, index, i1, index) -> ()
-    }
-    // The last block of this row range (threadfence-reduction pattern)
-    // turns the sums into y and zeroes what it read.
+    // This slice's partial sums (zero for an empty slice) into its own
+    // [R][nb] part of the workspace: plain stores, no atomics.
+    %part = affine.apply affine_map<(z, s)[k, r, n] -> (((z * k + s) * r) * n)>(%bz, %by)[%ks, %rows, %nb]
+    func.call @sk_flush(%ws, %out0, %ra0, %rb0, %rows, %t, %nb, %two, %part) : (memref<?xf32>, vector<2x4xf32>, index, index, index, index, index, i1, index) -> ()
+    func.call @sk_flush(%ws, %out1, %ra1, %rb1, %rows, %t, %nb, %two, %part) : (memref<?xf32>, vector<2x4xf32>, index, index, index, index, index, i1, index) -> ()
+    // The last block of this row range (threadfence-reduction pattern) sums
+    // the slices' parts into y.
     func.call @gpu_fence() : () -> ()
     gpu.barrier
     %first = arith.cmpi eq, %tid, %c0 : index
@@ -2303,12 +2356,24 @@ gpu.module @quantforge_int4 {
       %r = affine.apply affine_map<(b, t) -> (b * 256 + t)>(%bx, %tid)
       %inr = arith.cmpi ult, %r, %rows : index
       scf.if %inr {
-        scf.for %n = %c0 to %nb step %c1 {
-          %wi = affine.apply affine_map<(r, n)[k, o] -> (o + r * k + n)>(%r, %n)[%nb, %yoff]
-          %v = memref.atomic_rmw assign %fzero, %ws[%wi] : (f32, memref<?xf32>) -> f32
-          %h = arith.truncf %v : f32 to f16
-          %yi = affine.apply affine_map<(r, n)[m, o] -> (o + n * m + r)>(%r, %n)[%rows, %yoff]
-          memref.store %h, %y[%yi] : memref<?xf16>
+        %nq = arith.divui %nb, %c4 : index
+        %z4 = arith.constant dense<0.0> : vector<4xf32>
+        %ngrp = affine.apply affine_map<(k) -> ((k + 3) floordiv 4)>(%ks)
+        %pstride = arith.muli %rows, %nb : index
+        scf.for %q = %c0 to %nq step %c1 {
+          %sum = scf.for %sg = %c0 to %ngrp step %c1 iter_args(%acc = %z4) -> (vector<4xf32>) {
+            %wi = affine.apply affine_map<(g, r, q)[z, k, m, n] -> ((((z * k + g * 4) * m + r) * n) + q * 4)>(%sg, %r, %q)[%bz, %ks, %rows, %nb]
+            %s0 = arith.muli %sg, %c4 : index
+            %v = func.call @sk_sum4_l2(%ws, %wi, %pstride, %s0, %ks) : (memref<?xf32>, index, index, index, index) -> vector<4xf32>
+            %added = arith.addf %acc, %v : vector<4xf32>
+            scf.yield %added : vector<4xf32>
+          }
+          %h = arith.truncf %sum : vector<4xf32> to vector<4xf16>
+          scf.for %e = %c0 to %c4 step %c1 {
+            %he = vector.extract %h[%e] : f16 from vector<4xf16>
+            %yi = affine.apply affine_map<(r, q, e)[m, o] -> (o + (q * 4 + e) * m + r)>(%r, %q, %e)[%rows, %yoff]
+            memref.store %he, %y[%yi] : memref<?xf16>
+          }
         }
       }
       scf.if %first {
@@ -2319,9 +2384,9 @@ gpu.module @quantforge_int4 {
   }
 
   // Y = X W^T for batch rows in tiles of 8 (_sk8) or 16 (_sk16) as
-  // @gemm_sk_body: grid (ceil(R / 256), slices, B / nb), block 256,
-  // ws: f32 [B][R] and counters: i32 [B / nb][ceil(R / 256)], both zero;
-  // _skt8 / _skt16 read the weight's m16-tiled copy.
+  // @gemm_sk_body: grid (ceil(R / 256), S slices, B / nb), block 256,
+  // ws: f32 [B / nb][S][R][nb], counters: i32 [B / nb][ceil(R / 256)],
+  // zero; _skt8 / _skt16 read the weight's m16-tiled copy.
   gpu.func @gemm_int4_sk8(%qw: memref<?xi32>, %scales: memref<?xf16>,
                           %zeros: memref<?xi8>, %x: memref<?xf16>,
                           %y: memref<?xf16>, %rows: index, %cols: index,
