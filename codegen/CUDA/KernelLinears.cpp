@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -295,6 +296,33 @@ struct LLMLaunchKernelLinearsPass
     for (func::FuncOp func : linears)
       if (failed(rewrite(func, kernels)))
         return signalPassFailure();
+    eraseUnlaunched(module, kernels);
+  }
+
+  /// Keeps only the kernels some launch uses, and the helpers they call:
+  /// the library also holds variants this lowering never picks (the stream
+  /// GEMVs, the split-K GEMMs), and each kernel left costs ptxas time and
+  /// artifact bytes.
+  static void eraseUnlaunched(ModuleOp module, gpu::GPUModuleOp kernels) {
+    llvm::StringSet<> launched;
+    module.walk([&](gpu::LaunchFuncOp launch) {
+      if (launch.getKernelModuleName() == kernels.getSymName())
+        launched.insert(launch.getKernelName());
+    });
+    for (auto kernel :
+         llvm::make_early_inc_range(kernels.getOps<gpu::GPUFuncOp>()))
+      if (!launched.contains(kernel.getName()))
+        kernel.erase();
+    // A helper may only be called by another unused helper: repeat.
+    for (bool erased = true; erased;) {
+      erased = false;
+      for (auto helper :
+           llvm::make_early_inc_range(kernels.getOps<func::FuncOp>()))
+        if (SymbolTable::symbolKnownUseEmpty(helper, kernels)) {
+          helper.erase();
+          erased = true;
+        }
+    }
   }
 
   /// The library's gpu.module, parsed from the embedded source once.

@@ -124,7 +124,8 @@ def LLMLaunchKernelLinears
     the body of every function `llm-outline-kernel-linears` made is replaced
     by `gpu.launch_func`s of the kernels of
     codegen/CUDA/kernels/int4_matmul.mlir (compiled into the pass; the
-    `gpu.module @quantforge_int4` is added to the module once), with the
+    `gpu.module @quantforge_int4` is added to the module once, keeping only
+    the kernels launched and the functions they call), with the
     grids and blocks of codegen/CUDA/kernels/README.md:
     - one token (decode): `gemv_int4` (grid ceil(R/8), block 64), or
       `gemv_int4_splitk` (grid ceil(R/4), block 128) for more than

@@ -21,13 +21,18 @@
 // HOST: gpu.launch_func @quantforge_int4::@gemm_int4_n32 blocks in
 // HOST: gpu.launch_func @quantforge_int4::@gemm_int4_n64 blocks in
 // HOST: gpu.launch_func @quantforge_int4::@gemm_int4_n8 blocks in
+// The library module keeps the launched kernels only.
 // HOST: gpu.module @quantforge_int4 [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">]
-// HOST: llvm.func @gemv_int4(
+// HOST-NOT: llvm.func @gemv_int4_splitk(
+// HOST: llvm.func @gemv_int4_f32(
+// HOST-NOT: llvm.func @gemm_int4_sk8(
 // CUBIN: cubins: {{[0-9]+}} for sm_90
+// CUBIN-NOT: kernel: gemv_int4_stream
 // CUBIN: kernel: gemm_int4_n16
-// CUBIN: kernel: gemm_int4_n32
-// CUBIN: kernel: gemm_int4_n64
-// CUBIN: kernel: gemm_int4_n8
-// CUBIN: kernel: gemv_int4{{$}}
+// CUBIN-NEXT: kernel: gemm_int4_n32
+// CUBIN-NEXT: kernel: gemm_int4_n64
+// CUBIN-NEXT: kernel: gemm_int4_n8
+// CUBIN-NEXT: kernel: gemv_int4_f32{{$}}
+// CUBIN-NOT: kernel: gemv_int4
 // F32: llvm.func @prefill(
 // F32-NOT: quantforge_int4

@@ -48,8 +48,16 @@ func.func @outline(%x: tensor<?x128xf32>,
 // LAUNCH-NOT: arith.extf
 // LAUNCH-NOT: linalg.fill
 // LAUNCH: return
+// The library module keeps only the kernel launched, and its helpers.
 // LAUNCH: gpu.module @quantforge_int4
-// LAUNCH: gpu.func @gemv_int4(
+// LAUNCH-NOT: gpu.func
+// LAUNCH: func.func private @mask_magic(
+// LAUNCH-NOT: gpu.func
+// LAUNCH: gpu.func @gemv_int4_f32(
+// LAUNCH-NOT: gpu.func
+// LAUNCH-NOT: @sk_load(
+// LAUNCH-NOT: @gemm_body(
+// LAUNCH: // -----
 // SPLITK-LABEL: func.func private @one_token
 // SPLITK-DAG: %[[G:.*]] = arith.constant 16 : index
 // SPLITK-DAG: %[[B:.*]] = arith.constant 128 : index
