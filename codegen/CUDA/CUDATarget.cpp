@@ -48,6 +48,9 @@ std::string toolkitPath() {
 class CUDATarget : public TargetBackend {
 public:
   llvm::StringRef name() const override { return "cuda"; }
+  /// The int4 library kernels (codegen/CUDA/kernels) read f16 scales; a
+  /// weight with f32 scales keeps the naive lowering.
+  llvm::StringRef defaultScaleType() const override { return "f16"; }
 
   std::unique_ptr<TargetBackend> configure(const TargetOptions &options,
                                            std::string &error) const override {

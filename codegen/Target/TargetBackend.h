@@ -59,6 +59,9 @@ public:
   virtual void buildLoweringPipeline(mlir::OpPassManager &pm) const = 0;
   /// Produces the executable; reports errors on the module.
   virtual mlir::FailureOr<Executable> serialize(mlir::ModuleOp module) const = 0;
+  /// The scale type of quantized weights when quant-compile is not told
+  /// (--scale-type): the one this target's fastest kernels read.
+  virtual llvm::StringRef defaultScaleType() const { return "f32"; }
   /// Prints the last textual form before binary code (optimized LLVM IR for
   /// the CPU, PTX for CUDA): what quant-compile --emit=target-ir shows.
   virtual mlir::LogicalResult printTargetIR(mlir::ModuleOp module,

@@ -176,9 +176,11 @@ cl::opt<int64_t>
                    cl::init(128), cl::cat(compileCategory));
 cl::opt<bool> quantSymmetric("sym", cl::desc("Symmetric quantization"),
                              cl::init(false), cl::cat(compileCategory));
-cl::opt<std::string> quantScaleType("scale-type",
-                                    cl::desc("Scale type: f32 or f16"),
-                                    cl::init("f32"), cl::cat(compileCategory));
+cl::opt<std::string> quantScaleType(
+    "scale-type",
+    cl::desc("Scale type: f32 or f16 (default: the target's; f16 for cuda, "
+             "whose int4 kernels read f16 scales, f32 for cpu)"),
+    cl::init("f32"), cl::cat(compileCategory));
 cl::opt<int64_t> maxSeq("max-seq", cl::desc("KV cache capacity in tokens"),
                         cl::init(0), cl::cat(compileCategory));
 cl::opt<KVCacheStorage>
@@ -267,6 +269,8 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     }
     target = configured.get();
   }
+  if (!quantScaleType.getNumOccurrences())
+    quantScaleType.setValue(target->defaultScaleType().str());
   llm::ModelBuildOptions options;
   options.maxSeq = maxSeq;
   OwningOpRef<ModuleOp> module = llm::importCheckpoint(&context, modelPath, options);

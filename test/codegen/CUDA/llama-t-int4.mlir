@@ -7,8 +7,11 @@
 // RUN: FileCheck %s --check-prefix=HOST < %t.lowered.mlir
 // RUN: quant-compile %qf_src/test/fixtures/llama-t --quant=rtn --bits=4 --group-size=128 --scale-type=f16 --target=cuda --emit=executable -o %t.so 2> %t.log
 // RUN: %python %S/check_cubins.py %t.so --kernels | FileCheck %s --check-prefix=CUBIN
-// RUN: quant-compile %qf_src/test/fixtures/llama-t --quant=rtn --bits=4 --group-size=128 --target=cuda --emit=lowered -o %t.f32.mlir 2> %t.log
+// RUN: quant-compile %qf_src/test/fixtures/llama-t --quant=rtn --bits=4 --group-size=128 --scale-type=f32 --target=cuda --emit=lowered -o %t.f32.mlir 2> %t.log
 // RUN: FileCheck %s --check-prefix=F32 < %t.f32.mlir
+// Without --scale-type the CUDA target picks f16: the kernels apply.
+// RUN: quant-compile %qf_src/test/fixtures/llama-t --quant=rtn --bits=4 --group-size=128 --target=cuda --emit=lowered -o %t.default.mlir 2> %t.log
+// RUN: FileCheck %s --check-prefix=DEFAULT < %t.default.mlir
 // REQUIRES: cuda-toolkit
 
 // HOST: llvm.func @prefill(
@@ -36,3 +39,4 @@
 // CUBIN-NOT: kernel: gemv_int4
 // F32: llvm.func @prefill(
 // F32-NOT: quantforge_int4
+// DEFAULT: gpu.launch_func @quantforge_int4::@gemv_int4_f32 blocks in
