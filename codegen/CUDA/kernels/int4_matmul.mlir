@@ -2335,13 +2335,16 @@ gpu.module @quantforge_int4 {
     %part = affine.apply affine_map<(z, s)[k, r, n] -> (((z * k + s) * r) * n)>(%bz, %by)[%ks, %rows, %nb]
     func.call @sk_flush(%ws, %out0, %ra0, %rb0, %rows, %t, %nb, %two, %part) : (memref<?xf32>, vector<2x4xf32>, index, index, index, index, index, i1, index) -> ()
     func.call @sk_flush(%ws, %out1, %ra1, %rb1, %rows, %t, %nb, %two, %part) : (memref<?xf32>, vector<2x4xf32>, index, index, index, index, index, i1, index) -> ()
-    // The last block of this row range (threadfence-reduction pattern) sums
-    // the slices' parts into y.
-    func.call @gpu_fence() : () -> ()
+    // The last block of this row range sums the slices' parts into y. One
+    // thread signals for the block (a semaphore as CUTLASS's): the barrier
+    // orders the block's stores before its fence and counter update, and
+    // its fence after the update orders the last block's reads.
     gpu.barrier
     %first = arith.cmpi eq, %tid, %c0 : index
     scf.if %first {
+      func.call @gpu_fence() : () -> ()
       %old = memref.atomic_rmw addi %i1, %counters[%cnt] : (i32, memref<?xi32>) -> i32
+      func.call @gpu_fence() : () -> ()
       %ksi = arith.index_castui %ks : index to i32
       %km1 = arith.subi %ksi, %i1 : i32
       %islast = arith.cmpi eq, %old, %km1 : i32
@@ -2352,7 +2355,6 @@ gpu.module @quantforge_int4 {
     %fl = memref.load %flag[%c0] : memref<1xi32, #gpu.address_space<workgroup>>
     %last = arith.cmpi ne, %fl, %i0 : i32
     scf.if %last {
-      func.call @gpu_fence() : () -> ()
       %r = affine.apply affine_map<(b, t) -> (b * 256 + t)>(%bx, %tid)
       %inr = arith.cmpi ult, %r, %rows : index
       scf.if %inr {

@@ -146,8 +146,8 @@
 // behind a barrier; per step the loads of a later step, one B fragment read
 // from shared memory serving both m16 tiles (16 mma for n8, 32 for n16);
 // then the slice's partial sums stored (8-byte stores, no atomics), a
-// GPU-scope fence, the row range's counter, and the last block's sum of the
-// parts read through L2 (ld.global.cg), four parts per round trip.
+// barrier, one thread's fence + counter update + fence, and the last block's
+// sum of the parts read through L2 (ld.global.cg), four per round trip.
 // (Its helpers are also emitted as functions of their own.)
 // PTX-LABEL: .func {{.*}} sk_load(
 // PTX-LABEL: .entry gemm_int4_sk8(
@@ -164,11 +164,14 @@
 // PTX-NOT: mma.sync
 // PTX-NOT: atom.global.add.f32
 // PTX: st.global.v2.b32
-// PTX: fence.acq_rel.gpu
+// PTX-NOT: fence
 // PTX: bar.sync
+// PTX: fence.acq_rel.gpu
+// PTX-NOT: bar.sync
 // PTX: atom.global.add.u32
-// PTX: bar.sync
+// PTX-NOT: bar.sync
 // PTX: fence.acq_rel.gpu
+// PTX: bar.sync
 // PTX-COUNT-4: ld.global.cg.v4.f32
 // PTX: atom.global.exch.b32
 // PTX-LABEL: .entry gemm_int4_sk16(
