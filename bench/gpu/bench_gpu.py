@@ -215,8 +215,8 @@ class Kernels:
             self.sk_blocks_per_sm[t] = min(bps, self.sk_blocks_per_sm.get(t, bps))
             log("gemm_int4_sk%s%d: %d blocks of 256 threads per SM, %d registers"
                 % ("t" if tiled else "", t, bps, fn.num_regs))
-        # (rows, cols, batch) -> "tile" or ("sk", slices): the fastest checked
-        # GEMM, as a lowering would pick per shape.
+        # (rows, cols, batch) -> "tile" or ("sk", slices, tiled): the fastest
+        # checked GEMM, as a lowering would pick per shape (reported).
         self.gemm_choice = {}
         self.f_gather = self.mod.get_function("gather_f16")
 
@@ -294,13 +294,6 @@ class Kernels:
                 *memref(x), *memref(y), np.int64(w.rows), np.int64(w.cols), np.int64(w.group),
                 np.int32(1 if w.asym else 0), *memref(ws), *memref(counters))
         self._launch(self.f_sk[(t, tiled)], (-(-w.rows // 256), slices, batch // t), (256,), args)
-
-    def gemm_best(self, w, x, y, batch):
-        choice = self.gemm_choice.get((w.rows, w.cols, batch), "tile")
-        if choice == "tile":
-            self.gemm(w, x, y, batch)
-        else:
-            self.gemm_sk(w, x, y, batch, choice[1], choice[2])
 
     def gather(self, x, perm, out):
         n = perm.numel()
