@@ -309,6 +309,11 @@ struct LLMLaunchKernelLinearsPass
       if (launch.getKernelModuleName() == kernels.getSymName())
         launched.insert(launch.getKernelName());
     });
+    // Every linear kept its generic code (a static batch other than 1).
+    if (launched.empty()) {
+      kernels.erase();
+      return;
+    }
     for (auto kernel :
          llvm::make_early_inc_range(kernels.getOps<gpu::GPUFuncOp>()))
       if (!launched.contains(kernel.getName()))

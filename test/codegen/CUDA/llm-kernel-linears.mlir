@@ -128,3 +128,20 @@ func.func private @small_groups(%x: memref<?x128xf32>, %q: memref<64x64xi8>,
   linalg.fill ins(%c : f32) outs(%out : memref<?x64xf32>)
   return
 }
+
+// -----
+
+// A static batch other than 1 keeps the generic code; with no launch left,
+// no library module is added.
+// LAUNCH-LABEL: func.func private @static_batch
+// LAUNCH: linalg.fill
+// LAUNCH-NOT: gpu.launch_func
+// LAUNCH-NOT: gpu.module
+func.func private @static_batch(%x: memref<4x128xf32>, %q: memref<64x64xi8>,
+                                %s: memref<64x4xf16>, %z: memref<64x2xi8>,
+                                %out: memref<4x64xf32>)
+    attributes {qf.kernel_linear = {cols = 128 : i64, group = 32 : i64, rows = 64 : i64, symmetric = false}} {
+  %c = arith.constant 0.0 : f32
+  linalg.fill ins(%c : f32) outs(%out : memref<4x64xf32>)
+  return
+}
