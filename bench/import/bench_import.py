@@ -41,7 +41,11 @@ def tensors():
     yield "lm_head.weight", (v, d)
 
 
-def write_checkpoint(work):
+def write_checkpoint(work, block_elements=1 << 24):
+    """Every tensor repeats one random block of `block_elements` values: the
+    bytes are random where speed is concerned (no two weights share an
+    address) yet compress with zstd --long, so that a compiled artifact can
+    be carried to a GPU machine (bench/gpu/compiled_decode.py)."""
     done = work / "COMPLETE"
     if done.exists():
         return
@@ -56,9 +60,9 @@ def write_checkpoint(work):
     shards = [items[: len(items) // 2], items[len(items) // 2:]]
     rng = np.random.default_rng(0)
     # Random BF16 bit patterns of small normal numbers (sign, exponent 2^-8..2^-1).
-    block = (rng.integers(0, 2 ** 7, 1 << 24, dtype=np.uint16) |
-             (rng.integers(119, 126, 1 << 24, dtype=np.uint16) << 7) |
-             (rng.integers(0, 2, 1 << 24, dtype=np.uint16) << 15))
+    block = (rng.integers(0, 2 ** 7, block_elements, dtype=np.uint16) |
+             (rng.integers(119, 126, block_elements, dtype=np.uint16) << 7) |
+             (rng.integers(0, 2, block_elements, dtype=np.uint16) << 15))
     weight_map = {}
     for index, shard in enumerate(shards):
         name = f"model-{index + 1:05d}-of-{len(shards):05d}.safetensors"

@@ -40,8 +40,9 @@ struct TempFile {
   }
 };
 
-/// Artifacts are compiled for the machine that will run them: this one.
-std::unique_ptr<llvm::TargetMachine> createHostMachine(Location loc) {
+/// CPU artifacts are compiled for the machine that will run them: this one.
+std::unique_ptr<llvm::TargetMachine>
+createHostMachine(Location loc, const HostCodeOptions &host) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
@@ -52,23 +53,27 @@ std::unique_ptr<llvm::TargetMachine> createHostMachine(Location loc) {
     emitError(loc) << "no LLVM target for " << triple.str() << ": " << error;
     return nullptr;
   }
-  std::string features;
-  for (const auto &feature : llvm::sys::getHostCPUFeatures())
-    features +=
-        (feature.getValue() ? "+" : "-") + feature.getKey().str() + ",";
+  std::string cpu = "generic", features;
+  if (host.nativeCPU) {
+    cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      features +=
+          (feature.getValue() ? "+" : "-") + feature.getKey().str() + ",";
+  }
   llvm::TargetOptions options;
   // Constructors (a GPU executable's module loads) must run at dlopen: the
   // objects are linked without crt files, so only .init_array is run.
   options.UseInitArray = true;
   return std::unique_ptr<llvm::TargetMachine>(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), features, options,
-      llvm::Reloc::PIC_, std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+      triple, cpu, features, options, llvm::Reloc::PIC_, std::nullopt,
+      host.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
+                         : llvm::CodeGenOptLevel::Less));
 }
 
-/// The module as LLVM IR, optimized at -O3 for `machine`.
+/// The module as LLVM IR, optimized at `optLevel` for `machine`.
 std::unique_ptr<llvm::Module>
 optimizedLLVMIR(ModuleOp module, llvm::TargetMachine &machine,
-                llvm::LLVMContext &llvmContext) {
+                unsigned optLevel, llvm::LLVMContext &llvmContext) {
   Location loc = module.getLoc();
   // Archives describe where weights come from; the executable does not
   // need them and LLVM IR cannot express them.
@@ -88,7 +93,7 @@ optimizedLLVMIR(ModuleOp module, llvm::TargetMachine &machine,
   llvmModule->setTargetTriple(machine.getTargetTriple());
   llvmModule->setDataLayout(machine.createDataLayout());
   if (llvm::Error err =
-          makeOptimizingTransformer(3, 0, &machine)(llvmModule.get())) {
+          makeOptimizingTransformer(optLevel, 0, &machine)(llvmModule.get())) {
     emitError(loc) << "LLVM optimization failed: "
                    << llvm::toString(std::move(err));
     return nullptr;
@@ -143,14 +148,15 @@ public:
 
 FailureOr<std::vector<uint8_t>>
 quantforge::codegen::compileHostSharedObject(ModuleOp module,
-                                             std::string &arch) {
+                                             std::string &arch,
+                                             const HostCodeOptions &host) {
   Location loc = module.getLoc();
   llvm::LLVMContext llvmContext;
-  std::unique_ptr<llvm::TargetMachine> machine = createHostMachine(loc);
+  std::unique_ptr<llvm::TargetMachine> machine = createHostMachine(loc, host);
   if (!machine)
     return failure();
   std::unique_ptr<llvm::Module> llvmModule =
-      optimizedLLVMIR(module, *machine, llvmContext);
+      optimizedLLVMIR(module, *machine, host.optLevel, llvmContext);
   if (!llvmModule)
     return failure();
 
@@ -178,15 +184,16 @@ quantforge::codegen::compileHostSharedObject(ModuleOp module,
                               (*bytes)->getBufferEnd());
 }
 
-LogicalResult quantforge::codegen::printHostLLVMIR(ModuleOp module,
-                                                   llvm::raw_ostream &os) {
+LogicalResult
+quantforge::codegen::printHostLLVMIR(ModuleOp module, llvm::raw_ostream &os,
+                                     const HostCodeOptions &host) {
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::TargetMachine> machine =
-      createHostMachine(module.getLoc());
+      createHostMachine(module.getLoc(), host);
   if (!machine)
     return failure();
   std::unique_ptr<llvm::Module> llvmModule =
-      optimizedLLVMIR(module, *machine, llvmContext);
+      optimizedLLVMIR(module, *machine, host.optLevel, llvmContext);
   if (!llvmModule)
     return failure();
   llvmModule->print(os, nullptr);

@@ -87,8 +87,8 @@ public:
     if (failed(serializeKernels(module, ptx ? "isa" : "bin")))
       return failure();
     std::string arch;
-    FailureOr<std::vector<uint8_t>> bytes =
-        compileHostSharedObject(module, arch);
+    FailureOr<std::vector<uint8_t>> bytes = compileHostSharedObject(
+        module, arch, {/*optLevel=*/1, /*nativeCPU=*/false});
     if (failed(bytes))
       return failure();
     Executable executable;

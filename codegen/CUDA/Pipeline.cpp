@@ -69,6 +69,11 @@ void quantforge::buildLLMCUDALoweringPipeline(
   pm.addPass(createConvertParallelLoopToGpuPass());
   pm.addPass(createLLMGPUHostBuffers());
   pm.addPass(createCanonicalizerPass());
+  // Canonicalization hoisted the launches' constants to the function; sunk
+  // back, loop bounds and shapes are constants of each kernel, so that
+  // NVPTX unrolls its short reduction loops and overlaps their loads
+  // instead of waiting on one load per iteration.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
 
   GpuNVVMAttachTargetOptions target;

@@ -33,8 +33,11 @@
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
+
+#include <chrono>
 
 using namespace mlir;
 using namespace quantforge;
@@ -232,6 +235,35 @@ LogicalResult writeModule(ModuleOp module, llvm::ToolOutputFile &output) {
   output.keep();
   return success();
 }
+
+/// Announces the phases after quantization on stderr, each with the time
+/// the one before took: on a 7B model they take minutes of their own, and
+/// the quantizers' per-weight lines stop long before.
+class PhaseLog {
+public:
+  void start(llvm::StringRef phase) {
+    llvm::errs() << "[compile] " << phase;
+    if (!current_.empty())
+      llvm::errs() << llvm::format(" (%s took %.1f s)", current_.c_str(),
+                                   lap());
+    llvm::errs() << "\n";
+    current_ = phase.str();
+    begin_ = Clock::now();
+  }
+  void finish() {
+    if (!current_.empty())
+      llvm::errs() << llvm::format("[compile] done (%s took %.1f s)\n",
+                                   current_.c_str(), lap());
+  }
+
+private:
+  using Clock = std::chrono::steady_clock;
+  double lap() const {
+    return std::chrono::duration<double>(Clock::now() - begin_).count();
+  }
+  std::string current_;
+  Clock::time_point begin_;
+};
 
 /// The weight format options every quantization pass shares.
 template <typename PassOptions>
@@ -517,6 +549,10 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
   // lowering rewrites.
   OwningOpRef<ModuleOp> bound = module->clone();
 
+  bool toBinary = emit == Phase::Executable || emit == Phase::Artifact;
+  PhaseLog phases;
+  if (toBinary)
+    phases.start(("lowering for " + target->name()).str());
   if (failed(runPipeline(*module, [&](OpPassManager &pm) {
         target->buildLoweringPipeline(pm);
         return success();
@@ -532,6 +568,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     return success();
   }
 
+  phases.start("generating code");
   FailureOr<codegen::Executable> executable = target->serialize(*module);
   if (failed(executable))
     return failure();
@@ -539,6 +576,7 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
     output.os().write(reinterpret_cast<const char *>(executable->bytes.data()),
                       executable->bytes.size());
     output.keep();
+    phases.finish();
     return success();
   }
 
@@ -549,7 +587,11 @@ LogicalResult compile(MLIRContext &context, llvm::ToolOutputFile *outputFile) {
   }
   codegen::ArtifactInputs inputs{*bound, *config, modelPath,
                                  std::move(*executable)};
-  return codegen::writeArtifact(inputs, outputPath);
+  phases.start("writing " + outputPath.getValue());
+  if (failed(codegen::writeArtifact(inputs, outputPath)))
+    return failure();
+  phases.finish();
+  return success();
 }
 
 } // namespace

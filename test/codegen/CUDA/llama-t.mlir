@@ -4,6 +4,8 @@
 // RUN: quant-compile %qf_src/test/fixtures/llama-t --target=cuda --emit=lowered -o %t.lowered.mlir
 // RUN: FileCheck %s --check-prefix=HOST < %t.lowered.mlir
 // RUN: FileCheck %s --check-prefix=KERNEL < %t.lowered.mlir
+// RUN: quant-compile %qf_src/test/fixtures/llama-t --target=cuda --emit=lowered -o /dev/null --mlir-print-ir-after=gpu-kernel-outlining 2> %t.outlined.mlir
+// RUN: FileCheck %s --check-prefix=OUTLINED < %t.outlined.mlir
 // RUN: quant-compile %qf_src/test/fixtures/llama-t --target=cuda --gpu-arch=sm_80 --emit=target-ir -o %t.ptx
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 // RUN: quant-compile %qf_src/test/fixtures/llama-t --target=cuda --emit=executable -o %t.sm90.so
@@ -30,6 +32,12 @@
 // KERNEL: llvm.func @prefill_kernel
 // KERNEL-SAME: gpu.kernel
 // KERNEL-SAME: nvvm.kernel
+// Static loop bounds are constants inside the kernels (sunk before
+// outlining), not kernel arguments: the attention's Q.K loop over the 32
+// values of a head has a constant trip count that NVPTX can unroll.
+// OUTLINED: gpu.func @decode_kernel(
+// OUTLINED: scf.for %{{.*}} = %c0 to %c32 step %c1 iter_args
+// OUTLINED-NOT: args({{.*}}%c32 : index
 // PTX: // gpu.module @prefill_kernel
 // PTX: .target sm_80
 // PTX: .visible .entry prefill_kernel(
