@@ -118,6 +118,26 @@ def quant_run(artifact, tokens, env=None):
                      if "graph" in line or "programmatic" in line]}
 
 
+def summarize(csv):
+    """Per kind of kernel, the launches and microseconds of the decode step
+    in Nsight Compute's raw CSV (a units row first)."""
+    import csv as csvlib
+    rows = list(csvlib.DictReader(csv.splitlines()))
+    unit = {"ns": 1e-3, "us": 1.0, "usecond": 1.0, "ms": 1e3, "msecond": 1e3,
+            "nsecond": 1e-3}[rows[0]["gpu__time_duration.sum"]]
+    rows = rows[1:]
+    names = [r["Kernel Name"] for r in rows]
+    first = next((i for i, n in enumerate(names) if n.startswith("decode")), len(names))
+    kinds = {}
+    for r in rows[first:]:
+        name = r["Kernel Name"]
+        kind = name if not name.startswith("decode") else "generated (decode_kernel*)"
+        us = float(r["gpu__time_duration.sum"].replace(",", "")) * unit
+        count, total = kinds.get(kind, (0, 0.0))
+        kinds[kind] = (count + 1, total + us)
+    return {kind: {"launches": c, "us": us} for kind, (c, us) in kinds.items()}
+
+
 def kernel_profile(artifact, out_dir, timeout):
     """Nsight Compute's duration of every kernel of a prefill and one decode
     step: the step's kernels from its first generated kernel on, summed by
@@ -127,7 +147,9 @@ def kernel_profile(artifact, out_dir, timeout):
     if not ncu:
         return None
     report = Path("/tmp/compiled_decode.ncu-rep")
-    run = subprocess.run(["timeout", str(timeout), str(ncu), "--metrics", "gpu__time_duration.sum",
+    # Clocks as the benchmark runs them (ncu would lock them to base).
+    run = subprocess.run(["timeout", str(timeout), str(ncu), "--clock-control", "none",
+                          "--metrics", "gpu__time_duration.sum",
                           "-f", "-o", str(report.with_suffix("")), str(HERE / "bin/quant-run"),
                           str(artifact), "-p", PROMPT, "-n", "2", "--greedy", "--device", "cuda:0"],
                          capture_output=True, text=True)
@@ -138,18 +160,7 @@ def kernel_profile(artifact, out_dir, timeout):
                           "--metrics", "gpu__time_duration.sum"],
                          capture_output=True, text=True).stdout
     Path(out_dir, "compiled_decode_ncu.csv").write_text(csv)
-    import csv as csvlib
-    rows = list(csvlib.DictReader(csv.splitlines()))[1:]  # after the units row
-    names = [r["Kernel Name"] for r in rows]
-    first = next((i for i, n in enumerate(names) if n.startswith("decode")), len(names))
-    kinds = {}
-    for r in rows[first:]:
-        name = r["Kernel Name"]
-        kind = name if not name.startswith("decode") else "generated (decode_kernel*)"
-        ns = float(r["gpu__time_duration.sum"])
-        count, total = kinds.get(kind, (0, 0.0))
-        kinds[kind] = (count + 1, total + ns)
-    return {kind: {"launches": c, "us": ns / 1e3} for kind, (c, ns) in kinds.items()}
+    return summarize(csv)
 
 
 def device(args):
