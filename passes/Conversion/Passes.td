@@ -139,6 +139,28 @@ def LLMPromoteReductionAccumulators
   ];
 }
 
+def LLMUnshareFills : Pass<"llm-unshare-fills"> {
+  let summary = "Give every destination use of a linalg.fill its own fill";
+  let description = [{
+    CSE merges identical fills, so one `linalg.fill` (say, the zeros every
+    layer's RMSNorm sums into) becomes the destination of many ops. One-shot
+    bufferization may write a buffer in place once; every other writer gets
+    an allocation and a copy of the filled buffer, and on a GPU each copy
+    is a kernel launch. After this pass each use has a fill of its own,
+    cloned right before the user, which bufferizes in place: a fill kernel
+    per reduction, no copies.
+
+    Example:
+    ```mlir
+    %z = linalg.fill ins(%c0 : f32) outs(%e : tensor<1xf32>) -> tensor<1xf32>
+    %a = linalg.generic ... outs(%z : tensor<1xf32>)
+    %b = linalg.generic ... outs(%z : tensor<1xf32>)
+    ```
+    becomes the same with a second fill feeding `%b`.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def LLMCopiesToLinalg : Pass<"llm-copies-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{

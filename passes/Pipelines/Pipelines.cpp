@@ -61,6 +61,12 @@ void quantforge::buildLLMToLinalgPipeline(
   pm.addPass(createCSEPass());
   if (options.splitReductions)
     pm.addNestedPass<func::FuncOp>(createLLMSplitReductions());
+  // Without these, bufferization copies: a fill shared by many reductions
+  // into each one's buffer, and each new KV-cache entry from a temporary
+  // into the cache (empty-tensor elimination has the op write the cache's
+  // slice itself). On a GPU every copy is a kernel.
+  pm.addPass(createLLMUnshareFills());
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
 
   // Function boundaries bufferize too, with plain row-major layouts: the
   // runtime passes contiguous buffers.
