@@ -63,6 +63,7 @@ void quantforge::buildLLMCUDALoweringPipeline(
   pm.addNestedPass<func::FuncOp>(createLLMReductionsInnermost());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createLLMPromoteReductionAccumulators());
+  pm.addNestedPass<func::FuncOp>(createLLMFoldFillsIntoReductions());
   LLMMapParallelLoopsToGPUOptions mapping;
   mapping.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createLLMMapParallelLoopsToGPU(mapping));

@@ -139,6 +139,37 @@ def LLMPromoteReductionAccumulators
   ];
 }
 
+def LLMFoldFillsIntoReductions
+    : Pass<"llm-fold-fills-into-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Start reductions from their fill's constant instead of memory";
+  let description = [{
+    Runs on loops, after `llm-promote-reduction-accumulators`. A reduction
+    into a freshly filled buffer is two outermost `scf.parallel` loops,
+    so two GPU kernels: one stores the constant into every element, the
+    next loads each element as its accumulator's start, reduces and stores
+    it. When the fill loop covers the whole `memref.alloc` (bounds 0 to its
+    sizes, step 1, stored at the induction variables), and the first loop
+    after it that touches the buffer loads and stores each element exactly
+    once in the same way, the load becomes the constant and the fill loop
+    goes. A buffer used before the fill (through a view, say), or touched
+    any other way, is left alone.
+
+    Example:
+    ```mlir
+    scf.parallel (%i) = (%c0) to (%c6) step (%c1) {
+      memref.store %zero, %buf[%i] : memref<6xf32>
+    }
+    scf.parallel (%i) = (%c0) to (%c6) step (%c1) {
+      %init = memref.load %buf[%i] : memref<6xf32>
+      %r = scf.for ... iter_args(%acc = %init) ...
+      memref.store %r, %buf[%i] : memref<6xf32>
+    }
+    ```
+    becomes the second loop alone, its `scf.for` starting from `%zero`.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def LLMUnshareFills : Pass<"llm-unshare-fills"> {
   let summary = "Give every destination use of a linalg.fill its own fill";
   let description = [{
