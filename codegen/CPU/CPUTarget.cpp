@@ -40,7 +40,8 @@ struct TempFile {
   }
 };
 
-/// CPU artifacts are compiled for the machine that will run them: this one.
+/// CPU artifacts are compiled for the machine that will run them, this one;
+/// GPU host code for the architecture's baseline (HostCodeOptions).
 std::unique_ptr<llvm::TargetMachine>
 createHostMachine(Location loc, const HostCodeOptions &host) {
   llvm::InitializeNativeTarget();
