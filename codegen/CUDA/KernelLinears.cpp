@@ -6,12 +6,12 @@
 
 #include "codegen/CUDA/Passes.h"
 
+#include "codegen/CUDA/LibraryKernels.h"
+
 #include "dialects/llm/IR/LLMOps.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Parser/Parser.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -144,17 +144,7 @@ struct LaunchBuilder {
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
-  /// `buffer` as a 1-D memref<?xT> (the kernels' argument type).
-  Value flat(Value buffer) {
-    auto type = cast<MemRefType>(buffer.getType());
-    if (type.getRank() == 2)
-      buffer = memref::CollapseShapeOp::create(
-          b, loc, buffer, ArrayRef<ReassociationIndices>{{0, 1}});
-    auto dynamic = MemRefType::get({ShapedType::kDynamic}, type.getElementType());
-    if (buffer.getType() == dynamic)
-      return buffer;
-    return memref::CastOp::create(b, loc, dynamic, buffer);
-  }
+  Value flat(Value buffer) { return flatBuffer(b, loc, buffer); }
 
   /// Writes `from`'s values into `to`, rounded or widened (f32 <-> f16).
   Value convertInto(Value from, Value to) {
@@ -290,62 +280,16 @@ struct LLMLaunchKernelLinearsPass
         linears.push_back(func);
     if (linears.empty())
       return;
-    gpu::GPUModuleOp kernels = kernelModule(module);
+    gpu::GPUModuleOp kernels = importKernelModule(
+        module, kInt4Kernels, kKernelModule, "int4_matmul.mlir");
     if (!kernels)
       return signalPassFailure();
     for (func::FuncOp func : linears)
       if (failed(rewrite(func, kernels)))
         return signalPassFailure();
-    eraseUnlaunched(module, kernels);
-  }
-
-  /// Keeps only the kernels some launch uses, and the helpers they call:
-  /// the library also holds variants this lowering never picks (the stream
-  /// GEMVs, the split-K GEMMs), and each kernel left costs ptxas time and
-  /// artifact bytes.
-  static void eraseUnlaunched(ModuleOp module, gpu::GPUModuleOp kernels) {
-    llvm::StringSet<> launched;
-    module.walk([&](gpu::LaunchFuncOp launch) {
-      if (launch.getKernelModuleName() == kernels.getSymName())
-        launched.insert(launch.getKernelName());
-    });
-    // Every linear kept its generic code (a static batch other than 1).
-    if (launched.empty()) {
-      kernels.erase();
-      return;
-    }
-    for (auto kernel :
-         llvm::make_early_inc_range(kernels.getOps<gpu::GPUFuncOp>()))
-      if (!launched.contains(kernel.getName()))
-        kernel.erase();
-    // A helper may only be called by another unused helper: repeat.
-    for (bool erased = true; erased;) {
-      erased = false;
-      for (auto helper :
-           llvm::make_early_inc_range(kernels.getOps<func::FuncOp>()))
-        if (SymbolTable::symbolKnownUseEmpty(helper, kernels)) {
-          helper.erase();
-          erased = true;
-        }
-    }
-  }
-
-  /// The library's gpu.module, parsed from the embedded source once.
-  gpu::GPUModuleOp kernelModule(ModuleOp module) {
-    if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kKernelModule))
-      return existing;
-    ParserConfig config(&getContext());
-    OwningOpRef<ModuleOp> parsed =
-        parseSourceString<ModuleOp>(kInt4Kernels, config, "int4_matmul.mlir");
-    if (!parsed) {
-      module.emitError("cannot parse the embedded int4_matmul.mlir");
-      return {};
-    }
-    auto kernels = parsed->lookupSymbol<gpu::GPUModuleOp>(kKernelModule);
-    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-    module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
-                    b.getUnitAttr());
-    return cast<gpu::GPUModuleOp>(b.clone(*kernels));
+    // Every linear may have kept its generic code (a static batch other
+    // than 1), and the library holds variants this lowering never picks.
+    eraseUnlaunchedKernels(module, kernels);
   }
 
   LogicalResult rewrite(func::FuncOp func, gpu::GPUModuleOp kernels) {
@@ -392,30 +336,20 @@ struct LLMLaunchKernelLinearsPass
     Value tokens = memref::DimOp::create(b, loc, launch.x, 0);
     Value one = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tokens,
                                       launch.index(1));
-    auto ifOne = scf::IfOp::create(b, loc, one, /*withElseRegion=*/true);
-    Block *generic = ifOne.elseBlock();
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOne.thenBlock());
-      launch.gemv(splitKCols);
-    }
+    scf::IfOp ifOne = branchBeforeGenericCode(b, loc, body, one);
+    b.setInsertionPointToStart(ifOne.thenBlock());
+    launch.gemv(splitKCols);
     if (cols % 128 == 0 && group >= 128) {
-      b.setInsertionPointToStart(ifOne.elseBlock());
+      Block *generic = ifOne.elseBlock();
+      b.setInsertionPointToStart(generic);
       Value multiple = arith::CmpIOp::create(
           b, loc, arith::CmpIPredicate::eq,
           arith::RemUIOp::create(b, loc, tokens, launch.index(8)),
           launch.index(0));
-      auto ifTiles = scf::IfOp::create(b, loc, multiple, true);
+      scf::IfOp ifTiles = branchBeforeGenericCode(b, loc, *generic, multiple);
       b.setInsertionPointToStart(ifTiles.thenBlock());
       launch.gemm(tokens);
-      generic = ifTiles.elseBlock();
     }
-    // Move the original code (everything after the scf.if) into `generic`.
-    Operation *terminator = generic->getTerminator();
-    for (Operation &op : llvm::make_early_inc_range(
-             llvm::make_range(std::next(ifOne->getIterator()),
-                              body.getTerminator()->getIterator())))
-      op.moveBefore(terminator);
     return success();
   }
 };

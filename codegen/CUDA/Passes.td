@@ -116,6 +116,34 @@ def LLMOutlineKernelLinears
   ];
 }
 
+def LLMLaunchKernelAttention
+    : Pass<"llm-launch-kernel-attention", "::mlir::ModuleOp"> {
+  let summary = "Run one-token attention reads with the library kernel";
+  let description = [{
+    After bufferization, every function that
+    `convert-llm-to-linalg{outline-attention}` made (marked
+    `qf.kernel_attention`; arguments query, cache, layer, start position,
+    scale and the output buffer) gets a branch at its start: for one query
+    token, a `gpu.launch_func` of `decode_attention_f16` from
+    codegen/CUDA/kernels/attention.mlir (grid: the query heads, block 256;
+    the `gpu.module @quantforge_attention` is added once); otherwise the
+    generic code the function holds. A static single token keeps only the
+    launch. The kernel takes an f16 cache, f32 query and output and head
+    dims 32, 64, 128 or 256; other functions are left as they are. It
+    replaces the ~12 kernels of the generic read (scores, mask, softmax
+    steps, weighted sum) of every decode layer.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def LLMLaunchKernelLinears
     : Pass<"llm-launch-kernel-linears", "::mlir::ModuleOp"> {
   let summary = "Run the outlined int4 linears with the library kernels";

@@ -48,12 +48,16 @@ void quantforge::buildLLMCUDALoweringPipeline(
   LLMToLLVMPipelineOptions linalg;
   linalg.fuseElementwise = options.fuseElementwise;
   linalg.splitReductions = options.splitReductions;
+  // Attention reads become functions that decode runs on one kernel.
+  linalg.outlineAttention = options.libraryKernels;
   buildLLMToLinalgPipeline(pm, linalg);
   // buffer-results-to-out-params copies the logits with memref.copy, which
   // the host cannot run on device memory.
   pm.addPass(createLLMCopiesToLinalg());
-  if (options.libraryKernels)
+  if (options.libraryKernels) {
     pm.addPass(createLLMLaunchKernelLinears());
+    pm.addPass(createLLMLaunchKernelAttention());
+  }
 
   // Every linalg op becomes one kernel: its parallel dimensions a 1-D grid,
   // its reductions serial per thread. A paged cache's row writes (an

@@ -33,8 +33,10 @@ struct LLMToCUDAPipelineOptions
       llvm::cl::init(true)};
   Option<bool> libraryKernels{
       *this, "library-kernels",
-      llvm::cl::desc("Run int4 linears with codegen/CUDA/kernels "
-                     "(llm-outline-kernel-linears, llm-launch-kernel-linears)"),
+      llvm::cl::desc("Run int4 linears and decode attention with "
+                     "codegen/CUDA/kernels (llm-outline-kernel-linears, "
+                     "llm-launch-kernel-linears, outline-attention, "
+                     "llm-launch-kernel-attention)"),
       llvm::cl::init(true)};
   Option<bool> splitReductions{
       *this, "split-reductions",

@@ -17,6 +17,10 @@
 
 namespace quantforge {
 
+/// Marks the private function that `convert-llm-to-linalg{outline-attention}`
+/// moves an attention's read into; holds {heads, kv_heads, head_dim, window}.
+constexpr llvm::StringLiteral kKernelAttentionAttr = "qf.kernel_attention";
+
 #define GEN_PASS_DECL
 #include "passes/Conversion/Passes.h.inc"
 

@@ -36,9 +36,26 @@ def ConvertLLMToLinalg : Pass<"convert-llm-to-linalg", "::mlir::ModuleOp"> {
       contractions; f8E4M3FN is stored as its i8 bits.
     Quantized weights (`!llm.qweight`) are not lowered by this pass yet; it
     fails with an error naming the op.
+
+    With `outline-attention` (the CUDA target), an attention over a
+    contiguous cache without scales reads its history in a call: the scores,
+    mask, softmax and weighted sum move into a private function, one per
+    shape and shared by all layers, marked `qf.kernel_attention`:
+    ```mlir
+    %o = func.call @qf_attention_4x32_kv2x4x1024_f16_f32f32(%q, %cache, %layer,
+        %start, %scale, %empty)
+    ```
+    The new rows are appended before the call, as without the option;
+    `llm-launch-kernel-attention` later runs one-token calls on a library
+    kernel.
   }];
+  let options = [
+    Option<"outlineAttention", "outline-attention", "bool", /*default=*/"false",
+           "Move attention reads into functions (for library kernels)">,
+  ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",

@@ -53,7 +53,9 @@ void quantforge::buildLLMBindPipeline(OpPassManager &pm) {
 
 void quantforge::buildLLMToLinalgPipeline(
     OpPassManager &pm, const LLMToLLVMPipelineOptions &options) {
-  pm.addPass(createConvertLLMToLinalg());
+  ConvertLLMToLinalgOptions lowering;
+  lowering.outlineAttention = options.outlineAttention;
+  pm.addPass(createConvertLLMToLinalg(lowering));
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   if (options.fuseElementwise)

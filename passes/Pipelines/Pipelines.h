@@ -54,6 +54,11 @@ struct LLMToLLVMPipelineOptions
       llvm::cl::desc("Split long reductions over lanes (llm-split-reductions; "
                      "for GPUs, whose threads each run one output element)"),
       llvm::cl::init(false)};
+  Option<bool> outlineAttention{
+      *this, "outline-attention",
+      llvm::cl::desc("Move attention reads into functions "
+                     "(convert-llm-to-linalg{outline-attention})"),
+      llvm::cl::init(false)};
 };
 
 /// Appends the `llm-lower-to-llvm` pipeline: weights become entry-point

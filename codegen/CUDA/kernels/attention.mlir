@@ -41,6 +41,15 @@ gpu.module @quantforge_attention {
     return %s3 : f32
   }
 
+  // e^x as 2^(x log2 e) on the special function unit (ex2.approx, within
+  // 2 ulp; e^-inf = 0), without libdevice.
+  func.func private @exp_approx(%x: f32) -> f32 {
+    %log2e = arith.constant 1.44269504 : f32
+    %y = arith.mulf %x, %log2e : f32
+    %e = llvm.inline_asm asm_dialect = att "ex2.approx.ftz.f32 $0, $1;", "=f,f" %y : (f32) -> f32
+    return %e : f32
+  }
+
   // out[h, :] = softmax(scale * q[h, :] . K[0 .. n-1, :]) V for the cached
   // positions first .. n-1 of query head h's KV head (n = start + 1; first
   // = max(0, n - window) with a sliding window, else 0), K and V of layer
@@ -113,9 +122,9 @@ gpu.module @quantforge_attention {
       %s = arith.select %valid, %dot, %ninf : f32
       %mn = arith.maximumf %mi, %s : f32
       %dm = arith.subf %mi, %mn : f32
-      %corr = math.exp %dm : f32
+      %corr = func.call @exp_approx(%dm) : (f32) -> f32
       %ds = arith.subf %s, %mn : f32
-      %p = math.exp %ds : f32
+      %p = func.call @exp_approx(%ds) : (f32) -> f32
       %lc = arith.mulf %li, %corr : f32
       %ln = arith.addf %lc, %p : f32
       %v = arith.extf %vh : vector<32xf16> to vector<32xf32>
@@ -154,7 +163,7 @@ gpu.module @quantforge_attention {
         %mv = memref.load %stats[%si] : memref<512xf32, #gpu.address_space<workgroup>>
         %lv = memref.load %stats[%si1] : memref<512xf32, #gpu.address_space<workgroup>>
         %dmv = arith.subf %mv, %big : f32
-        %w = math.exp %dmv : f32
+        %w = func.call @exp_approx(%dmv) : (f32) -> f32
         %xi = affine.apply affine_map<(i, t)[d] -> (i * d + t)>(%i, %tid)[%dim]
         %xv = memref.load %accs[%xi] : memref<8192xf32, #gpu.address_space<workgroup>>
         %nn = math.fma %xv, %w, %nu : f32

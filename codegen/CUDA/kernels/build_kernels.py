@@ -27,7 +27,7 @@ def pipeline(chip, fmt):
     # PTX ISA 8.0 is the lowest CUDA 13's ptxas accepts and covers sm_80/sm_90.
     return ("builtin.module(nvvm-attach-target{chip=%s features=+ptx80 O=3},"
             "gpu.module(lower-affine,convert-scf-to-cf,convert-nvgpu-to-nvvm,"
-            "convert-gpu-to-nvvm,convert-math-to-llvm,convert-vector-to-llvm,"
+            "convert-math-to-llvm,convert-gpu-to-nvvm,convert-vector-to-llvm,"
             "convert-ub-to-llvm,canonicalize),reconcile-unrealized-casts,"
             "gpu-module-to-binary{format=%s toolkit=%s})" % (chip, fmt, CUDA))
 

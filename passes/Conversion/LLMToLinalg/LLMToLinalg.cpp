@@ -13,6 +13,7 @@
 #include "mlir/IR/AffineExpr.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Transforms/DialectConversion.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 
@@ -633,6 +634,15 @@ struct CacheLayer {
   Value *data = nullptr, *scales = nullptr; // scales: null without scales
   Value table;                              // null when contiguous
   int64_t index = 0, kvHeads = 0, headDim = 0, blockSize = 0;
+  /// The layer's index as a value, where it is one (an outlined attention
+  /// read serves every layer); else `index`. Contiguous caches only.
+  Value dynamicIndex;
+
+  OpFoldResult layerOffset(OpBuilder &b) const {
+    if (dynamicIndex)
+      return dynamicIndex;
+    return b.getIndexAttr(index);
+  }
 
   bool isPaged() const { return blockSize != 0; }
   bool isFp8() const { return isa<Float8E4M3FNType>(storage.elementType); }
@@ -735,7 +745,7 @@ struct HistoryReader {
       auto sourceType = cast<RankedTensorType>(source.getType());
       SmallVector<int64_t> shape = {heads, ShapedType::kDynamic};
       SmallVector<OpFoldResult> offsets = {
-          b.getIndexAttr(cache.index), b.getIndexAttr(which), b.getIndexAttr(0),
+          cache.layerOffset(b), b.getIndexAttr(which), b.getIndexAttr(0),
           b.getIndexAttr(0)};
       SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1),
                                          b.getIndexAttr(heads), length};
@@ -834,7 +844,9 @@ struct HistoryReader {
 };
 
 struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
-  using OpConversionPattern::OpConversionPattern;
+  AttentionLowering(const TypeConverter &types, MLIRContext *ctx,
+                    bool outlineReads)
+      : OpConversionPattern(types, ctx), outlineReads(outlineReads) {}
 
   /// Stores new rows `[seq, kv_heads, dim]` (f32) of K (`which` 0) or V (1)
   /// for positions start .. start+seq-1 of the layer: quantized here,
@@ -1010,22 +1022,118 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
   matchAndRewrite(llm::AttentionOp op, OneToNOpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = op.getContext();
     OpBuilder &b = rewriter;
     llm::KVCacheType cacheType = op.getCache().getType();
     RankedTensorType queryType = op.getQuery().getType();
-    int64_t heads = queryType.getDimSize(1), dim = queryType.getDimSize(2);
-    int64_t group = heads / cacheType.getKvHeads();
-    int64_t layer = int64_t(op.getLayer());
+    int64_t dim = queryType.getDimSize(2);
     Value query = adaptor.getQuery().front();
     Value start = adaptor.getStartPos().front();
     Value seq = tensor::DimOp::create(b, loc, query, 0);
-    Value length = arith::AddIOp::create(b, loc, start, seq);
 
     CacheValues cache(cacheType, adaptor.getCache());
-    CacheLayer own = cache.layer(layer);
+    CacheLayer own = cache.layer(int64_t(op.getLayer()));
     append(b, loc, own, adaptor.getKey().front(), 0, start, seq);
     append(b, loc, own, adaptor.getValue().front(), 1, start, seq);
+
+    double scale = op.getScale() ? op.getScale()->convertToDouble()
+                                 : 1.0 / std::sqrt(double(dim));
+    Value scaleValue = f32Constant(b, loc, scale);
+    std::optional<int64_t> window = op.getSlidingWindow();
+    RankedTensorType outType = op.getResult().getType();
+    Value out;
+    if (outlineReads && !own.isPaged() && !own.scales)
+      out = callOutlinedRead(rewriter, op, query, own, start, scaleValue,
+                             window);
+    else
+      out = attend(b, loc, query, own, start, seq, scaleValue, window, outType);
+    rewriter.replaceOpWithMultiple(op, {{out}, cache.values()});
+    return success();
+  }
+
+  /// The read half in a private function shared by every layer of the same
+  /// shapes (see the pass's outline-attention option), called here.
+  Value callOutlinedRead(ConversionPatternRewriter &rewriter,
+                         llm::AttentionOp op, Value query,
+                         const CacheLayer &cache, Value start, Value scale,
+                         std::optional<int64_t> window) const {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = op.getContext();
+    auto queryType = cast<RankedTensorType>(query.getType());
+    auto dataType = cast<RankedTensorType>(cache.data->getType());
+    RankedTensorType outType = op.getResult().getType();
+    int64_t heads = queryType.getDimSize(1), dim = queryType.getDimSize(2);
+    auto typeName = [](Type t) {
+      std::string name;
+      llvm::raw_string_ostream os(name);
+      t.print(os);
+      return name;
+    };
+    std::string name = llvm::formatv(
+        "qf_attention_{0}x{1}_kv{2}x{3}x{4}_{5}_{6}{7}{8}", heads, dim,
+        dataType.getDimSize(0), dataType.getDimSize(2), dataType.getDimSize(3),
+        typeName(dataType.getElementType()),
+        typeName(queryType.getElementType()),
+        typeName(outType.getElementType()),
+        window ? llvm::formatv("_w{0}", *window).str() : std::string());
+    auto module = op->getParentOfType<ModuleOp>();
+    auto func = module.lookupSymbol<func::FuncOp>(name);
+    if (!func) {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(op->getParentOfType<func::FuncOp>());
+      Type index = rewriter.getIndexType();
+      auto type = FunctionType::get(
+          ctx, {queryType, dataType, index, index, rewriter.getF32Type(), outType},
+          {outType});
+      func = func::FuncOp::create(rewriter, loc, name, type);
+      func.setPrivate();
+      auto i64 = [&](int64_t v) { return rewriter.getI64IntegerAttr(v); };
+      func->setAttr(kKernelAttentionAttr,
+                    rewriter.getDictionaryAttr({
+                        rewriter.getNamedAttr("heads", i64(heads)),
+                        rewriter.getNamedAttr("kv_heads", i64(cache.kvHeads)),
+                        rewriter.getNamedAttr("head_dim", i64(dim)),
+                        rewriter.getNamedAttr("window", i64(window.value_or(0))),
+                    }));
+      Block *body = func.addEntryBlock();
+      rewriter.setInsertionPointToStart(body);
+      Value arg = body->getArgument(1);
+      CacheLayer layer = cache;
+      layer.data = &arg;
+      layer.dynamicIndex = body->getArgument(2);
+      Value bodyQuery = body->getArgument(0);
+      Value seq = tensor::DimOp::create(rewriter, loc, bodyQuery, 0);
+      Value attended =
+          attend(rewriter, loc, bodyQuery, layer, body->getArgument(3), seq,
+                 body->getArgument(4), window, outType);
+      // Written into the destination argument, so that bufferization makes
+      // the result that argument's buffer.
+      SmallVector<OpFoldResult> offsets(3, rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> strides(3, rewriter.getIndexAttr(1));
+      Value written = tensor::InsertSliceOp::create(
+          rewriter, loc, attended, body->getArgument(5), offsets,
+          tensor::getMixedSizes(rewriter, loc, attended), strides);
+      func::ReturnOp::create(rewriter, loc, written);
+    }
+    Value seq = tensor::DimOp::create(rewriter, loc, query, 0);
+    Value destination = emptyLike(rewriter, loc, outType, ValueRange{seq});
+    Value layerIndex = indexConstant(rewriter, loc, cache.index);
+    return func::CallOp::create(rewriter, loc, func,
+                                ValueRange{query, *cache.data, layerIndex,
+                                           start, scale, destination})
+        .getResult(0);
+  }
+
+  /// The attention of `query` [seq, heads, dim] at positions start ..
+  /// start + seq - 1 over the layer's cache (the new rows already in it):
+  /// scores, mask, softmax and the weighted sum of values.
+  Value attend(OpBuilder &b, Location loc, Value query, const CacheLayer &own,
+               Value start, Value seq, Value scale,
+               std::optional<int64_t> window, RankedTensorType outType) const {
+    MLIRContext *ctx = b.getContext();
+    auto queryType = cast<RankedTensorType>(query.getType());
+    int64_t heads = queryType.getDimSize(1);
+    int64_t group = heads / own.kvHeads;
+    Value length = arith::AddIOp::create(b, loc, start, seq);
     HistoryReader keys(b, loc, own, 0, length);
     HistoryReader values(b, loc, own, 1, length);
 
@@ -1045,9 +1153,6 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
 
     // Masked, scaled scores: key j is visible to query i (at position
     // start + i) if j <= start + i and, with a window W, j > start + i - W.
-    double scale = op.getScale() ? op.getScale()->convertToDouble()
-                                 : 1.0 / std::sqrt(double(dim));
-    std::optional<int64_t> window = op.getSlidingWindow();
     auto visible = [&](OpBuilder &nb, Location l) {
       Value qi = linalg::IndexOp::create(nb, l, 1);
       Value kj = linalg::IndexOp::create(nb, l, 2);
@@ -1067,8 +1172,7 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
                  maps(ctx, 3, {{0, 1, 2}, {0, 1, 2}}),
                  {kParallel, kParallel, kParallel}, "", "",
                  [&](OpBuilder &nb, Location l, ValueRange args) {
-                   Value scaled = arith::MulFOp::create(nb, l, args[0],
-                                                        f32Constant(nb, l, scale));
+                   Value scaled = arith::MulFOp::create(nb, l, args[0], scale);
                    Value result = arith::SelectOp::create(
                        nb, l, visible(nb, l), scaled,
                        f32Constant(nb, l, -INFINITY));
@@ -1110,7 +1214,6 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
                .getResult(0);
 
     // out[i, h, d] = sum_j exps[h, i, j] * V[h / group, j, d] / sums[h, i].
-    RankedTensorType outType = op.getResult().getType();
     auto accType = RankedTensorType::get(outType.getShape(), b.getF32Type());
     Value acc = filled(b, loc, accType, ValueRange{seq}, f32Constant(b, loc, 0.0));
     // Dims (i, h, d, j).
@@ -1131,13 +1234,15 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
                     nb, l, fromF32(nb, l, normalized, outType.getElementType()));
               })
               .getResult(0);
-    rewriter.replaceOpWithMultiple(op, {{out}, cache.values()});
-    return success();
+    return out;
   }
+
+  bool outlineReads;
 };
 
 struct ConvertLLMToLinalgPass
     : quantforge::impl::ConvertLLMToLinalgBase<ConvertLLMToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     // Say which op is the problem rather than "failed to legalize". Linear
@@ -1191,7 +1296,8 @@ struct ConvertLLMToLinalgPass
         [&](Operation *op) { return types.isLegal(op); });
 
     RewritePatternSet patterns(ctx);
-    patterns.add<AttentionLowering, EmbeddingLowering, LinearLowering,
+    patterns.add<AttentionLowering>(types, ctx, outlineAttention.getValue());
+    patterns.add<EmbeddingLowering, LinearLowering,
                  PermuteLowering, RMSNormLowering, RopeLowering,
                  ElementwiseLowering<llm::SiLUOp>,
                  ElementwiseLowering<llm::SwiGLUOp>>(types, ctx);

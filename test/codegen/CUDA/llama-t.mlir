@@ -6,6 +6,8 @@
 // RUN: FileCheck %s --check-prefix=KERNEL < %t.lowered.mlir
 // RUN: quant-compile %qf_src/test/fixtures/llama-t --target=cuda --emit=lowered -o /dev/null --mlir-print-ir-after=gpu-kernel-outlining 2> %t.outlined.mlir
 // RUN: FileCheck %s --check-prefix=OUTLINED < %t.outlined.mlir
+// RUN: quant-compile %qf_src/test/fixtures/llama-t --target=cuda --kv-cache=f16 --emit=lowered -o %t.f16.mlir
+// RUN: FileCheck %s --check-prefix=F16 < %t.f16.mlir
 // RUN: quant-compile %qf_src/test/fixtures/llama-t --target=cuda --gpu-arch=sm_80 --emit=target-ir -o %t.ptx
 // RUN: FileCheck %s --check-prefix=PTX < %t.ptx
 // RUN: quant-compile %qf_src/test/fixtures/llama-t --target=cuda --emit=executable -o %t.sm90.so
@@ -28,6 +30,19 @@
 // HOST: llvm.call @mgpuMemFree
 // HOST: llvm.func @qf_prefill(%{{.*}}: !llvm.ptr)
 // HOST: llvm.func @qf_decode(%{{.*}}: !llvm.ptr)
+// An f16 cache: one-token attention reads run decode_attention_f16, one
+// block of 256 threads per head; longer ones the generic kernels. Both
+// layers call the same read.
+// F16-LABEL: llvm.func @qf_attention_4x32_kv2x4x1024_f16_f32f32(
+// F16: llvm.icmp "eq"
+// F16: llvm.cond_br
+// F16: gpu.launch_func @quantforge_attention::@decode_attention_f16 blocks in (%[[H:.*]], %{{.*}}, %{{.*}}) threads in (%[[T:.*]], %{{.*}}, %{{.*}})
+// F16: gpu.launch_func @qf_attention_4x32_kv2x4x1024_f16_f32f32_kernel
+// F16-LABEL: llvm.func @decode(
+// F16-COUNT-2: llvm.call @qf_attention_4x32_kv2x4x1024_f16_f32f32(
+// F16-NOT: llvm.call @qf_attention
+// F16: gpu.module @quantforge_attention
+// F16-NOT: gpu.module @quantforge_attention
 // KERNEL: gpu.module @prefill_kernel [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">]
 // KERNEL: llvm.func @prefill_kernel
 // KERNEL-SAME: gpu.kernel
@@ -35,7 +50,8 @@
 // Static loop bounds are constants inside the kernels (sunk before
 // outlining), not kernel arguments: the attention's Q.K loop over the 32
 // values of a head has a constant trip count that NVPTX can unroll.
-// OUTLINED: gpu.func @decode_kernel(
+// (The Q.K loop is in the attention read that all layers share.)
+// OUTLINED: gpu.func @qf_attention_4x32_kv2x4x1024_f32_f32f32_kernel(
 // OUTLINED: scf.for %{{.*}} = %c0 to %c32 step %c1 iter_args
 // OUTLINED-NOT: args({{.*}}%c32 : index
 // PTX: // gpu.module @prefill_kernel

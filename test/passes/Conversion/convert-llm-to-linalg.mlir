@@ -64,8 +64,8 @@ func.func @attention(%q: tensor<?x4x8xf32>, %k: tensor<?x2x8xf32>, %v: tensor<?x
   // CHECK: arith.truncf %{{.*}} : f32 to f16
   // CHECK: %[[K:.*]] = tensor.insert_slice %{{.*}} into %[[CACHE]][1, 0, 0, %{{.*}}, 0] [1, 1, 2, %{{.*}}, 8] [1, 1, 1, 1, 1]
   // CHECK: %[[KV2:.*]] = tensor.insert_slice %{{.*}} into %[[K]][1, 1, 0, %{{.*}}, 0]
-  // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[KV]], #{{.*}}]
   // CHECK: arith.constant 0.353553385 : f32
+  // CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[KV]], #{{.*}}]
   // CHECK: arith.constant 0xFF800000 : f32
   // CHECK: math.exp
   // CHECK: return %{{.*}}, %[[KV2]]
