@@ -31,21 +31,13 @@ struct LLMLaunchKernelAttentionPass
     : quantforge::impl::LLMLaunchKernelAttentionBase<
           LLMLaunchKernelAttentionPass> {
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> reads;
-    for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr(kKernelAttentionAttr))
-        reads.push_back(func);
-    if (reads.empty())
-      return;
-    gpu::GPUModuleOp kernels = importKernelModule(
-        module, kAttentionKernels, kKernelModule, "attention.mlir");
-    if (!kernels)
-      return signalPassFailure();
-    for (func::FuncOp func : reads)
-      if (failed(rewrite(func, kernels)))
-        return signalPassFailure();
-    eraseUnlaunchedKernels(module, kernels);
+    KernelLibrary library{kAttentionKernels, kKernelModule, "attention.mlir"};
+    if (failed(launchLibraryKernels(
+            getOperation(), kKernelAttentionAttr, library,
+            [&](func::FuncOp func, gpu::GPUModuleOp kernels) {
+              return rewrite(func, kernels);
+            })))
+      signalPassFailure();
   }
 
   LogicalResult rewrite(func::FuncOp func, gpu::GPUModuleOp kernels) {

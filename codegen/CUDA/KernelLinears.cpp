@@ -273,23 +273,13 @@ struct LLMLaunchKernelLinearsPass
   using Base::Base;
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SmallVector<func::FuncOp> linears;
-    for (auto func : module.getOps<func::FuncOp>())
-      if (func->hasAttr(kKernelLinearAttr))
-        linears.push_back(func);
-    if (linears.empty())
-      return;
-    gpu::GPUModuleOp kernels = importKernelModule(
-        module, kInt4Kernels, kKernelModule, "int4_matmul.mlir");
-    if (!kernels)
-      return signalPassFailure();
-    for (func::FuncOp func : linears)
-      if (failed(rewrite(func, kernels)))
-        return signalPassFailure();
-    // Every linear may have kept its generic code (a static batch other
-    // than 1), and the library holds variants this lowering never picks.
-    eraseUnlaunchedKernels(module, kernels);
+    KernelLibrary library{kInt4Kernels, kKernelModule, "int4_matmul.mlir"};
+    if (failed(launchLibraryKernels(
+            getOperation(), kKernelLinearAttr, library,
+            [&](func::FuncOp func, gpu::GPUModuleOp kernels) {
+              return rewrite(func, kernels);
+            })))
+      signalPassFailure();
   }
 
   LogicalResult rewrite(func::FuncOp func, gpu::GPUModuleOp kernels) {

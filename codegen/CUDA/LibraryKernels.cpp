@@ -90,3 +90,23 @@ scf::IfOp quantforge::branchBeforeGenericCode(OpBuilder &b, Location loc,
     op.moveBefore(terminator);
   return branch;
 }
+
+LogicalResult quantforge::launchLibraryKernels(
+    ModuleOp module, StringRef marker, const KernelLibrary &library,
+    function_ref<LogicalResult(func::FuncOp, gpu::GPUModuleOp)> rewrite) {
+  SmallVector<func::FuncOp> marked;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func->hasAttr(marker))
+      marked.push_back(func);
+  if (marked.empty())
+    return success();
+  gpu::GPUModuleOp kernels = importKernelModule(
+      module, library.source, library.moduleName, library.fileName);
+  if (!kernels)
+    return failure();
+  for (func::FuncOp func : marked)
+    if (failed(rewrite(func, kernels)))
+      return failure();
+  eraseUnlaunchedKernels(module, kernels);
+  return success();
+}

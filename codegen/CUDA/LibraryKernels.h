@@ -14,11 +14,28 @@
 #ifndef QUANTFORGE_CODEGEN_CUDA_LIBRARYKERNELS_H
 #define QUANTFORGE_CODEGEN_CUDA_LIBRARYKERNELS_H
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 
 namespace quantforge {
+
+/// A library kernel source: its text, the gpu.module it defines and its
+/// file name (for parse errors).
+struct KernelLibrary {
+  llvm::StringRef source, moduleName, fileName;
+};
+
+/// Runs `rewrite` on every function of `module` marked with `marker`, with
+/// `library`'s gpu.module imported once; then drops the kernels no launch
+/// uses (functions may keep their generic code, and libraries hold variants
+/// a lowering never picks). Fails if the import or a rewrite fails.
+mlir::LogicalResult launchLibraryKernels(
+    mlir::ModuleOp module, llvm::StringRef marker, const KernelLibrary &library,
+    llvm::function_ref<mlir::LogicalResult(mlir::func::FuncOp,
+                                           mlir::gpu::GPUModuleOp)>
+        rewrite);
 
 /// The gpu.module `name` of the kernel source `source` (a file of
 /// codegen/CUDA/kernels, named `fileName` in parse errors), added to

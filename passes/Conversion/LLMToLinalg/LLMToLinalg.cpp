@@ -1042,8 +1042,8 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
     RankedTensorType outType = op.getResult().getType();
     Value out;
     if (outlineReads && !own.isPaged() && !own.scales)
-      out = callOutlinedRead(rewriter, op, query, own, start, scaleValue,
-                             window);
+      out = callOutlinedRead(rewriter, op, query, own, start, seq,
+                             scaleValue, window);
     else
       out = attend(b, loc, query, own, start, seq, scaleValue, window, outType);
     rewriter.replaceOpWithMultiple(op, {{out}, cache.values()});
@@ -1054,8 +1054,8 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
   /// shapes (see the pass's outline-attention option), called here.
   Value callOutlinedRead(ConversionPatternRewriter &rewriter,
                          llm::AttentionOp op, Value query,
-                         const CacheLayer &cache, Value start, Value scale,
-                         std::optional<int64_t> window) const {
+                         const CacheLayer &cache, Value start, Value seq,
+                         Value scale, std::optional<int64_t> window) const {
     Location loc = op.getLoc();
     MLIRContext *ctx = op.getContext();
     auto queryType = cast<RankedTensorType>(query.getType());
@@ -1101,10 +1101,10 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
       layer.data = &arg;
       layer.dynamicIndex = body->getArgument(2);
       Value bodyQuery = body->getArgument(0);
-      Value seq = tensor::DimOp::create(rewriter, loc, bodyQuery, 0);
+      Value bodySeq = tensor::DimOp::create(rewriter, loc, bodyQuery, 0);
       Value attended =
-          attend(rewriter, loc, bodyQuery, layer, body->getArgument(3), seq,
-                 body->getArgument(4), window, outType);
+          attend(rewriter, loc, bodyQuery, layer, body->getArgument(3),
+                 bodySeq, body->getArgument(4), window, outType);
       // Written into the destination argument, so that bufferization makes
       // the result that argument's buffer.
       SmallVector<OpFoldResult> offsets(3, rewriter.getIndexAttr(0));
@@ -1114,7 +1114,6 @@ struct AttentionLowering : OpConversionPattern<llm::AttentionOp> {
           tensor::getMixedSizes(rewriter, loc, attended), strides);
       func::ReturnOp::create(rewriter, loc, written);
     }
-    Value seq = tensor::DimOp::create(rewriter, loc, query, 0);
     Value destination = emptyLike(rewriter, loc, outType, ValueRange{seq});
     Value layerIndex = indexConstant(rewriter, loc, cache.index);
     return func::CallOp::create(rewriter, loc, func,
